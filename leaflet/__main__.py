@@ -1,0 +1,7 @@
+"""Allow ``python -m leaflet``."""
+
+import sys
+
+from leaflet.cli import main
+
+sys.exit(main())

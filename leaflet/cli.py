@@ -1,0 +1,82 @@
+"""Command line: parse arguments, call the library, turn errors into lines and exit codes.
+
+Exit codes: 0 built; 1 the inputs are wrong (content, template, theme, fonts);
+2 the command line is wrong (unknown option, bad output path); 3 an internal
+error (a bug: please report it, with --debug output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from leaflet import __version__
+from leaflet.build import BuildOptions, build
+from leaflet.content import json_schema
+from leaflet.errors import LeafletError
+from leaflet.theme import PAPER_SIZES
+
+INTERNAL_ERROR = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leaflet",
+        description="Turn a medicine's content (YAML) into a printable patient leaflet PDF.")
+    parser.add_argument("--version", action="version", version=f"leaflet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build_cmd = commands.add_parser(
+        "build", help="build a leaflet PDF from a content file",
+        description="Build a leaflet PDF from a content file. The file is written only if "
+                    "the whole build succeeds; an existing file is never left half-written.")
+    build_cmd.add_argument("content", type=Path, help="content file, e.g. content/baclofen.yaml")
+    build_cmd.add_argument("-o", "--output", type=Path,
+                           help="PDF to write (default: CONTENT's name with .pdf, in the "
+                                "current directory)")
+    build_cmd.add_argument("--template", default="default",
+                           help="template set: a built-in name or a folder (default: default)")
+    build_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
+                           help="paper size (default: the template's, A4)")
+    build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    schema_cmd = commands.add_parser(
+        "schema", help="print the content format as JSON Schema",
+        description="Print the content format as JSON Schema, for editors to validate and "
+                    "complete content files.")
+    schema_cmd.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except LeafletError as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
+              "report it)", file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "schema":
+        print(json_schema())
+        return 0
+    output = args.output or Path(args.content.stem + ".pdf")
+    result = build(args.content, output, BuildOptions(template=args.template, paper=args.paper))
+    pages = "page" if result.pages == 1 else "pages"
+    print(f"wrote {output} ({result.pages} {pages})")
+    return 0

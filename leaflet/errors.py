@@ -1,0 +1,63 @@
+"""Typed errors the library raises; only the CLI turns them into text and exit codes.
+
+Every error carries one or more problems, each naming where it is (file, line,
+key or template) so that a pharmacist can go straight to the mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, and where: printed as ``file:line: key: message``."""
+
+    file: str
+    line: int | None
+    key: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class LeafletError(Exception):
+    """Base of every error the library reports to a user; ``exit_code`` is for the CLI."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ContentError(LeafletError):
+    """The content file cannot be read or does not follow the content format."""
+
+
+class ThemeError(LeafletError):
+    """A template set's theme file is missing, malformed or out of range."""
+
+
+class TemplateError(LeafletError):
+    """A template failed to load or render."""
+
+
+class MarkupError(LeafletError):
+    """A template produced markup the layout does not understand."""
+
+
+class FontError(LeafletError):
+    """Text contains a character that no bundled font can draw."""
+
+
+class LayoutError(LeafletError):
+    """Something could not be placed on the page."""
+
+
+class OutputError(LeafletError):
+    """The output path cannot be written; a usage problem, so exit code 2."""
+
+    exit_code = 2

@@ -1,0 +1,347 @@
+"""Lay the document tree out on pages with ReportLab and return the PDF bytes.
+
+Everything visual comes from the theme. Text is escaped piece by piece and tags
+are built only from the tree, so '&' or '<' in content can never corrupt a
+paragraph. Warnings are boxed and bold as well as coloured.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus import Paragraph as RLParagraph
+from reportlab.platypus.doctemplate import LayoutError as RLLayoutError
+from reportlab.platypus.flowables import HRFlowable
+
+from leaflet.errors import FontError, LayoutError, Problem
+from leaflet.finish import Metadata
+from leaflet.fonts import FontSet, describe_char
+from leaflet.markup import (
+    Block,
+    Break,
+    Callout,
+    Document,
+    Heading,
+    Inline,
+    ItemList,
+    PageField,
+    Paragraph,
+    Section,
+    Span,
+)
+from leaflet.markup import (
+    Table as TableBlock,
+)
+from leaflet.theme import Theme
+
+PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
+DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
+Locate = Callable[[int], tuple[str, "int | None"]]
+
+
+class Styles:
+    """Paragraph styles derived from the theme, one per role."""
+
+    def __init__(self, theme: Theme, fonts: FontSet) -> None:
+        body = theme.size("body")
+        regular = fonts.body.face(False, False).name
+        bold = fonts.body.face(True, False).name
+        self.base = ParagraphStyle(
+            "body", fontName=regular, fontSize=body, leading=body * theme.line_spacing,
+            textColor=theme.colour("text"), alignment=TA_LEFT, spaceAfter=theme.space("paragraph"),
+            bulletFontName=regular, bulletFontSize=body, allowWidows=0, allowOrphans=0,
+        )
+        self.roles: dict[str, ParagraphStyle] = {"body": self.base}
+        for level, role in ((1, "h1"), (2, "h2"), (3, "h3")):
+            size = theme.size(role)
+            self.roles[role] = ParagraphStyle(
+                role, parent=self.base, fontName=bold, fontSize=size,
+                leading=size * 1.25, keepWithNext=1,
+                textColor=theme.colour("heading" if level < 3 else "text"),
+                spaceBefore=theme.space("section") if level == 2 else theme.space("paragraph") * 2,
+                spaceAfter=theme.space("paragraph") * (2 if level < 3 else 1),
+            )
+        self.roles["lead"] = ParagraphStyle("lead", parent=self.roles["h3"], spaceBefore=0,
+                                            keepWithNext=1, textColor=theme.colour("heading"))
+        self.roles["medicine"] = ParagraphStyle("medicine", parent=self.base,
+                                                fontSize=theme.size("h3"),
+                                                leading=theme.size("h3") * 1.3,
+                                                spaceAfter=theme.space("section"))
+        small = theme.size("small")
+        self.roles["small"] = ParagraphStyle("small", parent=self.base, fontSize=small,
+                                             leading=small * theme.line_spacing)
+        self.roles["footer"] = ParagraphStyle("footer", parent=self.roles["small"], spaceAfter=0)
+
+    def __getitem__(self, role: str) -> ParagraphStyle:
+        return self.roles[role]
+
+    def indented(self, role: str, depth: int, indent: float) -> ParagraphStyle:
+        base = self.roles[role]
+        return ParagraphStyle(f"{role}-list{depth}", parent=base,
+                              leftIndent=base.leftIndent + indent * depth,
+                              bulletIndent=base.leftIndent + indent * (depth - 1) + 1,
+                              spaceAfter=base.spaceAfter * 0.6)
+
+
+class Layout:
+    """Turns a Document into PDF bytes with one theme and one font set."""
+
+    def __init__(self, theme: Theme, fonts: FontSet, locate: Locate) -> None:
+        self.theme = theme
+        self.fonts = fonts
+        self.locate = locate
+        self.styles = Styles(theme, fonts)
+        width, height = theme.page_size
+        self.page_width, self.page_height = width, height
+        self.text_width = width - theme.margin("left") - theme.margin("right")
+        self.column_width = (self.text_width - theme.column_gap * (theme.columns - 1)) \
+            / theme.columns
+
+    def render(self, document: Document, metadata: Metadata) -> tuple[bytes, int]:
+        """The PDF bytes and the number of pages."""
+        story = [f for block in document.blocks for f in self.block(block, self.column_width)]
+        buffer = io.BytesIO()
+        template = self._doc_template(buffer, metadata)
+        pages: list[int] = []
+
+        def footer(canvas: Canvas, page: int, total: int) -> None:
+            pages.append(page)
+            self._draw_footer(canvas, document.footer, page, total)
+
+        canvas_class = _footer_canvas(footer)
+        try:
+            template.build(story, canvasmaker=canvas_class)
+        except RLLayoutError as exc:
+            raise LayoutError(Problem("<layout>", None, None,
+                                      f"could not fit on a page: {_snippet(str(exc))}")) from exc
+        return buffer.getvalue(), len(pages)
+
+    def _doc_template(self, buffer: io.BytesIO, metadata: Metadata) -> BaseDocTemplate:
+        theme = self.theme
+        footer_space = self.styles["footer"].leading * 2
+        bottom = theme.margin("bottom") + footer_space
+        frame_height = self.page_height - theme.margin("top") - bottom
+        frames = [
+            Frame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
+                  self.column_width, frame_height, leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0, id=f"column{i + 1}")
+            for i in range(theme.columns)
+        ]
+        regular = self.fonts.body.face(False, False).name
+        template = BaseDocTemplate(
+            buffer, pagesize=theme.page_size, leftMargin=theme.margin("left"),
+            rightMargin=theme.margin("right"), topMargin=theme.margin("top"),
+            bottomMargin=bottom, title=metadata.title, author=metadata.author,
+            subject=metadata.subject, keywords=", ".join(metadata.keywords),
+            creator="leaflet", producer="leaflet", invariant=1,
+            initialFontName=regular, initialFontSize=theme.size("body"),
+            initialLeading=theme.size("body") * theme.line_spacing,
+        )
+        template.addPageTemplates([PageTemplate(id="page", frames=frames)])
+        return template
+
+    def _draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int, total: int) -> None:
+        if not inlines:
+            return
+        theme = self.theme
+        text = self.inline_markup(inlines, 0, fields={"number": str(page), "count": str(total)})
+        paragraph = RLParagraph(text, self.styles["footer"])
+        _, height = paragraph.wrap(self.text_width, self.page_height)
+        y = theme.margin("bottom")
+        canvas.saveState()
+        canvas.setStrokeColor(theme.colour("rule"))
+        canvas.setLineWidth(0.5)
+        top = y + height + 2 * mm
+        canvas.line(theme.margin("left"), top, theme.margin("left") + self.text_width, top)
+        paragraph.drawOn(canvas, theme.margin("left"), y)
+        canvas.restoreState()
+
+    # blocks
+
+    def block(self, block: Block, width: float, depth: int = 0) -> list[Flowable]:
+        if isinstance(block, Paragraph):
+            return [self.paragraph(block.inlines, self.styles[block.style], block.line)]
+        if isinstance(block, Heading):
+            heading = self.paragraph(block.inlines, self.styles[f"h{block.level}"], block.line)
+            if block.level != 2:
+                return [heading]
+            rule = HRFlowable(width="100%", thickness=1, color=self.theme.colour("rule"),
+                              spaceBefore=self.theme.space("section"), spaceAfter=2)
+            rule.keepWithNext = 1
+            heading.style = ParagraphStyle("h2-ruled", parent=heading.style, spaceBefore=0)
+            return [rule, heading]
+        if isinstance(block, ItemList):
+            return self.item_list(block, width, depth + 1)
+        if isinstance(block, TableBlock):
+            return [self.table(block, width)]
+        if isinstance(block, Callout):
+            return self.callout(block, width)
+        if isinstance(block, Section):
+            return [f for child in block.blocks for f in self.block(child, width, depth)]
+        raise AssertionError(f"unknown block {block!r}")
+
+    def paragraph(self, inlines: list[Inline], style: ParagraphStyle, line: int,
+                  bullet: str | None = None) -> RLParagraph:
+        return RLParagraph(self.inline_markup(inlines, line), style, bulletText=bullet)
+
+    def item_list(self, block: ItemList, width: float, depth: int) -> list[Flowable]:
+        indent = self.theme.space("list_indent")
+        style = self.styles.indented("body", depth, indent)
+        flowables: list[Flowable] = []
+        for number, item in enumerate(block.items, start=1):
+            bullet = f"{number}." if block.ordered else "•"
+            for index, child in enumerate(item.blocks):
+                if isinstance(child, Paragraph):
+                    flowables.append(self.paragraph(child.inlines, style, child.line,
+                                                    bullet if index == 0 else None))
+                else:
+                    flowables.extend(self.block(child, width, depth))
+        if flowables:
+            flowables[-1].style = ParagraphStyle("list-end", parent=flowables[-1].style,
+                                                 spaceAfter=self.theme.space("paragraph"))
+        return flowables
+
+    def table(self, block: TableBlock, width: float) -> Table:
+        theme = self.theme
+        columns = max(len(row) for row in block.rows)
+        shares = DOSE_COLUMNS if block.style == "dose" and columns == len(DOSE_COLUMNS) \
+            else (1 / columns,) * columns
+        widths = [width * share for share in shares]
+        cell_style = ParagraphStyle("cell", parent=self.styles["body"], spaceAfter=0)
+        data: list[list[Any]] = []
+        for row in block.rows:
+            cells: list[Any] = []
+            for cell, cell_width in zip(row, widths, strict=False):
+                flows: list[Flowable] = []
+                for child in cell.blocks:
+                    if isinstance(child, Paragraph):
+                        inlines = [Span(s.text, True, s.italic) if isinstance(s, Span)
+                                   and cell.header else s for s in child.inlines]
+                        flows.append(self.paragraph(inlines, cell_style, child.line))
+                    else:
+                        flows.extend(self.block(child, cell_width))
+                cells.append(flows)
+            cells.extend([""] * (columns - len(cells)))
+            data.append(cells)
+        header_rows = 1 if block.rows and all(c.header for c in block.rows[0]) else 0
+        style = [
+            ("GRID", (0, 0), (-1, -1), 0.75, theme.colour("table_border")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]
+        if header_rows:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), theme.colour("table_header_background")))
+            style.append(("LINEBELOW", (0, 0), (-1, 0), 1.5, theme.colour("table_border")))
+        table = Table(data, colWidths=widths, repeatRows=header_rows, splitByRow=1,
+                      style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
+                      spaceAfter=theme.space("paragraph") * 2)
+        return table
+
+    def callout(self, block: Callout, width: float) -> list[Flowable]:
+        """A box drawn as a one-column table, one row per flowable, so it splits across pages
+        with its border on each part."""
+        theme = self.theme
+        padding = theme.space("box_padding")
+        inner = width - 2 * padding
+        rows = [[f] for child in block.blocks for f in self.block(child, inner)]
+        border = theme.colour(f"{block.kind}_border")
+        thickness = 3 if block.kind == "urgent" else 1.75
+        style = TableStyle([
+            ("BOX", (0, 0), (-1, -1), thickness, border),
+            ("BACKGROUND", (0, 0), (-1, -1), theme.colour(f"{block.kind}_background")),
+            ("LEFTPADDING", (0, 0), (-1, -1), padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, 0), padding),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), padding),
+        ])
+        box = Table(rows, colWidths=[width], style=style, splitByRow=1, splitInRow=1,
+                    hAlign="LEFT", spaceBefore=theme.space("paragraph"),
+                    spaceAfter=theme.space("section"))
+        return [box, Spacer(0, 0)]
+
+    # inline text
+
+    def inline_markup(self, inlines: list[Inline], line: int,
+                      fields: dict[str, str] | None = None) -> str:
+        """ReportLab paragraph markup: escaped text, fallback runs, highlighted placeholders."""
+        parts: list[str] = []
+        for item in inlines:
+            if isinstance(item, Break):
+                parts.append("<br/>")
+            elif isinstance(item, PageField):
+                parts.append((fields or {}).get(item.kind, ""))
+            else:
+                parts.append(self._span(item, line))
+        return "".join(parts)
+
+    def _span(self, span: Span, line: int) -> str:
+        missing = self.fonts.missing(span.text)
+        if missing:
+            name, template_line = self.locate(line)
+            raise FontError(Problem(name, template_line, None,
+                                    f"{describe_char(missing[0])} is in none of the bundled "
+                                    f"fonts (in {_snippet(span.text)!r})"))
+        pieces = []
+        for index, piece in enumerate(PLACEHOLDER.split(span.text)):
+            if not piece:
+                continue
+            text = self.fonts.runs(piece, span.bold, span.italic)
+            if index % 2:
+                colour = self.theme.values["colours"]["placeholder_background"]
+                text = f'<span backColor="{colour}">{text}</span>'
+            pieces.append(text)
+        text = "".join(pieces)
+        if span.bold:
+            text = f"<b>{text}</b>"
+        if span.italic:
+            text = f"<i>{text}</i>"
+        return text
+
+
+def _snippet(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _footer_canvas(draw: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    """A canvas that holds every page until the end, so each footer can say 'of N'."""
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held_pages)
+            for number, state in enumerate(self._held_pages, start=1):
+                self.__dict__.update(state)
+                draw(self, number, total)
+                super().showPage()
+            super().save()
+
+    return FooterCanvas

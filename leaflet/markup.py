@@ -1,0 +1,331 @@
+"""Leaflet markup: the small, strict XHTML subset templates emit, parsed to a document tree.
+
+Templates stay readable (tags people know), nothing ReportLab-specific leaks into
+them, and any tag the layout does not know is an error with its line rather than
+text silently dropped. The tree is plain Python objects, no ReportLab types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from xml.parsers import expat
+
+from leaflet.errors import MarkupError, Problem
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with its emphasis."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True)
+class Break:
+    """A forced line break (<br/>)."""
+
+
+@dataclass(frozen=True)
+class PageField:
+    """The current page number or the page count, filled in when the page is drawn."""
+
+    kind: str  # "number" or "count"
+
+
+Inline = Span | Break | PageField
+
+
+@dataclass
+class Paragraph:
+    inlines: list[Inline]
+    style: str = "body"
+    line: int = 0
+
+
+@dataclass
+class Heading:
+    level: int
+    inlines: list[Inline]
+    line: int = 0
+
+
+@dataclass
+class ListItem:
+    blocks: list[Block]
+
+
+@dataclass
+class ItemList:
+    items: list[ListItem]
+    ordered: bool = False
+    line: int = 0
+
+
+@dataclass
+class Cell:
+    blocks: list[Block]
+    header: bool = False
+
+
+@dataclass
+class Table:
+    rows: list[list[Cell]]
+    style: str = "plain"
+    line: int = 0
+
+
+@dataclass
+class Callout:
+    """A boxed block: 'important' (read first) or 'urgent' (get help at once)."""
+
+    kind: str
+    blocks: list[Block]
+    line: int = 0
+
+
+@dataclass
+class Section:
+    id: str
+    blocks: list[Block]
+    line: int = 0
+
+
+Block = Paragraph | Heading | ItemList | Table | Callout | Section
+
+
+@dataclass
+class Document:
+    lang: str
+    title: str
+    blocks: list[Block]
+    footer: list[Inline] = field(default_factory=list)
+
+
+INLINE_TAGS = {"strong", "em", "br", "page-number", "page-count"}
+BLOCK_TAGS = {"section", "h1", "h2", "h3", "p", "ul", "ol", "table", "aside"}
+ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "leaflet": {"lang": None, "title": None},
+    "section": {"id": None},
+    "p": {"class": ("body", "lead", "medicine", "small")},
+    "aside": {"class": ("important", "urgent")},
+    "table": {"class": ("plain", "dose")},
+}
+REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",)}
+CHILDREN: dict[str, set[str]] = {
+    "leaflet": BLOCK_TAGS | {"footer"},
+    "section": BLOCK_TAGS - {"section"},
+    "aside": BLOCK_TAGS - {"section", "aside"},
+    "ul": {"li"}, "ol": {"li"},
+    "li": INLINE_TAGS | {"p", "ul", "ol"},
+    "table": {"tr"}, "tr": {"th", "td"},
+    "th": INLINE_TAGS | {"p", "ul"}, "td": INLINE_TAGS | {"p", "ul"},
+    "footer": INLINE_TAGS,
+    **{tag: INLINE_TAGS for tag in ("h1", "h2", "h3", "p", "strong", "em")},
+    "br": set(), "page-number": set(), "page-count": set(),
+}
+
+LineMapper = Callable[[int, str], tuple[str, "int | None"]]
+
+
+@dataclass
+class _Element:
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    children: list[_Element | str] = field(default_factory=list)
+
+
+def parse_markup(text: str, where: LineMapper) -> Document:
+    """Parse leaflet markup; ``where`` maps a markup line to (template name, template line)."""
+    root = _Builder(where).parse(text)
+    problems: list[Problem] = []
+    _check(root, where, problems)
+    if problems:
+        raise MarkupError(problems)
+    return _Converter().document(root)
+
+
+class _Builder:
+    """expat events -> a light element tree that keeps line numbers."""
+
+    def __init__(self, where: LineMapper) -> None:
+        self.where = where
+        self.stack: list[_Element] = []
+        self.root: _Element | None = None
+
+    def parse(self, text: str) -> _Element:
+        self.text = text
+        parser = expat.ParserCreate("utf-8")
+        parser.StartElementHandler = lambda tag, attrs: self._start(parser, tag, attrs)
+        parser.EndElementHandler = lambda tag: self.stack.pop()
+        parser.CharacterDataHandler = self._text
+        parser.StartDoctypeDeclHandler = self._refuse_doctype
+        try:
+            parser.Parse(text.encode("utf-8"), True)
+        except expat.ExpatError as exc:
+            lines = self.text.split("\n")
+            near = lines[exc.lineno - 1][exc.offset:exc.offset + 30] if exc.lineno <= len(
+                lines) else ""
+            near = near.split(">")[0] + ">" if ">" in near else near
+            name, line = self.where(exc.lineno, near.strip())
+            message = expat.errors.messages[exc.code]
+            if near.strip():
+                message += f" near {near.strip()!r}"
+            raise MarkupError(Problem(name, line, None, f"malformed markup: {message}")) from exc
+        except ValueError as exc:
+            name, line = self.where(parser.CurrentLineNumber, "<!DOCTYPE")
+            raise MarkupError(Problem(name, line, None, str(exc))) from exc
+        assert self.root is not None
+        return self.root
+
+    def _start(self, parser: expat.XMLParserType, tag: str, attrs: dict[str, str]) -> None:
+        element = _Element(tag, attrs, parser.CurrentLineNumber)
+        if self.stack:
+            self.stack[-1].children.append(element)
+        else:
+            self.root = element
+        self.stack.append(element)
+
+    def _refuse_doctype(self, *_: object) -> None:
+        raise ValueError("a DOCTYPE (and with it, entity definitions) is not allowed")
+
+    def _text(self, data: str) -> None:
+        if self.stack:
+            self.stack[-1].children.append(data)
+
+
+def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> None:
+    """Unknown tags, attributes, values and misplaced children, all reported at once."""
+    name, line = where(element.line, f"<{element.tag}")
+    if element.tag not in CHILDREN and element.tag != "leaflet":
+        problems.append(Problem(name, line, None, f"unknown tag <{element.tag}>; known tags: "
+                                + ", ".join(sorted(CHILDREN))))
+        return
+    allowed = ATTRIBUTES.get(element.tag, {})
+    for attr, value in element.attrs.items():
+        if attr not in allowed:
+            problems.append(Problem(name, line, None,
+                                    f"<{element.tag}> has unknown attribute {attr!r}"))
+        elif allowed[attr] is not None and value not in allowed[attr]:
+            problems.append(Problem(name, line, None, f"<{element.tag} {attr}={value!r}>: "
+                                    f"expected one of: {', '.join(allowed[attr])}"))
+    for attr in REQUIRED.get(element.tag, ()):
+        if attr not in element.attrs:
+            problems.append(Problem(name, line, None,
+                                    f"<{element.tag}> needs the attribute {attr!r}"))
+    for child in element.children:
+        if isinstance(child, str):
+            if child.strip() and element.tag in {"ul", "ol", "table", "tr", "leaflet",
+                                                 "section", "aside"}:
+                problems.append(Problem(name, line, None,
+                                        f"text {child.strip()[:40]!r} directly inside "
+                                        f"<{element.tag}>; wrap it in <p> or <li>"))
+            continue
+        if child.tag not in CHILDREN.get(element.tag, set()):
+            child_name, child_line = where(child.line, f"<{child.tag}")
+            problems.append(Problem(child_name, child_line, None,
+                                    f"<{child.tag}> is not allowed inside <{element.tag}>"))
+            continue
+        _check(child, where, problems)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+class _Converter:
+    """Checked element tree -> document tree, collapsing white space as HTML does."""
+
+    def document(self, root: _Element) -> Document:
+        blocks: list[Block] = []
+        footer: list[Inline] = []
+        for child in root.children:
+            if isinstance(child, _Element):
+                if child.tag == "footer":
+                    footer = self.inlines(child)
+                else:
+                    blocks.append(self.block(child))
+        return Document(root.attrs["lang"], root.attrs["title"], blocks, footer)
+
+    def block(self, el: _Element) -> Block:
+        tag = el.tag
+        if tag == "p":
+            return Paragraph(self.inlines(el), el.attrs.get("class", "body"), el.line)
+        if tag in ("h1", "h2", "h3"):
+            return Heading(int(tag[1]), self.inlines(el), el.line)
+        if tag in ("ul", "ol"):
+            items = [ListItem(self.mixed(li)) for li in self.elements(el)]
+            return ItemList(items, ordered=tag == "ol", line=el.line)
+        if tag == "table":
+            rows = [[Cell(self.mixed(cell), header=cell.tag == "th")
+                     for cell in self.elements(tr)] for tr in self.elements(el)]
+            return Table(rows, el.attrs.get("class", "plain"), el.line)
+        if tag == "aside":
+            return Callout(el.attrs["class"], self.blocks(el), el.line)
+        return Section(el.attrs.get("id", ""), self.blocks(el), el.line)
+
+    @staticmethod
+    def elements(el: _Element) -> list[_Element]:
+        return [c for c in el.children if isinstance(c, _Element)]
+
+    def blocks(self, el: _Element) -> list[Block]:
+        return [self.block(c) for c in self.elements(el)]
+
+    def mixed(self, el: _Element) -> list[Block]:
+        """A list item or cell: loose inline text becomes a paragraph of its own."""
+        blocks: list[Block] = []
+        loose = _Element("p", {}, el.line)
+        for child in el.children:
+            if isinstance(child, _Element) and child.tag not in INLINE_TAGS:
+                if self.inlines(loose):
+                    blocks.append(Paragraph(self.inlines(loose), line=el.line))
+                loose = _Element("p", {}, child.line)
+                blocks.append(self.block(child))
+            else:
+                loose.children.append(child)
+        if self.inlines(loose):
+            blocks.append(Paragraph(self.inlines(loose), line=el.line))
+        return blocks
+
+    def inlines(self, el: _Element) -> list[Inline]:
+        raw: list[Inline] = []
+        self._collect(el, False, False, raw)
+        return _collapse(raw)
+
+    def _collect(self, el: _Element, bold: bool, italic: bool, out: list[Inline]) -> None:
+        for child in el.children:
+            if isinstance(child, str):
+                out.append(Span(child, bold, italic))
+            elif child.tag == "br":
+                out.append(Break())
+            elif child.tag == "page-number":
+                out.append(PageField("number"))
+            elif child.tag == "page-count":
+                out.append(PageField("count"))
+            else:
+                self._collect(child, bold or child.tag == "strong",
+                              italic or child.tag == "em", out)
+
+
+def _collapse(raw: list[Inline]) -> list[Inline]:
+    """Runs of white space become one space; none at the start, the end or around breaks."""
+    out: list[Inline] = []
+    for item in raw:
+        if not isinstance(item, Span):
+            if isinstance(item, Break) and out and isinstance(out[-1], Span):
+                out[-1] = Span(out[-1].text.rstrip(), out[-1].bold, out[-1].italic)
+            out.append(item)
+            continue
+        text = _SPACE.sub(" ", item.text)
+        prev = out[-1] if out else None
+        if (prev is None or isinstance(prev, Break) or
+                (isinstance(prev, Span) and prev.text.endswith(" "))):
+            text = text.lstrip()
+        if text:
+            out.append(Span(text, item.bold, item.italic))
+    if out and isinstance(out[-1], Span):
+        out[-1] = Span(out[-1].text.rstrip(), out[-1].bold, out[-1].italic)
+    return [item for item in out if not (isinstance(item, Span) and not item.text)]

@@ -1,0 +1,319 @@
+"""Declarative schema: one description of a YAML format drives validation and JSON Schema.
+
+Validation walks the position-carrying YAML nodes, so every problem names the
+file, line and key path; it collects all problems instead of stopping at the
+first. The same objects print a JSON Schema that editors use to complete files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from leaflet.errors import Problem
+
+SCALAR_KIND = {
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true/false",
+    "tag:yaml.org,2002:null": "nothing",
+}
+
+
+@dataclass
+class Walk:
+    """What a validation pass carries along and collects."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+    reader_texts: list[tuple[str, str]] = field(default_factory=list)
+
+    def fail(self, node: yaml.Node, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, path or None, message))
+
+
+def describe(node: yaml.Node) -> str:
+    """How a user would name what they wrote: 'a number', 'a list', ..."""
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    return SCALAR_KIND.get(node.tag, "text")
+
+
+class Spec:
+    """A node type of the format. ``reader`` marks text printed for the patient."""
+
+    description: str = ""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _schema(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"description": self.description, **body} if self.description else body
+
+
+@dataclass
+class Text(Spec):
+    """One non-empty string; ``pattern`` and ``hint`` constrain it where a format is expected."""
+
+    description: str = ""
+    reader: bool = True
+    pattern: str | None = None
+    hint: str = ""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> str | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            walk.fail(node, path, f"expected text, got {describe(node)}{_quote_hint(node)}")
+            return None
+        text = str(node.value)
+        if not text.strip():
+            walk.fail(node, path, "text is empty")
+            return None
+        if self.pattern and not re.fullmatch(self.pattern, text.strip()):
+            walk.fail(node, path, f"{self.hint}; got {text.strip()!r}")
+            return None
+        if self.reader:
+            walk.reader_texts.append((path, text))
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": "string", "minLength": 1}
+        if self.pattern:
+            body["pattern"] = f"^(?:{self.pattern})$"
+        return self._schema(body)
+
+
+def _quote_hint(node: yaml.Node) -> str:
+    if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
+        return f" ({node.value!r}; put it in quotes if it is meant as text)"
+    return ""
+
+
+@dataclass
+class Integer(Spec):
+    """A whole number within bounds."""
+
+    description: str = ""
+    minimum: int = 1
+    maximum: int = 10_000
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> int | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:int":
+            walk.fail(node, path, f"expected a whole number, got {describe(node)}")
+            return None
+        value = int(str(node.value).replace("_", ""), 0)
+        if not self.minimum <= value <= self.maximum:
+            walk.fail(node, path, f"expected a number from {self.minimum} to {self.maximum}, "
+                                  f"got {value}")
+            return None
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"type": "integer", "minimum": self.minimum,
+                             "maximum": self.maximum})
+
+
+DOSE_UNITS = ("mg", "g", "micrograms", "ml")
+_DOSE_RE = re.compile(r"(\d+(?:\.\d+)?) (\S+)")
+_UNIT_ADVICE = {"mcg": "micrograms", "µg": "micrograms", "ug": "micrograms",
+                "mL": "ml", "milligrams": "mg", "grams": "g"}
+
+
+@dataclass(frozen=True)
+class Dose:
+    """An amount of medicine; kept exact (Decimal) so totals never print as 14.999999."""
+
+    amount: Decimal
+    unit: str
+
+    def per_day(self, times: int) -> Dose:
+        return Dose(self.amount * times, self.unit)
+
+    def __str__(self) -> str:
+        amount = format(self.amount.normalize(), "f")
+        return f"{amount} {self.unit}"
+
+
+@dataclass
+class DoseSpec(Spec):
+    """'5 mg': a number, one space and a unit written the way patients read it."""
+
+    description: str = ""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> Dose | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            walk.fail(node, path, f"expected a dose like '5 mg', got {describe(node)}")
+            return None
+        match = _DOSE_RE.fullmatch(str(node.value).strip())
+        if not match:
+            walk.fail(node, path, f"expected a dose like '5 mg' (number, space, unit); "
+                                  f"got {node.value!r}")
+            return None
+        amount, unit = match.groups()
+        if unit not in DOSE_UNITS:
+            advice = f"write '{_UNIT_ADVICE[unit]}'" if unit in _UNIT_ADVICE else (
+                "expected one of: " + ", ".join(DOSE_UNITS))
+            walk.fail(node, path, f"unit {unit!r} is not allowed; {advice}")
+            return None
+        dose = Dose(Decimal(amount), unit)
+        walk.reader_texts.append((path, str(dose)))
+        return dose
+
+    def json_schema(self) -> dict[str, Any]:
+        units = "|".join(DOSE_UNITS)
+        return self._schema({"type": "string", "pattern": rf"^\d+(\.\d+)? ({units})$"})
+
+
+@dataclass
+class ListOf(Spec):
+    """A non-empty list of items of one spec."""
+
+    item: Spec
+    description: str = ""
+    check: Callable[[list[Any], yaml.SequenceNode, str, Walk], None] | None = None
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> list[Any] | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.SequenceNode):
+            walk.fail(node, path, f"expected {self._expected()}, got {describe(node)}")
+            return None
+        if not node.value:
+            walk.fail(node, path, "list is empty")
+            return None
+        values = [self.item.validate(child, f"{path}[{i}]", walk)
+                  for i, child in enumerate(node.value)]
+        if self.check:
+            self.check(values, node, path, walk)
+        return values
+
+    def _expected(self) -> str:
+        return "a list of strings" if isinstance(self.item, Text) else "a list"
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"type": "array", "minItems": 1, "items": self.item.json_schema()})
+
+
+def paragraphs(description: str = "") -> ListOf:
+    """A list of paragraphs or list items, each one non-empty string."""
+    return ListOf(Text(), description=description)
+
+
+@dataclass
+class Field:
+    spec: Spec
+    required: bool = True
+
+
+@dataclass
+class Mapping(Spec):
+    """A mapping with known keys; unknown keys are errors with a 'did you mean'."""
+
+    fields: dict[str, Field]
+    description: str = ""
+    at_least_one: bool = False
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, Any] | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            walk.fail(node, path, f"expected a mapping of keys, got {describe(node)}")
+            return None
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child_path = f"{path}.{key}" if path else key
+            if key not in self.fields:
+                walk.fail(key_node, child_path, f"unknown key{self._suggest(key)}")
+                continue
+            result[key] = self.fields[key].spec.validate(value_node, child_path, walk)
+        missing = [k for k, f in self.fields.items() if f.required and k not in result]
+        for key in missing:
+            walk.fail(node, f"{path}.{key}" if path else key, "required key is missing")
+        if self.at_least_one and not result:
+            walk.fail(node, path, "needs at least one of: " + ", ".join(self.fields))
+        return result
+
+    def _suggest(self, key: str) -> str:
+        close = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
+        if close:
+            return f"; did you mean {close[0]!r}?"
+        return "; expected one of: " + ", ".join(self.fields)
+
+    def json_schema(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": "object",
+            "properties": {k: f.spec.json_schema() for k, f in self.fields.items()},
+            "additionalProperties": False,
+        }
+        required = [k for k, f in self.fields.items() if f.required]
+        if required:
+            body["required"] = required
+        if self.at_least_one:
+            body["minProperties"] = 1
+        return self._schema(body)
+
+
+@dataclass
+class Number(Spec):
+    """A number (whole or decimal) within bounds, e.g. a type size in points."""
+
+    description: str = ""
+    minimum: float = 0
+    maximum: float = 1000
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> float | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (
+                "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            walk.fail(node, path, f"expected a number, got {describe(node)}")
+            return None
+        value = float(str(node.value).replace("_", ""))
+        if not self.minimum <= value <= self.maximum:
+            walk.fail(node, path, f"expected a number from {self.minimum:g} to "
+                                  f"{self.maximum:g}, got {value:g}")
+            return None
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"type": "number", "minimum": self.minimum,
+                             "maximum": self.maximum})
+
+
+@dataclass
+class Choice(Spec):
+    """One of a fixed set of words; the error lists them."""
+
+    choices: tuple[str, ...]
+    description: str = ""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> str | None:
+        walk.lines[path] = node.start_mark.line + 1
+        value = node.value if isinstance(node, yaml.ScalarNode) else None
+        if value not in self.choices:
+            got = repr(value) if isinstance(value, str) else describe(node)
+            walk.fail(node, path, f"expected one of: {', '.join(self.choices)}; got {got}")
+            return None
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"enum": list(self.choices)})
+
+
+def colour() -> Text:
+    """A '#rrggbb' colour."""
+    return Text(reader=False, pattern=r"#[0-9a-fA-F]{6}",
+                hint="expected a colour like '#1a1a1a'")
