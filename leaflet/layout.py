@@ -241,6 +241,7 @@ class Layout:
             data.append(cells)
         header_rows = 1 if block.rows and all(c.header for c in block.rows[0]) else 0
         style = [
+            *self._cell_font(),
             ("GRID", (0, 0), (-1, -1), 0.75, theme.colour("table_border")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 5),
@@ -256,6 +257,13 @@ class Layout:
                       spaceAfter=theme.space("paragraph") * 2)
         return table
 
+    def _cell_font(self) -> list[tuple[Any, ...]]:
+        """Table cells default to Helvetica, which would be referenced unembedded."""
+        size = self.theme.size("body")
+        return [("FONTNAME", (0, 0), (-1, -1), self.fonts.body.face(False, False).name),
+                ("FONTSIZE", (0, 0), (-1, -1), size),
+                ("LEADING", (0, 0), (-1, -1), size * self.theme.line_spacing)]
+
     def callout(self, block: Callout, width: float) -> list[Flowable]:
         """A box drawn as a one-column table, one row per flowable, so it splits across pages
         with its border on each part."""
@@ -266,6 +274,7 @@ class Layout:
         border = theme.colour(f"{block.kind}_border")
         thickness = 3 if block.kind == "urgent" else 1.75
         style = TableStyle([
+            *self._cell_font(),
             ("BOX", (0, 0), (-1, -1), thickness, border),
             ("BACKGROUND", (0, 0), (-1, -1), theme.colour(f"{block.kind}_background")),
             ("LEFTPADDING", (0, 0), (-1, -1), padding),

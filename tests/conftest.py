@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from leaflet.build import BuildOptions, build_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+BACLOFEN = ROOT / "content" / "baclofen.yaml"
+
+
+@pytest.fixture(scope="session")
+def baclofen_pdf() -> bytes:
+    return build_pdf(BACLOFEN).pdf
+
+
+@pytest.fixture(scope="session")
+def _baclofen_source() -> dict:
+    return yaml.safe_load(BACLOFEN.read_text("utf-8"))
+
+
+@pytest.fixture
+def baclofen_data(_baclofen_source) -> dict:
+    """A fresh copy each test may change."""
+    return copy.deepcopy(_baclofen_source)
+
+
+@pytest.fixture
+def write_content(tmp_path, baclofen_data):
+    """Write a modified copy of the baclofen content; ``change`` edits the data in place."""
+
+    def write(change=None, name="leaflet.yaml") -> Path:
+        data = copy.deepcopy(baclofen_data)
+        if change:
+            change(data)
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+        return path
+
+    return write
+
+
+def build_bytes(path: Path, **options) -> bytes:
+    return build_pdf(path, BuildOptions(**options)).pdf

@@ -1,0 +1,98 @@
+"""Read a finished PDF back the way a checker would: text, sizes, fonts, pixels."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+
+import pypdf
+
+
+@dataclass(frozen=True)
+class TextRun:
+    page: int
+    text: str
+    size: float
+    x: float
+    y: float
+    font: str
+
+
+def reader(pdf: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(pdf))
+
+
+def text_runs(pdf: bytes) -> list[TextRun]:
+    """Every text-showing operation with its effective size and position."""
+    runs: list[TextRun] = []
+    for number, page in enumerate(reader(pdf).pages, start=1):
+
+        def visit(text, cm, tm, font_dict, font_size, number=number):
+            if not text.strip():
+                return
+            m = _multiply(tm, cm)
+            size = font_size * math.hypot(m[2], m[3])
+            font = str(font_dict.get("/BaseFont", "")) if font_dict else ""
+            runs.append(TextRun(number, text, size, m[4], m[5], font))
+
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _multiply(a, b):
+    return [
+        a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+
+
+FOOTER = re.compile(r"Page \d+ of \d+")
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in reader(pdf).pages]
+
+
+def body_text(pdf: bytes) -> str:
+    """All pages' text without the running footer, so text crossing a page break joins up."""
+    pages = []
+    for text in page_texts(pdf):
+        lines = [line for line in text.splitlines() if not FOOTER.search(line)]
+        pages.append("\n".join(lines))
+    return "\n".join(pages)
+
+
+def squash(text: str) -> str:
+    """Compare text regardless of line breaks and spacing."""
+    return re.sub(r"\s+", "", text)
+
+
+def fonts(pdf: bytes) -> dict[str, bool]:
+    """Base font name -> embedded?, over every page (pdffonts, in Python)."""
+    found: dict[str, bool] = {}
+    for page in reader(pdf).pages:
+        resources = page.get("/Resources")
+        if not resources or "/Font" not in resources:
+            continue
+        for font in resources["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found[str(font.get("/BaseFont"))] = embedded
+    return found
+
+
+def render_pages(pdf: bytes, dpi: int = 40, grey: bool = False):
+    """Rasterise with PDFium (a pip wheel, so CI needs nothing from the system)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    images = [page.render(scale=dpi / 72, grey=grey).to_pil() for page in document]
+    document.close()
+    return images
