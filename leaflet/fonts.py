@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -26,7 +26,7 @@ class Face:
     """A registered TrueType face: the name ReportLab knows it by and what it can draw."""
 
     name: str
-    codepoints: frozenset[int]
+    chars: frozenset[str]
 
 
 @cache
@@ -35,7 +35,7 @@ def _register(path: Path) -> Face:
     name = path.stem
     font = TTFont(name, str(path))
     pdfmetrics.registerFont(font)
-    return Face(name, frozenset(font.face.charToGlyph))
+    return Face(name, frozenset(chr(code) for code in font.face.charToGlyph if code <= 0xFFFF))
 
 
 @dataclass(frozen=True)
@@ -77,29 +77,29 @@ class FontSet:
     fallback: Family
 
     def missing(self, text: str) -> list[str]:
-        """Characters of ``text`` that no bundled font can draw, in order, once each."""
-        found: dict[str, None] = {}
-        for char in normalise(text):
-            if not self._drawable(char, bold=False, italic=False) and not self._drawable(
-                    char, bold=True, italic=False):
-                found[char] = None
-        return list(found)
+        """Characters of ``text`` that no bundled font can draw, in order, once each.
+        Characters above U+FFFF (emoji) count as missing: they break the PDF text layer."""
+        text = normalise(text)
+        if self.drawable.issuperset(text):
+            return []
+        return sorted(set(text) - self.drawable, key=text.index)
 
-    def _drawable(self, char: str, bold: bool, italic: bool) -> bool:
-        code = ord(char)
-        if code > 0xFFFF:
-            return False
-        return (code in self.body.face(bold, italic).codepoints
-                or code in self.fallback.face(bold, italic).codepoints)
+    @cached_property
+    def drawable(self) -> frozenset[str]:
+        """Every character some face of either family can draw."""
+        return frozenset().union(*(face.chars for family in (self.body, self.fallback)
+                                   for face in family.faces.values()))
 
     def runs(self, text: str, bold: bool, italic: bool) -> str:
         """Escaped paragraph markup for ``text`` with fallback-font runs where needed."""
-        body = self.body.face(bold, italic).codepoints
+        body = self.body.face(bold, italic).chars
+        if body.issuperset(text):
+            return escape(text)
         out: list[str] = []
         run: list[str] = []
         in_fallback = False
         for char in text:
-            needs_fallback = ord(char) not in body and not char.isspace()
+            needs_fallback = char not in body and not char.isspace()
             if needs_fallback != in_fallback and run:
                 out.append(self._wrap("".join(run), in_fallback))
                 run = []

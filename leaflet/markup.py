@@ -167,6 +167,11 @@ class _Builder:
         try:
             parser.Parse(text.encode("utf-8"), True)
         except expat.ExpatError as exc:
+            if exc.code == expat.errors.codes[expat.errors.XML_ERROR_TAG_MISMATCH] and self.stack:
+                unclosed = self.stack[-1]
+                name, line = self.where(unclosed.line, f"<{unclosed.tag}")
+                raise MarkupError(Problem(name, line, None, f"malformed markup: <{unclosed.tag}> "
+                                          "is not closed before the next closing tag")) from exc
             lines = self.text.split("\n")
             near = lines[exc.lineno - 1][exc.offset:exc.offset + 30] if exc.lineno <= len(
                 lines) else ""
@@ -200,32 +205,32 @@ class _Builder:
 
 def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> None:
     """Unknown tags, attributes, values and misplaced children, all reported at once."""
-    name, line = where(element.line, f"<{element.tag}")
+    def problem(message: str) -> Problem:
+        name, line = where(element.line, f"<{element.tag}")
+        return Problem(name, line, None, message)
+
     if element.tag not in CHILDREN and element.tag != "leaflet":
-        problems.append(Problem(name, line, None, f"unknown tag <{element.tag}>; known tags: "
-                                + ", ".join(sorted(CHILDREN))))
+        known = ", ".join(sorted(CHILDREN.keys() - {"leaflet"}))
+        problems.append(problem(f"unknown tag <{element.tag}>; known tags: {known}"))
         return
     allowed = ATTRIBUTES.get(element.tag, {})
     for attr, value in element.attrs.items():
         if attr not in allowed:
-            problems.append(Problem(name, line, None,
-                                    f"<{element.tag}> has unknown attribute {attr!r}"))
+            problems.append(problem(f"<{element.tag}> has unknown attribute {attr!r}"))
         elif allowed[attr] is not None and value not in allowed[attr]:
-            problems.append(Problem(name, line, None, f"<{element.tag} {attr}={value!r}>: "
+            problems.append(problem(f"<{element.tag} {attr}={value!r}>: "
                                     f"expected one of: {', '.join(allowed[attr])}"))
     for attr in REQUIRED.get(element.tag, ()):
         if attr not in element.attrs:
-            problems.append(Problem(name, line, None,
-                                    f"<{element.tag}> needs the attribute {attr!r}"))
+            problems.append(problem(f"<{element.tag}> needs the attribute {attr!r}"))
     for child in element.children:
         if isinstance(child, str):
             if child.strip() and element.tag in {"ul", "ol", "table", "tr", "leaflet",
                                                  "section", "aside"}:
-                problems.append(Problem(name, line, None,
-                                        f"text {child.strip()[:40]!r} directly inside "
+                problems.append(problem(f"text {child.strip()[:40]!r} directly inside "
                                         f"<{element.tag}>; wrap it in <p> or <li>"))
             continue
-        if child.tag not in CHILDREN.get(element.tag, set()):
+        if child.tag in CHILDREN and child.tag not in CHILDREN.get(element.tag, set()):
             child_name, child_line = where(child.line, f"<{child.tag}")
             problems.append(Problem(child_name, child_line, None,
                                     f"<{child.tag}> is not allowed inside <{element.tag}>"))

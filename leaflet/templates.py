@@ -7,6 +7,8 @@ names, so a typo in a field name is an error, not a silently empty section.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import sys
 import traceback
@@ -82,14 +84,45 @@ class _MarkedLoader(jinja2.FileSystemLoader):
         return marked, filename, uptodate
 
 
-def _environment(template_set: TemplateSet) -> ImmutableSandboxedEnvironment:
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs (a cold build skips recompiling); a cache
+    folder that cannot be written only costs time, never the build."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "leaflet" / f"templates-jinja{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(folder))
+
+
+@functools.cache
+def _environment(folder: Path) -> ImmutableSandboxedEnvironment:
+    """One environment per folder and process, so each template is compiled once (Jinja
+    still notices a template file that changed)."""
     env = ImmutableSandboxedEnvironment(
-        loader=_MarkedLoader(str(template_set.folder)),
+        loader=_MarkedLoader(str(folder)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["month_year"] = month_year
     return env
@@ -109,7 +142,7 @@ def month_year(value: str) -> str:
 
 def render_markup(content: Content, template_set: TemplateSet) -> str:
     """Content -> leaflet markup text; TemplateError names template file and line."""
-    env = _environment(template_set)
+    env = _environment(template_set.folder)
     context = {
         "medicine": content.data["medicine"],
         "leaflet": content.data["leaflet"],

@@ -93,6 +93,6 @@ def render_pages(pdf: bytes, dpi: int = 40, grey: bool = False):
     import pypdfium2
 
     document = pypdfium2.PdfDocument(pdf)
-    images = [page.render(scale=dpi / 72, grey=grey).to_pil() for page in document]
+    images = [page.render(scale=dpi / 72, grayscale=grey).to_pil() for page in document]
     document.close()
     return images
