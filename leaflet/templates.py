@@ -7,6 +7,7 @@ names, so a typo in a field name is an error, not a silently empty section.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -95,10 +96,8 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
