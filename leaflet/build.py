@@ -82,7 +82,7 @@ def render(content: Content, template_set: TemplateSet, theme: Theme,
     markup = render_markup(content, template_set)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
-    layout = Layout(theme, fonts, lambda line: locate(line, ""))
+    layout = Layout(theme, fonts, lambda line: locate(line, ""), template_set.image)
     metadata = metadata_for(content, document.title, document.lang)
     raw, pages = layout.render(document, metadata)
     return BuildResult(finish(raw, metadata), pages)

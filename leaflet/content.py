@@ -20,6 +20,7 @@ from leaflet.schema import (
     Field,
     Integer,
     ListOf,
+    MapOf,
     Mapping,
     Text,
     Walk,
@@ -132,6 +133,12 @@ CONTENT = Mapping(
                 "contact": Field(paragraphs()),
             })),
         })),
+        "extra_sections": Field(MapOf(Mapping({
+            "title": Field(Text()),
+            "paragraphs": Field(paragraphs(), required=False),
+            "items": Field(paragraphs(), required=False),
+        }, at_least_one=True), description="Sections of your own: each has a title and "
+                                            "paragraphs and/or a list"), required=False),
     },
     description="A patient information leaflet's content.",
 )

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -25,11 +27,12 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus import Image as RLImage
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.doctemplate import LayoutError as RLLayoutError
 from reportlab.platypus.flowables import HRFlowable
 
-from leaflet.errors import FontError, LayoutError, Problem
+from leaflet.errors import FontError, LayoutError, MarkupError, Problem
 from leaflet.finish import Metadata
 from leaflet.fonts import FontSet, describe_char
 from leaflet.markup import (
@@ -38,6 +41,7 @@ from leaflet.markup import (
     Callout,
     Document,
     Heading,
+    Image,
     Inline,
     ItemList,
     PageField,
@@ -53,6 +57,7 @@ from leaflet.theme import Theme
 PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
 DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
 Locate = Callable[[int], tuple[str, "int | None"]]
+FindImage = Callable[[str], "Path | None"]
 
 
 class Styles:
@@ -102,8 +107,10 @@ class Styles:
 class Layout:
     """Turns a Document into PDF bytes with one theme and one font set."""
 
-    def __init__(self, theme: Theme, fonts: FontSet, locate: Locate) -> None:
+    def __init__(self, theme: Theme, fonts: FontSet, locate: Locate,
+                 find_image: FindImage = lambda src: None) -> None:
         self.theme = theme
+        self.find_image = find_image
         self.fonts = fonts
         self.locate = locate
         self.styles = Styles(theme, fonts)
@@ -194,6 +201,8 @@ class Layout:
             return self.callout(block, width)
         if isinstance(block, Section):
             return [f for child in block.blocks for f in self.block(child, width, depth)]
+        if isinstance(block, Image):
+            return [self.image(block, width)]
         raise AssertionError(f"unknown block {block!r}")
 
     def paragraph(self, inlines: list[Inline], style: ParagraphStyle, line: int,
@@ -256,6 +265,25 @@ class Layout:
                       style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
                       spaceAfter=theme.space("paragraph") * 2)
         return table
+
+    def image(self, block: Image, width: float) -> RLImage:
+        """An image from inside the template set, scaled to its width, never wider than
+        the column."""
+        path = self.find_image(block.src)
+        if path is None:
+            name, line = self.locate(block.line)
+            raise MarkupError(Problem(name, line, None, f"image {block.src!r} not found inside "
+                                      "the template folder"))
+        try:
+            pixel_width, pixel_height = ImageReader(str(path)).getSize()
+        except Exception as exc:  # ReportLab raises plain exceptions for unreadable images
+            name, line = self.locate(block.line)
+            raise MarkupError(Problem(name, line, None, f"image {block.src!r} cannot be read: "
+                                      f"{exc}")) from exc
+        drawn = min(block.width_mm * mm, width)
+        picture = RLImage(str(path), width=drawn, height=drawn * pixel_height / pixel_width)
+        picture.hAlign = "LEFT"
+        return picture
 
     def _cell_font(self) -> list[tuple[Any, ...]]:
         """Table cells default to Helvetica, which would be referenced unembedded."""

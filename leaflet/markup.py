@@ -94,7 +94,17 @@ class Section:
     line: int = 0
 
 
-Block = Paragraph | Heading | ItemList | Table | Callout | Section
+@dataclass
+class Image:
+    """A picture from the template set (a logo); ``alt`` says in words what it shows."""
+
+    src: str
+    alt: str
+    width_mm: float
+    line: int = 0
+
+
+Block = Paragraph | Heading | ItemList | Table | Callout | Section | Image
 
 
 @dataclass
@@ -106,15 +116,16 @@ class Document:
 
 
 INLINE_TAGS = {"strong", "em", "br", "page-number", "page-count"}
-BLOCK_TAGS = {"section", "h1", "h2", "h3", "p", "ul", "ol", "table", "aside"}
+BLOCK_TAGS = {"section", "h1", "h2", "h3", "p", "ul", "ol", "table", "aside", "img"}
 ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
     "leaflet": {"lang": None, "title": None},
     "section": {"id": None},
     "p": {"class": ("body", "lead", "medicine", "small")},
     "aside": {"class": ("important", "urgent")},
     "table": {"class": ("plain", "dose")},
+    "img": {"src": None, "alt": None, "width-mm": None},
 }
-REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",)}
+REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",), "img": ("src", "alt")}
 CHILDREN: dict[str, set[str]] = {
     "leaflet": BLOCK_TAGS | {"footer"},
     "section": BLOCK_TAGS - {"section"},
@@ -125,7 +136,7 @@ CHILDREN: dict[str, set[str]] = {
     "th": INLINE_TAGS | {"p", "ul"}, "td": INLINE_TAGS | {"p", "ul"},
     "footer": INLINE_TAGS,
     **{tag: INLINE_TAGS for tag in ("h1", "h2", "h3", "p", "strong", "em")},
-    "br": set(), "page-number": set(), "page-count": set(),
+    "br": set(), "page-number": set(), "page-count": set(), "img": set(),
 }
 
 LineMapper = Callable[[int, str], tuple[str, "int | None"]]
@@ -220,6 +231,8 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
         elif allowed[attr] is not None and value not in allowed[attr]:
             problems.append(problem(f"<{element.tag} {attr}={value!r}>: "
                                     f"expected one of: {', '.join(allowed[attr])}"))
+    if element.tag == "img" and not _is_width(element.attrs.get("width-mm", "40")):
+        problems.append(problem("<img width-mm> must be a number of millimetres from 5 to 180"))
     for attr in REQUIRED.get(element.tag, ()):
         if attr not in element.attrs:
             problems.append(problem(f"<{element.tag}> needs the attribute {attr!r}"))
@@ -236,6 +249,13 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
                                     f"<{child.tag}> is not allowed inside <{element.tag}>"))
             continue
         _check(child, where, problems)
+
+
+def _is_width(value: str) -> bool:
+    try:
+        return 5 <= float(value) <= 180
+    except ValueError:
+        return False
 
 
 _SPACE = re.compile(r"\s+")
@@ -270,6 +290,9 @@ class _Converter:
             return Table(rows, el.attrs.get("class", "plain"), el.line)
         if tag == "aside":
             return Callout(el.attrs["class"], self.blocks(el), el.line)
+        if tag == "img":
+            return Image(el.attrs["src"], el.attrs["alt"], float(el.attrs.get("width-mm", "40")),
+                         el.line)
         return Section(el.attrs.get("id", ""), self.blocks(el), el.line)
 
     @staticmethod

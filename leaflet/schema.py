@@ -32,6 +32,7 @@ class Walk:
     """What a validation pass carries along and collects."""
 
     file: str
+    partial: bool = False  # a child theme names only the keys it changes
     problems: list[Problem] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
     reader_texts: list[tuple[str, str]] = field(default_factory=list)
@@ -240,10 +241,11 @@ class Mapping(Spec):
                 walk.fail(key_node, child_path, f"unknown key{self._suggest(key)}")
                 continue
             result[key] = self.fields[key].spec.validate(value_node, child_path, walk)
-        missing = [k for k, f in self.fields.items() if f.required and k not in result]
+        missing = [] if walk.partial else [
+            k for k, f in self.fields.items() if f.required and k not in result]
         for key in missing:
             walk.fail(node, f"{path}.{key}" if path else key, "required key is missing")
-        if self.at_least_one and not result:
+        if self.at_least_one and not result and not walk.partial:
             walk.fail(node, path, "needs at least one of: " + ", ".join(self.fields))
         return result
 
@@ -317,3 +319,32 @@ def colour() -> Text:
     """A '#rrggbb' colour."""
     return Text(reader=False, pattern=r"#[0-9a-fA-F]{6}",
                 hint="expected a colour like '#1a1a1a'")
+
+
+@dataclass
+class MapOf(Spec):
+    """A mapping whose keys the user names (identifiers), each value of one spec."""
+
+    value: Spec
+    description: str = ""
+    key_pattern: str = r"[a-z][a-z0-9_]*"
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, Any] | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            walk.fail(node, path, f"expected a mapping of keys, got {describe(node)}")
+            return None
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child_path = f"{path}.{key}"
+            if not re.fullmatch(self.key_pattern, key):
+                walk.fail(key_node, child_path, "name sections with lower-case letters, digits "
+                                                "and '_', starting with a letter")
+                continue
+            result[key] = self.value.validate(value_node, child_path, walk)
+        return result
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"type": "object", "additionalProperties": self.value.json_schema(),
+                             "propertyNames": {"pattern": f"^{self.key_pattern}$"}})

@@ -12,6 +12,7 @@ import functools
 import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,31 +20,50 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from leaflet.content import Content
 from leaflet.errors import Problem, TemplateError
 from leaflet.resources import data_dir
-from leaflet.theme import Theme, load_theme
+from leaflet.theme import Theme, load_theme, read_extends
 
 MAIN_TEMPLATE = "leaflet.xml.j2"
 Locator = Callable[[int, str], tuple[str, "int | None"]]
 MAX_MARKUP_CHARS = 5_000_000
+RENDER_SECONDS = 3.0
 ORIGIN_START = "<?leaflet-template {name}?>"
 ORIGIN_END = "<?leaflet-template-end?>"
 
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """A resolved set: its folder and its theme."""
+    """A resolved set: where its templates are looked up, in order, and its merged theme.
+
+    ``chain`` is (set name, folder) from the set itself through its parents to the
+    built-in default: a template found in an earlier folder overrides later ones."""
 
     name: str
-    folder: Path
+    chain: tuple[tuple[str, Path], ...]
     theme: Theme
+
+    @property
+    def folder(self) -> Path:
+        return self.chain[0][1]
+
+    @property
+    def search_path(self) -> list[Path]:
+        return [folder for _, folder in self.chain]
+
+    def find(self, template: str) -> Path | None:
+        """The file a template name stands for: '!set/name' is that set's own file."""
+        return find_in_chain(self.chain, template)
 
     def source_line(self, template: str, needle: str) -> int | None:
         """First line of ``template`` containing ``needle``: where a markup problem was written."""
-        path = self.folder / template
+        path = self.find(template)
+        if path is None:
+            return None
         try:
             for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
                 if needle in line:
@@ -52,37 +72,91 @@ class TemplateSet:
             return None
         return None
 
+    def image(self, src: str) -> Path | None:
+        """An image a template names, only from inside the set's folders."""
+        if Path(src).is_absolute():
+            return None
+        path = self.find(src)
+        if path is None or not any(path.resolve().is_relative_to(folder.resolve())
+                                   for _, folder in self.chain):
+            return None
+        return path
+
+
+Chain = tuple[tuple[str, Path], ...]
+
+
+def find_in_chain(chain: Chain, template: str) -> Path | None:
+    """First folder of the chain holding ``template``; names cannot climb out of a folder."""
+    if template.startswith("!"):
+        prefix, _, template = template[1:].partition("/")
+        chain = tuple((n, f) for n, f in chain if n == prefix)
+    try:
+        parts = split_template_path(template)
+    except jinja2.TemplateNotFound:
+        return None
+    for _, folder in chain:
+        path = folder.joinpath(*parts)
+        if path.is_file() and path.resolve().is_relative_to(folder.resolve()):
+            return path
+    return None
+
+
+def builtin_root() -> Path:
+    return data_dir("templates")
+
 
 def builtin_sets() -> list[str]:
     """Names of the template sets shipped with the package."""
-    root = data_dir("templates")
-    return sorted(p.name for p in root.iterdir() if (p / "theme.yaml").is_file())
+    return sorted(p.name for p in builtin_root().iterdir() if (p / "theme.yaml").is_file())
 
 
-def resolve_set(name_or_path: str) -> TemplateSet:
-    """A built-in set's name or a folder path -> the set, its theme checked."""
-    candidate = Path(name_or_path)
-    folder = data_dir("templates") / name_or_path
-    if not (folder / "theme.yaml").is_file():
-        folder = candidate
+def resolve_set(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
+    """A built-in set's name or a folder path -> the set with its parents and merged theme.
+
+    A folder without theme.yaml, or whose theme names no parent, extends 'default'."""
+    builtin = builtin_root() / name_or_path
+    is_builtin = "/" not in name_or_path and (builtin / "theme.yaml").is_file()
+    folder = builtin if is_builtin else Path(name_or_path)
     if not folder.is_dir():
         known = ", ".join(builtin_sets())
         raise TemplateError(Problem(name_or_path, None, None,
                                     f"no such template set; built-in sets: {known}"))
+    key = str(folder.resolve())
+    if key in _seen:
+        raise TemplateError(Problem(str(folder / "theme.yaml"), None, "extends",
+                                    "the sets extend each other in a circle"))
     theme_path = folder / "theme.yaml"
-    if not theme_path.is_file():
-        raise TemplateError(Problem(str(folder), None, None, "template set has no theme.yaml"))
-    return TemplateSet(folder.name, folder.resolve(), load_theme(theme_path))
+    has_theme = theme_path.is_file()
+    parent_name = read_extends(theme_path) if has_theme else None
+    if parent_name is None and not (is_builtin and name_or_path == "default"):
+        parent_name = "default"
+    name = name_or_path if is_builtin else folder.name
+    if parent_name is None:
+        return TemplateSet(name, ((name, folder.resolve()),), load_theme(theme_path))
+    parent = resolve_set(parent_name, (*_seen, key))
+    theme = load_theme(theme_path if has_theme else None, parent.theme)
+    return TemplateSet(name, ((name, folder.resolve()), *parent.chain), theme)
 
 
-class _MarkedLoader(jinja2.FileSystemLoader):
-    """Wraps each template's output in processing instructions naming the template, on the
-    same line so template line numbers are unchanged; markup errors can then name it."""
+class _SetLoader(jinja2.BaseLoader):
+    """Looks a template up along the set's chain; '!set/name' reaches one set's own file.
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
-        source, filename, uptodate = super().get_source(environment, template)
+    Each template's output is wrapped in processing instructions naming it (on the
+    same line, so template line numbers are unchanged) so markup errors can name it."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = find_in_chain(self.chain, template)
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        source = path.read_text("utf-8")
+        mtime = path.stat().st_mtime
         marked = ORIGIN_START.format(name=template) + source + ORIGIN_END
-        return marked, filename, uptodate
+        return marked, str(path), lambda: path.stat().st_mtime == mtime
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -110,12 +184,30 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _QuietBytecodeCache(str(folder))
 
 
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, plus a limit on what one '*' or '**' may build ('x' * 10**9)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
+                   right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 100:
+            raise jinja2.exceptions.SecurityError("exponent too large")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) \
+                        and len(seq) * times > MAX_MARKUP_CHARS:
+                    raise jinja2.exceptions.SecurityError(
+                        f"result longer than {MAX_MARKUP_CHARS:,} items")
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.cache
-def _environment(folder: Path) -> ImmutableSandboxedEnvironment:
-    """One environment per folder and process, so each template is compiled once (Jinja
+def _environment(chain: Chain) -> ImmutableSandboxedEnvironment:
+    """One environment per set and process, so each template is compiled once (Jinja
     still notices a template file that changed)."""
-    env = ImmutableSandboxedEnvironment(
-        loader=_MarkedLoader(str(folder)),
+    env = _BoundedSandbox(
+        loader=_SetLoader(chain),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -141,15 +233,20 @@ def month_year(value: str) -> str:
 
 def render_markup(content: Content, template_set: TemplateSet) -> str:
     """Content -> leaflet markup text; TemplateError names template file and line."""
-    env = _environment(template_set.folder)
+    env = _environment(template_set.chain)
+    theme = template_set.theme
     context = {
         "medicine": content.data["medicine"],
         "leaflet": content.data["leaflet"],
         "sections": content.data["sections"],
+        "extra_sections": content.data.get("extra_sections") or {},
+        "organisation": theme.organisation,
+        "logo": theme.values.get("logo") if theme.logo else None,
     }
     try:
         template = env.get_template(MAIN_TEMPLATE)
-        return _bounded(template.generate(context))
+        with _deadline(RENDER_SECONDS):
+            return _bounded(template.generate(context))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(Problem(exc.name or exc.filename or MAIN_TEMPLATE, exc.lineno, None,
                                     f"template syntax error: {exc.message}")) from exc
@@ -164,12 +261,42 @@ def render_markup(content: Content, template_set: TemplateSet) -> str:
         name, line = _template_position(template_set)
         raise TemplateError(Problem(name, line, None, f"not allowed in a template: {exc}")) \
             from exc
+    except _TooSlow as exc:
+        name, line = _template_position(template_set)
+        raise TemplateError(Problem(name, line, None, f"template still running after "
+                                    f"{RENDER_SECONDS:g} s; stopped (an endless loop?)")) from exc
     except TemplateError:
         raise
     except Exception as exc:  # a template may raise anything; it is the template's fault
         name, line = _template_position(template_set)
         raise TemplateError(Problem(name, line, None,
                                     f"template failed: {type(exc).__name__}: {exc}")) from exc
+
+
+class _TooSlow(Exception):
+    """Raised inside template code when rendering runs past its time limit."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Stop a template that loops for ever: a line tracer, active only in template code,
+    checks the clock. The sandbox bounds what templates can reach, not how long they run."""
+    limit = time.monotonic() + seconds
+    previous = sys.gettrace()
+
+    def check_line(frame: Any, event: str, arg: Any) -> Any:
+        if event == "line" and time.monotonic() > limit:
+            raise _TooSlow
+        return check_line
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        return check_line if frame.f_code.co_filename.endswith(".j2") else None
+
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def _bounded(chunks: Iterator[str]) -> str:
@@ -189,14 +316,21 @@ def _bounded(chunks: Iterator[str]) -> str:
 
 def _template_position(template_set: TemplateSet | None) -> tuple[str, int | None]:
     """The innermost template frame of the exception being handled (Jinja maps its lines)."""
-    tb = sys.exc_info()[2]
     found: tuple[str, int | None] = ("<template>", None)
-    for frame, line in traceback.walk_tb(tb):
+    for frame, line in traceback.walk_tb(sys.exc_info()[2]):
         filename = frame.f_code.co_filename
         if filename.endswith(".j2"):
-            root = str(template_set.folder) + "/" if template_set else ""
-            found = (filename.removeprefix(root), line)
+            found = (_template_name(template_set, Path(filename)), line)
     return found
+
+
+def _template_name(template_set: TemplateSet | None, path: Path) -> str:
+    """'sections/x.xml.j2' in the set's own folder, '!parent/sections/x.xml.j2' beyond it."""
+    for index, (name, folder) in enumerate(template_set.chain if template_set else ()):
+        if path.is_relative_to(folder):
+            relative = path.relative_to(folder).as_posix()
+            return relative if index == 0 else f"!{name}/{relative}"
+    return str(path)
 
 
 _ORIGIN = re.compile(r"<\?leaflet-template (\S+)\?>|<\?leaflet-template-end\?>")

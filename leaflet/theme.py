@@ -1,7 +1,9 @@
-"""A template set's theme: the one place for the look (paper, margins, fonts, sizes, colours).
+"""A template set's theme: the one place for the look (paper, margins, fonts, sizes, colours,
+logo, organisation details).
 
 No number that shapes the page is buried in layout code; it is read from here,
 checked against sane ranges, and reported with file, line and key when wrong.
+A set that extends another names only the keys it changes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from leaflet.schema import Choice, Field, Mapping, Number, Text, Walk, colour
 from leaflet.yaml_source import read_nodes
 
 PAPER_SIZES = {"a4": A4, "letter": LETTER, "a5": A5}
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 def _font_files(required: tuple[str, ...], optional: tuple[str, ...]) -> Mapping:
@@ -39,7 +42,19 @@ COLOUR_KEYS = (
     "placeholder_background",
 )
 
+ORGANISATION = Mapping(
+    {key: Field(Text(reader=False), required=False)
+     for key in ("name", "address", "phone", "website", "reporting")},
+    description="Who hands the leaflet out; printed where the templates say")
+
 THEME = Mapping({
+    "extends": Field(Text(reader=False, description="The set this one builds on"),
+                     required=False),
+    "description": Field(Text(reader=False, description="One line for 'templates list'"),
+                         required=False),
+    "logo": Field(Text(reader=False, description="PNG or JPEG inside the template folder"),
+                  required=False),
+    "organisation": Field(ORGANISATION, required=False),
     "page": Field(Mapping({
         "paper": Field(Choice(tuple(PAPER_SIZES))),
         "margins_mm": Field(_margins()),
@@ -78,6 +93,7 @@ class Theme:
 
     source: Path
     values: dict[str, Any]
+    logo: Path | None = None
 
     @property
     def page_size(self) -> tuple[float, float]:
@@ -110,21 +126,73 @@ class Theme:
     def font_files(self, role: str) -> dict[str, str]:
         return self.values["fonts"][role]
 
+    @property
+    def organisation(self) -> dict[str, str]:
+        return dict(self.values.get("organisation") or {})
+
     def with_paper(self, paper: str) -> Theme:
         page = {**self.values["page"], "paper": paper}
-        return Theme(self.source, {**self.values, "page": page})
+        return Theme(self.source, {**self.values, "page": page}, self.logo)
 
 
-def load_theme(path: Path) -> Theme:
-    """Read and check a theme file; every problem names file, line and key."""
-    walk = Walk(file=str(path))
-    values = THEME.validate(read_nodes(path, ThemeError), "", walk)
+def read_extends(path: Path) -> str | None:
+    """The parent a theme names, read before the full check (the parent is needed first)."""
+    root = read_nodes(path, ThemeError)
+    walk = Walk(file=str(path), partial=True)
+    values = THEME.validate(root, "", walk)
+    if walk.problems:
+        raise ThemeError(walk.problems)
+    return (values or {}).get("extends")
+
+
+def load_theme(path: Path | None, parent: Theme | None = None) -> Theme:
+    """Read and check a theme; with a parent, only the keys named here change.
+
+    Every problem names file, line and key. ``path`` None means 'as the parent'."""
+    if path is None:
+        assert parent is not None
+        return parent
+    walk = Walk(file=str(path), partial=parent is not None)
+    own = THEME.validate(read_nodes(path, ThemeError), "", walk)
+    values = _merge(parent.values, own) if own is not None and parent else own
+    logo = parent.logo if parent else None
     if values is not None:
         _check_sizes(values, walk)
+        if own and own.get("logo"):
+            logo = _check_logo(path.parent, own["logo"], walk)
     if walk.problems:
         raise ThemeError(walk.problems)
     assert values is not None
-    return Theme(path, values)
+    return Theme(path, values, logo)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
+def _check_logo(folder: Path, name: str, walk: Walk) -> Path | None:
+    """The logo must be a PNG or JPEG inside the template folder."""
+    path = (folder / name).resolve()
+    problem = None
+    if Path(name).is_absolute() or not path.is_relative_to(folder.resolve()):
+        problem = f"{name!r} is outside the template folder; put the image inside it"
+    elif not path.is_file():
+        problem = f"image {name!r} not found in {folder}"
+    else:
+        with path.open("rb") as stream:
+            head = stream.read(8)
+        if not head.startswith(IMAGE_SIGNATURES):
+            problem = f"{name!r} is not a PNG or JPEG image"
+    if problem:
+        walk.problems.append(Problem(walk.file, walk.lines.get("logo"), "logo", problem))
+        return None
+    return path
 
 
 def _check_sizes(values: dict[str, Any], walk: Walk) -> None:
