@@ -16,6 +16,7 @@ from leaflet import __version__
 from leaflet.build import BuildOptions, build
 from leaflet.content import json_schema
 from leaflet.errors import LeafletError
+from leaflet.templates import describe_sets, init_set
 from leaflet.theme import PAPER_SIZES
 
 INTERNAL_ERROR = 3
@@ -42,12 +43,41 @@ def _parser() -> argparse.ArgumentParser:
                            help="paper size (default: the template's, A4)")
     build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
 
+    _add_templates_command(commands)
+
     schema_cmd = commands.add_parser(
         "schema", help="print the content format as JSON Schema",
         description="Print the content format as JSON Schema, for editors to validate and "
                     "complete content files.")
     schema_cmd.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def _add_templates_command(commands: argparse._SubParsersAction) -> None:
+    templates_cmd = commands.add_parser(
+        "templates", help="list the built-in template sets or copy one to customise",
+        description="List the built-in template sets, or copy one to a folder of your own "
+                    "to edit; build with --template FOLDER.")
+    actions = templates_cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the built-in sets, one line each").add_argument(
+        "--debug", action="store_true", help=argparse.SUPPRESS)
+    init = actions.add_parser("init", help="copy a built-in set to FOLDER to edit")
+    init.add_argument("folder", type=Path, help="new folder to create, e.g. my-clinic")
+    init.add_argument("--from", dest="source", default="default",
+                      help="built-in set to copy (default: default)")
+    init.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+
+def _run_templates(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        sets = describe_sets()
+        width = max(len(name) for name, _ in sets)
+        for name, description in sets:
+            print(f"{name:<{width}}  {description}")
+        return 0
+    folder = init_set(args.source, args.folder)
+    print(f"copied {args.source!r} to {folder}; build with --template {folder}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +105,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "schema":
         print(json_schema())
         return 0
+    if args.command == "templates":
+        return _run_templates(args)
     output = args.output or Path(args.content.stem + ".pdf")
     result = build(args.content, output, BuildOptions(template=args.template, paper=args.paper))
     pages = "page" if result.pages == 1 else "pages"

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -24,7 +25,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from leaflet.content import Content
-from leaflet.errors import Problem, TemplateError
+from leaflet.errors import OutputError, Problem, TemplateError
 from leaflet.resources import data_dir
 from leaflet.theme import Theme, load_theme, read_extends
 
@@ -139,6 +140,31 @@ def resolve_set(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
     return TemplateSet(name, ((name, folder.resolve()), *parent.chain), theme)
 
 
+def describe_sets() -> list[tuple[str, str]]:
+    """(name, one-line description) for each built-in set."""
+    return [(name, resolve_set(name).theme.values.get("description", ""))
+            for name in builtin_sets()]
+
+
+def init_set(source: str, destination: Path) -> Path:
+    """Copy a built-in set to a new folder to edit; never overwrite an existing one."""
+    if source not in builtin_sets():
+        raise TemplateError(Problem(source, None, None, "no such built-in set; built-in sets: "
+                                    + ", ".join(builtin_sets())))
+    if destination.exists():
+        raise OutputError(Problem(str(destination), None, None,
+                                  "already exists; choose a new folder name"))
+    if not destination.parent.is_dir():
+        raise OutputError(Problem(str(destination), None, None,
+                                  f"folder {str(destination.parent)!r} does not exist"))
+    try:
+        shutil.copytree(builtin_root() / source, destination)
+    except OSError as exc:
+        raise OutputError(Problem(str(destination), None, None,
+                                  f"cannot copy: {exc.strerror}")) from exc
+    return destination
+
+
 class _SetLoader(jinja2.BaseLoader):
     """Looks a template up along the set's chain; '!set/name' reaches one set's own file.
 
@@ -251,8 +277,11 @@ def render_markup(content: Content, template_set: TemplateSet) -> str:
         raise TemplateError(Problem(exc.name or exc.filename or MAIN_TEMPLATE, exc.lineno, None,
                                     f"template syntax error: {exc.message}")) from exc
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(Problem(str(template_set.folder), None, None,
-                                    f"template {exc.name!r} not found")) from exc
+        name, line = _template_position(template_set)
+        if line is None:
+            name = str(template_set.folder)
+        raise TemplateError(Problem(name, line, None, f"template {exc.name!r} not found "
+                                    "in the set or the sets it extends")) from exc
     except jinja2.UndefinedError as exc:
         name, line = _template_position(template_set)
         raise TemplateError(Problem(name, line, None, f"{exc.message}; check the field name "
@@ -306,8 +335,8 @@ def _bounded(chunks: Iterator[str]) -> str:
     for chunk in chunks:
         total += len(chunk)
         if total > MAX_MARKUP_CHARS:
-            name, line = _template_position(None)
-            raise TemplateError(Problem(name, line, None,
+            writing = origin_map("".join([*out, chunk]))[-1]
+            raise TemplateError(Problem(writing, None, None,
                                         f"template output exceeds {MAX_MARKUP_CHARS:,} "
                                         "characters; stopped"))
         out.append(chunk)

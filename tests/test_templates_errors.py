@@ -79,4 +79,4 @@ def test_content_markup_is_text_not_tags(write_content):
 def test_unknown_template_set(tmp_path):
     with pytest.raises(TemplateError) as exc:
         build_pdf(BACLOFEN, BuildOptions(template="nope"))
-    assert problems(exc) == ["nope: no such template set; built-in sets: default"]
+    assert problems(exc) == ["nope: no such template set; built-in sets: default, us-medguide"]
