@@ -115,7 +115,7 @@ class Layout:
         self.locate = locate
         self.styles = Styles(theme, fonts)
         width, height = theme.page_size
-        self.page_width, self.page_height = width, height
+        self.page_height = height
         self.text_width = width - theme.margin("left") - theme.margin("right")
         self.column_width = (self.text_width - theme.column_gap * (theme.columns - 1)) \
             / theme.columns

@@ -104,7 +104,3 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem]) 
                 first_line[key] = key_line
             _check(value_node, name, seen, problems)
 
-
-def node_line(node: yaml.Node) -> int:
-    """1-based line where ``node`` starts."""
-    return node.start_mark.line + 1
