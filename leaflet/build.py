@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
-from leaflet.content import Content, load_content
-from leaflet.errors import FontError, Problem, ThemeError
+from leaflet.check import Checker, Finding
+from leaflet.content import Content, load_content, parse_content
+from leaflet.errors import CheckError, ContentError, FontError, Problem, ThemeError
 from leaflet.finish import Metadata, check_output_path, finish, write_atomically
 from leaflet.fonts import FontSet, describe_char, load_family
 from leaflet.layout import Layout
@@ -22,12 +24,14 @@ class BuildOptions:
 
     template: str = "default"
     paper: str | None = None
+    strict: bool = False  # check warnings stop the build too
 
 
 @dataclass(frozen=True)
 class BuildResult:
     pdf: bytes
     pages: int
+    findings: tuple[Finding, ...] = ()  # what the checks found that did not stop the build
 
 
 def load_fonts(theme: Theme) -> FontSet:
@@ -67,9 +71,15 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
 
 
 def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Load, validate, render, lay out and finish; raises a LeafletError on bad input."""
-    content = load_content(content_path)
-    template_set = resolve_set(options.template)
+    """Load, validate, render, lay out and finish; raises a LeafletError on bad input.
+
+    No checks: this renders whatever follows the content format (a preview). ``build``
+    is the gate that refuses to write a leaflet the checks find errors in."""
+    return render_content(load_content(content_path), resolve_set(options.template), options)
+
+
+def render_content(content: Content, template_set: TemplateSet,
+                   options: BuildOptions) -> BuildResult:
     theme = template_set.theme.with_paper(options.paper) if options.paper \
         else template_set.theme
     fonts = load_fonts(theme)
@@ -89,10 +99,21 @@ def render(content: Content, template_set: TemplateSet, theme: Theme,
 
 
 def build(content_path: Path | str, output: Path | str,
-          options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build and write ``output`` atomically; a failed build leaves any old file untouched."""
+          options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
+    """Check, build and write ``output`` atomically; check errors (and with ``strict``,
+    warnings) stop it, and a failed build leaves any old file untouched."""
     output = Path(output)
     check_output_path(output)
-    result = build_pdf(content_path, options)
+    parsed = parse_content(content_path)
+    if parsed.content is None:
+        raise ContentError(parsed.problems)
+    template_set = resolve_set(options.template)
+    report = Checker(template_set, today or date.today()).check_parsed(parsed,
+                                                                       str(content_path))
+    if options.strict:
+        report = report.strict()
+    if not report.passed:
+        raise CheckError([Problem(f.file, f.line, f.key, f.message) for f in report.errors()])
+    result = render_content(parsed.content, template_set, options)
     write_atomically(result.pdf, output)
-    return result
+    return replace(result, findings=report.findings)

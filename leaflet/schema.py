@@ -317,3 +317,36 @@ def colour() -> Text:
     """A '#rrggbb' colour."""
     return Text(reader=False, pattern=r"#[0-9a-fA-F]{6}",
                 hint="expected a colour like '#1a1a1a'")
+
+
+@dataclass
+class TextMap(Spec):
+    """A mapping whose keys are free words or phrases, each to one non-empty text (a word
+    list such as 'tinnitus: ringing in the ears')."""
+
+    description: str = ""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, str] | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            walk.fail(node, path, f"expected a mapping of keys, got {describe(node)}")
+            return None
+        if not node.value:
+            walk.fail(node, path, "mapping is empty")
+            return None
+        result: dict[str, str] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value).strip()
+            child_path = f"{path}.{key}" if path else key
+            if key_node.tag != "tag:yaml.org,2002:str" or not key:
+                walk.fail(key_node, child_path, f"expected a word as the key, got "
+                                                f"{describe(key_node)}")
+                continue
+            value = Text(reader=False).validate(value_node, child_path, walk)
+            if value is not None:
+                result[key] = value.strip()
+        return result
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"type": "object", "minProperties": 1,
+                             "additionalProperties": {"type": "string", "minLength": 1}})

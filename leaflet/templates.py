@@ -114,6 +114,7 @@ def render_markup(content: Content, template_set: TemplateSet) -> str:
         "medicine": content.data["medicine"],
         "leaflet": content.data["leaflet"],
         "sections": content.data["sections"],
+        "review": content.review,
     }
     try:
         template = env.get_template(MAIN_TEMPLATE)

@@ -127,7 +127,7 @@ def test_empty_file(tmp_path, run):
 
 def test_not_utf8(tmp_path, run):
     path = tmp_path / "bad.yaml"
-    path.write_bytes("medicine:\n  name: Baclofen\n  form: caf".encode() + b"\xe9\n")
+    path.write_bytes(b"medicine:\n  name: Baclofen\n  form: caf" + b"\xe9\n")
     assert run(str(path)) == (1, [f"error: {path}:3: not UTF-8 text (byte 0xe9); "
                                   "save the file as UTF-8"])
 
