@@ -172,8 +172,9 @@ def _timing(at: Located, steps: list[dict[str, Any]], timing: str) -> list[Findi
         return []
     named = {match.group(0).lower() for match in TIME_OF_DAY.finditer(timing)}
     if len(named) < most:
-        return [at.warning(key, f"the timing names {len(named)} time(s) of day for "
-                                f"{times_words(most)} a day: say when to take each dose (for "
+        count = {0: "no time", 1: "1 time"}.get(len(named), f"{len(named)} times")
+        return [at.warning(key, f"the timing names {count} of day for a dose taken "
+                                f"{times_words(most)} a day: say when to take each one (for "
                                 f"example in the morning, at midday and in the evening)")]
     return []
 
