@@ -8,13 +8,26 @@ from pathlib import Path
 
 from leaflet.check import Checker, Finding
 from leaflet.content import Content, load_content, parse_content
-from leaflet.errors import CheckError, ContentError, FontError, Problem, ThemeError
+from leaflet.errors import (
+    CheckError,
+    ContentError,
+    FontError,
+    Problem,
+    TemplateError,
+    ThemeError,
+)
 from leaflet.finish import Metadata, check_output_path, finish, write_atomically
 from leaflet.fonts import FontSet, describe_char, load_family
 from leaflet.layout import Layout
-from leaflet.markup import parse_markup
+from leaflet.markup import Document, parse_markup
 from leaflet.resources import data_dir
-from leaflet.templates import TemplateSet, markup_locator, render_markup, resolve_set
+from leaflet.templates import (
+    MAIN_TEMPLATE,
+    TemplateSet,
+    markup_locator,
+    render_markup,
+    resolve_set,
+)
 from leaflet.theme import Theme
 
 
@@ -61,6 +74,17 @@ def check_coverage(content: Content, fonts: FontSet) -> None:
         raise FontError(problems)
 
 
+def check_draft_notice(content: Content, document: Document,
+                       template_set: TemplateSet) -> None:
+    """Content nobody has approved must say so on every page; a template set that prints
+    no header for it would hand out a draft as if it were final."""
+    if not content.approved and not document.header:
+        raise TemplateError(Problem(
+            str(template_set.folder / MAIN_TEMPLATE), None, None,
+            "the content is not approved, but the template set prints no draft notice: give "
+            "unapproved content a <header> (see the draft_notice block of the default set)"))
+
+
 def metadata_for(content: Content, title: str, language: str) -> Metadata:
     medicine = content.data["medicine"]
     product = " ".join(filter(None, (medicine["name"], medicine.get("strength"),
@@ -92,6 +116,7 @@ def render(content: Content, template_set: TemplateSet, theme: Theme,
     markup = render_markup(content, template_set)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
+    check_draft_notice(content, document, template_set)
     layout = Layout(theme, fonts, lambda line: locate(line, ""))
     metadata = metadata_for(content, document.title, document.lang)
     raw, pages = layout.render(document, metadata)

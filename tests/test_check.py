@@ -17,6 +17,7 @@ from conftest import BACLOFEN, ROOT, build_bytes
 from pdfread import DRAFT_NOTICE, page_texts, text_runs
 
 from leaflet.check import Checker, Severity
+from leaflet.check.findings import RULES
 from leaflet.check.readability import SectionReadability, Sentence, split_sentences
 from leaflet.check.report import SCHEMA_PATH
 from leaflet.cli import main
@@ -351,12 +352,25 @@ def test_doses_in_grams_and_micrograms_compare(write_content, checker):
                                                 "table's steps add up to 12 days"),
     ("Take 30 mg three times a day.", 'the text says "30 mg three times a day", 90 mg a day, '
                                       "more than the maximum daily dose of 80 mg"),
+    ("Never take more than 60 mg in one day.", 'the text says at most "60 mg" a day, but the '
+                                               "maximum daily dose is 80 mg"),
 ])
 def test_dose_text_contradictions_and_misread_units(write_content, checker, text, message):
     path = write_content(lambda d: d["sections"]["dosing"]["general"].append(text))
     line = line_of(path, text)
     assert findings_of(checker.check(path), "dose") == [
         f"error: {path}:{line}: sections.dosing.general[4]: {message}"]
+
+
+@pytest.mark.parametrize("text", [
+    "This matters most if you take more than 30 mg a day.",
+    "For the first 3 days, take half a tablet.",
+    "Your doctor may raise the dose to 60 mg a day.",
+    "Each 5 ml spoonful is one dose.",
+])
+def test_doses_that_agree_with_the_table_are_fine(write_content, checker, text):
+    path = write_content(lambda d: d["sections"]["dosing"]["general"].append(text))
+    assert findings_of(checker.check(path), "dose") == []
 
 
 def test_intakes_a_day_need_explicit_times(write_content, checker):
@@ -419,6 +433,22 @@ def test_draft_notice_is_bold_and_above_the_text_on_each_page(baclofen_pdf):
         assert min(run.y for run in notice) > max(run.y for run in body) + 10
 
 
+def test_a_template_set_that_would_hide_a_draft_is_refused(tmp_path, capsys):
+    folder = tmp_path / "no-notice"
+    shutil.copytree(ROOT / "templates" / "default", folder)
+    main_template = folder / "leaflet.xml.j2"
+    text = main_template.read_text("utf-8")
+    start, end = text.index("{% block draft_notice %}"), text.index("{% endblock %}")
+    main_template.write_text(text[:start] + "{% block draft_notice %}" + text[end:], "utf-8")
+    output = tmp_path / "out.pdf"
+    assert main(["build", str(BACLOFEN), "--template", str(folder), "-o", str(output)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {folder / 'leaflet.xml.j2'}: the content is not approved, but the template "
+        "set prints no draft notice: give unapproved content a <header> (see the draft_notice "
+        "block of the default set)"]
+    assert not output.exists()
+
+
 def test_approved_content_has_no_draft_notice(write_content, check, tmp_path, capsys):
     path = write_content(approve)
     code, out, _ = check(path)
@@ -459,6 +489,18 @@ def test_approval_needs_a_reviewer_and_a_date(write_content, checker, review, me
     errors = [f"{f.key}: {f.message}" for f in checker.check(write_content(change)).findings
               if f.severity is Severity.ERROR]
     assert errors == [message]
+
+
+def test_approved_content_needs_a_real_revision_date(write_content, checker):
+    def change(data):
+        approve(data)
+        data["leaflet"]["revision_date"] = "[month and year]"
+
+    path = write_content(change)
+    line = line_of(path, "revision_date:")
+    errors = [f"{f}" for f in checker.check(path).findings if f.severity is Severity.ERROR]
+    assert errors == [f"{path}:{line}: leaflet.revision_date: has only placeholders: write the "
+                      "date the leaflet was last revised"]
 
 
 def test_approval_before_the_revision_needs_approving_again(write_content, checker):
@@ -511,6 +553,13 @@ def test_json_output_follows_its_schema(write_content, check):
     document["files"][0]["findings"][0]["severity"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, schema)
+
+
+def test_schema_names_every_rule_and_severity():
+    schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
+    finding = schema["$defs"]["finding"]["properties"]
+    assert finding["rule"]["enum"] == list(RULES)
+    assert finding["severity"]["enum"] == [s.value for s in Severity]
 
 
 def test_check_usage_errors_exit_2(capsys):

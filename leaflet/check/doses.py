@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from leaflet.check.findings import Finding, Located
@@ -24,7 +25,7 @@ UNIT_WORDS = {
     "mg": "mg", "milligram": "mg", "milligrams": "mg",
     "g": "g", "gram": "g", "grams": "g",
     "microgram": "micrograms", "micrograms": "micrograms",
-    "ml": "ml", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml",
+    "ml": "ml", "mL": "ml", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml",
     "milliliters": "ml",
 }
 MISREAD_UNITS = {
@@ -32,7 +33,6 @@ MISREAD_UNITS = {
     "µg": ("micrograms", "it is misread as \"mg\""),
     "μg": ("micrograms", "it is misread as \"mg\""),
     "ug": ("micrograms", "it is misread as \"mg\""),
-    "mL": ("ml", "one spelling throughout avoids doubt"),
     "IU": ("units", "it is misread as \"IV\" or \"10\""),
     "U": ("units", "it is misread as \"0\" or \"4\""),
 }
@@ -47,9 +47,11 @@ PER_DAY = re.compile(r"\s*(?:a|per|in one|in a|each|every) day|\s*daily|\s*in 24
 TIMES = re.compile(rf"\s*((?:{_NUMBER}) times|once|twice)", re.IGNORECASE)
 FREQUENCY = re.compile(rf"\b((?:{_NUMBER}) times|once|twice)(?: (?:a|per|each|every) day| daily)\b",
                        re.IGNORECASE)
-DAYS = re.compile(rf"\b(?:first|these|the next) ({_NUMBER}) days\b", re.IGNORECASE)
-MAXIMUM_WORDS = re.compile(r"(more than|up to|at most|maximum|highest|no higher than)\W+"
-                           r"(?:\w+\W+){0,3}$", re.IGNORECASE)
+DAYS = re.compile(rf"\b(?:first|these) ({_NUMBER}) days\b", re.IGNORECASE)
+# Words that make an amount a stated maximum: "no more than 80 mg a day", "the highest
+# dose is 80 mg a day"; not "if you take more than 30 mg a day", which is a threshold.
+MAXIMUM_WORDS = re.compile(r"(?:\b(?:no|not|never)\b[\w\s]{0,20}\bmore than|\bat most|"
+                           r"\bmaximum|\bhighest|\bexceed)\W+(?:\w+\W+){0,3}$", re.IGNORECASE)
 TIME_OF_DAY = re.compile(r"\b(morning|midday|noon|lunchtime|lunch|afternoon|evening|night|"
                          r"bedtime|breakfast|dinner|supper|teatime)\b|"
                          r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
@@ -214,10 +216,12 @@ def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Find
 
 def _frequencies_and_days(at: Located, texts: list[tuple[str, str]],
                           steps: list[dict[str, Any]]) -> list[Finding]:
-    """'three times a day' and 'the first 12 days' in the text match the dose table."""
+    """'three times a day' and 'the first 12 days' in the text match the dose table: a
+    number of days is where one of its steps ends."""
     findings = []
     table_times = sorted({step["times_a_day"] for step in steps})
-    table_days = sum(step.get("days") or 0 for step in steps)
+    step_ends = list(accumulate(step.get("days") or 0 for step in steps))
+    table_days = step_ends[-1]
     for key, text in texts:
         for match in FREQUENCY.finditer(text):
             if number(match.group(1)) not in table_times:
@@ -225,7 +229,7 @@ def _frequencies_and_days(at: Located, texts: list[tuple[str, str]],
                 findings.append(at.error(key, f'the text says "{match.group(0)}", but the dose '
                                               f"table gives {given} a day"))
         for match in DAYS.finditer(text):
-            if number(match.group(1)) != table_days:
+            if number(match.group(1)) not in step_ends:
                 findings.append(at.error(key, f'the text says "{match.group(0)}", but the dose '
                                               f"table's steps add up to {table_days} days"))
     return findings
