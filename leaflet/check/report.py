@@ -102,7 +102,7 @@ def report_text(reports: list[FileReport], targets: Readability) -> str:
 
 
 def _file_text(report: FileReport, targets: Readability) -> str:
-    status = report.status or "not checked further until the format problems are fixed"
+    status = report.status or "not checked further: fix the format first"
     out = [f"{report.file} (template set {report.template_set!r}; {status})"]
     groups: dict[str, list[Finding]] = {}
     for finding in report.findings:
