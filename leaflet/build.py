@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
-from leaflet.content import Content, load_content
-from leaflet.errors import FontError, Problem, ThemeError
+from leaflet.check import Checker, Finding
+from leaflet.content import Content, load_content, parse_content
+from leaflet.errors import (
+    CheckError,
+    ContentError,
+    FontError,
+    Problem,
+    TemplateError,
+    ThemeError,
+)
 from leaflet.finish import Metadata, check_output_path, finish, write_atomically
 from leaflet.fonts import FontSet, describe_char, load_family
 from leaflet.layout import Layout
-from leaflet.markup import parse_markup
+from leaflet.markup import Document, parse_markup
 from leaflet.resources import data_dir
-from leaflet.templates import TemplateSet, markup_locator, render_markup, resolve_set
+from leaflet.templates import (
+    MAIN_TEMPLATE,
+    TemplateSet,
+    markup_locator,
+    render_markup,
+    resolve_set,
+)
 from leaflet.theme import Theme
 
 
@@ -22,12 +37,14 @@ class BuildOptions:
 
     template: str = "default"
     paper: str | None = None
+    strict: bool = False  # check warnings stop the build too
 
 
 @dataclass(frozen=True)
 class BuildResult:
     pdf: bytes
     pages: int
+    findings: tuple[Finding, ...] = ()  # what the checks found that did not stop the build
 
 
 def load_fonts(theme: Theme) -> FontSet:
@@ -57,6 +74,17 @@ def check_coverage(content: Content, fonts: FontSet) -> None:
         raise FontError(problems)
 
 
+def check_draft_notice(content: Content, document: Document,
+                       template_set: TemplateSet) -> None:
+    """Content nobody has approved must say so on every page; a template set that prints
+    no header for it would hand out a draft as if it were final."""
+    if not content.approved and not document.header:
+        raise TemplateError(Problem(
+            str(template_set.folder / MAIN_TEMPLATE), None, None,
+            "the content is not approved, but the template set prints no draft notice: give "
+            "unapproved content a <header> (see the draft_notice block of the default set)"))
+
+
 def metadata_for(content: Content, title: str, language: str) -> Metadata:
     medicine = content.data["medicine"]
     product = " ".join(filter(None, (medicine["name"], medicine.get("strength"),
@@ -67,9 +95,15 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
 
 
 def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Load, validate, render, lay out and finish; raises a LeafletError on bad input."""
-    content = load_content(content_path)
-    template_set = resolve_set(options.template)
+    """Load, validate, render, lay out and finish; raises a LeafletError on bad input.
+
+    No checks: this renders whatever follows the content format (a preview). ``build``
+    is the gate that refuses to write a leaflet the checks find errors in."""
+    return render_content(load_content(content_path), resolve_set(options.template), options)
+
+
+def render_content(content: Content, template_set: TemplateSet,
+                   options: BuildOptions) -> BuildResult:
     theme = template_set.theme.with_paper(options.paper) if options.paper \
         else template_set.theme
     fonts = load_fonts(theme)
@@ -82,6 +116,7 @@ def render(content: Content, template_set: TemplateSet, theme: Theme,
     markup = render_markup(content, template_set)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
+    check_draft_notice(content, document, template_set)
     layout = Layout(theme, fonts, lambda line: locate(line, ""), template_set.image)
     metadata = metadata_for(content, document.title, document.lang)
     raw, pages = layout.render(document, metadata)
@@ -89,10 +124,21 @@ def render(content: Content, template_set: TemplateSet, theme: Theme,
 
 
 def build(content_path: Path | str, output: Path | str,
-          options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build and write ``output`` atomically; a failed build leaves any old file untouched."""
+          options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
+    """Check, build and write ``output`` atomically; check errors (and with ``strict``,
+    warnings) stop it, and a failed build leaves any old file untouched."""
     output = Path(output)
     check_output_path(output)
-    result = build_pdf(content_path, options)
+    parsed = parse_content(content_path)
+    if parsed.content is None:
+        raise ContentError(parsed.problems)
+    template_set = resolve_set(options.template)
+    report = Checker(template_set, today or date.today()).check_parsed(parsed,
+                                                                       str(content_path))
+    if options.strict:
+        report = report.strict()
+    if not report.passed:
+        raise CheckError([Problem(f.file, f.line, f.key, f.message) for f in report.errors()])
+    result = render_content(parsed.content, template_set, options)
     write_atomically(result.pdf, output)
-    return result
+    return replace(result, findings=report.findings)

@@ -1,22 +1,27 @@
 """Command line: parse arguments, call the library, turn errors into lines and exit codes.
 
-Exit codes: 0 built; 1 the inputs are wrong (content, template, theme, fonts);
-2 the command line is wrong (unknown option, bad output path); 3 an internal
-error (a bug: please report it, with --debug output).
+Exit codes: 0 built (or checked without errors); 1 the inputs are wrong (content,
+template, theme, fonts) or the checks found errors; 2 the command line is wrong (unknown
+option, bad output path); 3 an internal error (a bug: please report it, with --debug
+output).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from leaflet import __version__
 from leaflet.build import BuildOptions, build
+from leaflet.check import Checker, Severity
+from leaflet.check.report import report_json, report_text
 from leaflet.content import json_schema
 from leaflet.errors import LeafletError
-from leaflet.templates import describe_sets, init_set
+from leaflet.templates import describe_sets, init_set, resolve_set
 from leaflet.theme import PAPER_SIZES
 
 INTERNAL_ERROR = 3
@@ -41,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="template set: a built-in name or a folder (default: default)")
     build_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
                            help="paper size (default: the template's, A4)")
+    build_cmd.add_argument("--strict", action="store_true",
+                           help="check warnings stop the build too")
     build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_check_command(commands)
 
     _add_templates_command(commands)
 
@@ -107,8 +115,44 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "templates":
         return _run_templates(args)
+    if args.command == "check":
+        return _run_check(args)
     output = args.output or Path(args.content.stem + ".pdf")
-    result = build(args.content, output, BuildOptions(template=args.template, paper=args.paper))
+    result = build(args.content, output, BuildOptions(template=args.template, paper=args.paper,
+                                                      strict=args.strict))
+    for finding in result.findings:
+        if finding.severity is Severity.WARNING:
+            print(f"warning: {finding}", file=sys.stderr)
     pages = "page" if result.pages == 1 else "pages"
     print(f"wrote {output} ({result.pages} {pages})")
     return 0
+
+
+def _add_check_command(commands: argparse._SubParsersAction) -> None:
+    check_cmd = commands.add_parser(
+        "check", help="check content is complete, readable, consistent and approved",
+        description="Check content files: required sections, readability per section, "
+                    "medical words, dose consistency, review status and dates. Exit code 1 "
+                    "if any file has errors.")
+    check_cmd.add_argument("content", type=Path, nargs="+",
+                           help="content files, e.g. content/*.yaml")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                           help="text: a table grouped by section (default); json: for CI")
+    check_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check_cmd.add_argument("--template", default="default",
+                           help="template set whose checks apply (default: default)")
+    check_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    checker = Checker(resolve_set(args.template), date.today())
+    reports = [checker.check(path) for path in args.content]
+    if args.strict:
+        reports = [report.strict() for report in reports]
+    targets = checker.config.readability
+    if args.format == "json":
+        print(json.dumps(report_json(reports, targets, args.strict), indent=2,
+                         ensure_ascii=False))
+    else:
+        print(report_text(reports, targets))
+    return 0 if all(report.passed for report in reports) else 1

@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
-from leaflet.errors import ContentError
+from leaflet.errors import ContentError, Problem
 from leaflet.schema import (
+    Choice,
     DoseSpec,
     Field,
     Integer,
@@ -30,6 +31,8 @@ from leaflet.yaml_source import read_nodes
 
 PLACEHOLDER = r"\[[^\[\]]+\]"
 LANGUAGE_TAG = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*"
+DATE = r"\d{4}-\d{2}-\d{2}"
+REVIEW_STATUSES = ("draft", "approved")
 
 
 def _check_steps(steps: list[Any], node: yaml.SequenceNode, path: str, walk: Walk) -> None:
@@ -69,6 +72,18 @@ CONTENT = Mapping(
             "author": Field(Text(reader=False,
                                  description="Who issues the leaflet (PDF metadata)")),
         })),
+        "review": Field(Mapping({
+            "status": Field(Choice(REVIEW_STATUSES, description="'approved' only once a "
+                                   "named pharmacist or doctor has signed the text off")),
+            "reviewer": Field(Text(reader=False, description="Who approved it (name and role)"),
+                              required=False),
+            "date": Field(Text(reader=False, description="When it was approved, e.g. "
+                               "'2026-05-14'", pattern=rf"{DATE}|{PLACEHOLDER}",
+                               hint="expected a date like '2026-05-14' or a [placeholder]"),
+                          required=False),
+        }, description="Who signed the content off for patients; without it, or with status "
+                       "'draft', every page of the leaflet says it is a draft"),
+            required=False),
         "sections": Field(Mapping({
             "about": Field(Mapping({
                 "what_it_is": Field(paragraphs()),
@@ -157,17 +172,45 @@ class Content:
     def name(self) -> str:
         return str(self.source)
 
+    @property
+    def review(self) -> dict[str, Any]:
+        """The review block; content without one is a draft."""
+        return self.data.get("review") or {"status": "draft"}
 
-def load_content(path: Path | str) -> Content:
-    """Read and fully validate a content file; raise ContentError naming every problem."""
+    @property
+    def approved(self) -> bool:
+        return self.review.get("status") == "approved"
+
+
+@dataclass(frozen=True)
+class ParsedContent:
+    """A content file read as YAML and checked against the format, problems kept, not raised."""
+
+    root: yaml.Node
+    content: Content | None
+    lines: dict[str, int]
+    problems: list[Problem]
+
+
+def parse_content(path: Path | str) -> ParsedContent:
+    """Validate a content file and return every format problem; ``content`` is None if any.
+
+    Unreadable YAML still raises ContentError: there is nothing to report on."""
     path = Path(path)
     root = read_nodes(path, ContentError)
     walk = Walk(file=str(path))
     data = CONTENT.validate(root, "", walk)
-    if walk.problems:
-        raise ContentError(walk.problems)
-    assert data is not None
-    return Content(path, data, walk.lines, tuple(walk.reader_texts))
+    content = None if walk.problems or data is None else Content(
+        path, data, walk.lines, tuple(walk.reader_texts))
+    return ParsedContent(root, content, walk.lines, walk.problems)
+
+
+def load_content(path: Path | str) -> Content:
+    """Read and fully validate a content file; raise ContentError naming every problem."""
+    parsed = parse_content(path)
+    if parsed.content is None:
+        raise ContentError(parsed.problems)
+    return parsed.content
 
 
 def json_schema() -> str:

@@ -61,3 +61,8 @@ class OutputError(LeafletError):
     """The output path cannot be written; a usage problem, so exit code 2."""
 
     exit_code = 2
+
+
+class CheckError(LeafletError):
+    """`leaflet check` found errors (an overdose section left empty, a dose above the
+    maximum, a revision date in the future): the leaflet must not be printed."""

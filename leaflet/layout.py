@@ -92,6 +92,8 @@ class Styles:
         self.roles["small"] = ParagraphStyle("small", parent=self.base, fontSize=small,
                                              leading=small * theme.line_spacing)
         self.roles["footer"] = ParagraphStyle("footer", parent=self.roles["small"], spaceAfter=0)
+        self.roles["notice"] = ParagraphStyle("notice", parent=self.base, fontName=bold,
+                                              spaceAfter=0)
 
     def __getitem__(self, role: str) -> ParagraphStyle:
         return self.roles[role]
@@ -124,11 +126,13 @@ class Layout:
         """The PDF bytes and the number of pages."""
         story = [f for block in document.blocks for f in self.block(block, self.column_width)]
         buffer = io.BytesIO()
-        template = self._doc_template(buffer, metadata)
+        header = self._running_box(document.header)
+        template = self._doc_template(buffer, metadata, header)
         pages: list[int] = []
 
         def footer(canvas: Canvas, page: int, total: int) -> None:
             pages.append(page)
+            self._draw_header(canvas, header)
             self._draw_footer(canvas, document.footer, page, total)
 
         canvas_class = _footer_canvas(footer)
@@ -139,11 +143,13 @@ class Layout:
                                       f"could not fit on a page: {_snippet(str(exc))}")) from exc
         return buffer.getvalue(), len(pages)
 
-    def _doc_template(self, buffer: io.BytesIO, metadata: Metadata) -> BaseDocTemplate:
+    def _doc_template(self, buffer: io.BytesIO, metadata: Metadata,
+                      header: Table | None) -> BaseDocTemplate:
         theme = self.theme
         footer_space = self.styles["footer"].leading * 2
         bottom = theme.margin("bottom") + footer_space
-        frame_height = self.page_height - theme.margin("top") - bottom
+        header_space = self._height(header) + theme.space("section") if header else 0
+        frame_height = self.page_height - theme.margin("top") - header_space - bottom
         frames = [
             Frame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
                   self.column_width, frame_height, leftPadding=0, rightPadding=0,
@@ -162,6 +168,26 @@ class Layout:
         )
         template.addPageTemplates([PageTemplate(id="page", frames=frames)])
         return template
+
+    def _running_box(self, inlines: list[Inline]) -> Table | None:
+        """The header, boxed like an urgent warning: on every page, above the text (a draft
+        notice must be impossible to miss on any single page)."""
+        if not inlines:
+            return None
+        paragraph = RLParagraph(self.inline_markup(inlines, 0), self.styles["notice"])
+        return Table([[paragraph]], colWidths=[self.text_width],
+                     style=self._box_style("urgent"), hAlign="LEFT")
+
+    def _height(self, box: Table) -> float:
+        return box.wrap(self.text_width, self.page_height)[1]
+
+    def _draw_header(self, canvas: Canvas, box: Table | None) -> None:
+        if box is None:
+            return
+        canvas.saveState()
+        box.drawOn(canvas, self.theme.margin("left"),
+                   self.page_height - self.theme.margin("top") - self._height(box))
+        canvas.restoreState()
 
     def _draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int, total: int) -> None:
         if not inlines:
@@ -299,12 +325,20 @@ class Layout:
         padding = theme.space("box_padding")
         inner = width - 2 * padding
         rows = [[f] for child in block.blocks for f in self.block(child, inner)]
-        border = theme.colour(f"{block.kind}_border")
-        thickness = 3 if block.kind == "urgent" else 1.75
-        style = TableStyle([
+        box = Table(rows, colWidths=[width], style=self._box_style(block.kind), splitByRow=1,
+                    splitInRow=1, hAlign="LEFT", spaceBefore=theme.space("paragraph"),
+                    spaceAfter=theme.space("section"))
+        return [box, Spacer(0, 0)]
+
+    def _box_style(self, kind: str) -> TableStyle:
+        """A one-column table drawn as a box: 'important' or 'urgent' (thicker border)."""
+        theme = self.theme
+        padding = theme.space("box_padding")
+        thickness = 3 if kind == "urgent" else 1.75
+        return TableStyle([
             *self._cell_font(),
-            ("BOX", (0, 0), (-1, -1), thickness, border),
-            ("BACKGROUND", (0, 0), (-1, -1), theme.colour(f"{block.kind}_background")),
+            ("BOX", (0, 0), (-1, -1), thickness, theme.colour(f"{kind}_border")),
+            ("BACKGROUND", (0, 0), (-1, -1), theme.colour(f"{kind}_background")),
             ("LEFTPADDING", (0, 0), (-1, -1), padding),
             ("RIGHTPADDING", (0, 0), (-1, -1), padding),
             ("TOPPADDING", (0, 0), (-1, -1), 0),
@@ -312,10 +346,6 @@ class Layout:
             ("TOPPADDING", (0, 0), (-1, 0), padding),
             ("BOTTOMPADDING", (0, -1), (-1, -1), padding),
         ])
-        box = Table(rows, colWidths=[width], style=style, splitByRow=1, splitInRow=1,
-                    hAlign="LEFT", spaceBefore=theme.space("paragraph"),
-                    spaceAfter=theme.space("section"))
-        return [box, Spacer(0, 0)]
 
     # inline text
 

@@ -113,6 +113,7 @@ class Document:
     title: str
     blocks: list[Block]
     footer: list[Inline] = field(default_factory=list)
+    header: list[Inline] = field(default_factory=list)
 
 
 INLINE_TAGS = {"strong", "em", "br", "page-number", "page-count"}
@@ -127,14 +128,14 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
 }
 REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",), "img": ("src", "alt")}
 CHILDREN: dict[str, set[str]] = {
-    "leaflet": BLOCK_TAGS | {"footer"},
+    "leaflet": BLOCK_TAGS | {"header", "footer"},
     "section": BLOCK_TAGS - {"section"},
     "aside": BLOCK_TAGS - {"section", "aside"},
     "ul": {"li"}, "ol": {"li"},
     "li": INLINE_TAGS | {"p", "ul", "ol"},
     "table": {"tr"}, "tr": {"th", "td"},
     "th": INLINE_TAGS | {"p", "ul"}, "td": INLINE_TAGS | {"p", "ul"},
-    "footer": INLINE_TAGS,
+    "header": INLINE_TAGS, "footer": INLINE_TAGS,
     **{tag: INLINE_TAGS for tag in ("h1", "h2", "h3", "p", "strong", "em")},
     "br": set(), "page-number": set(), "page-count": set(), "img": set(),
 }
@@ -266,14 +267,14 @@ class _Converter:
 
     def document(self, root: _Element) -> Document:
         blocks: list[Block] = []
-        footer: list[Inline] = []
+        running: dict[str, list[Inline]] = {"header": [], "footer": []}
         for child in root.children:
             if isinstance(child, _Element):
-                if child.tag == "footer":
-                    footer = self.inlines(child)
+                if child.tag in running:
+                    running[child.tag] = self.inlines(child)
                 else:
                     blocks.append(self.block(child))
-        return Document(root.attrs["lang"], root.attrs["title"], blocks, footer)
+        return Document(root.attrs["lang"], root.attrs["title"], blocks, **running)
 
     def block(self, el: _Element) -> Block:
         tag = el.tag

@@ -323,28 +323,45 @@ def colour() -> Text:
 
 @dataclass
 class MapOf(Spec):
-    """A mapping whose keys the user names (identifiers), each value of one spec."""
+    """A mapping whose keys the user names, each value of one spec: identifiers for
+    sections of one's own, free words for a word list ('tinnitus: ringing in the ears')."""
 
     value: Spec
     description: str = ""
-    key_pattern: str = r"[a-z][a-z0-9_]*"
+    key_pattern: str | None = r"[a-z][a-z0-9_]*"
+    non_empty: bool = False
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, Any] | None:
         walk.lines[path] = node.start_mark.line + 1
         if not isinstance(node, yaml.MappingNode):
             walk.fail(node, path, f"expected a mapping of keys, got {describe(node)}")
             return None
+        if self.non_empty and not node.value:
+            walk.fail(node, path, "mapping is empty")
+            return None
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child_path = f"{path}.{key}"
-            if not re.fullmatch(self.key_pattern, key):
+            key = str(key_node.value).strip()
+            child_path = f"{path}.{key}" if path else key
+            if self.key_pattern is None:
+                if key_node.tag != "tag:yaml.org,2002:str" or not key:
+                    walk.fail(key_node, child_path,
+                              f"expected a word as the key, got {describe(key_node)}")
+                    continue
+            elif not re.fullmatch(self.key_pattern, key):
                 walk.fail(key_node, child_path, "name sections with lower-case letters, digits "
                                                 "and '_', starting with a letter")
                 continue
-            result[key] = self.value.validate(value_node, child_path, walk)
+            value = self.value.validate(value_node, child_path, walk)
+            if value is not None:
+                result[key] = value.strip() if isinstance(value, str) else value
         return result
 
     def json_schema(self) -> dict[str, Any]:
-        return self._schema({"type": "object", "additionalProperties": self.value.json_schema(),
-                             "propertyNames": {"pattern": f"^{self.key_pattern}$"}})
+        body: dict[str, Any] = {"type": "object",
+                                "additionalProperties": self.value.json_schema()}
+        if self.key_pattern:
+            body["propertyNames"] = {"pattern": f"^{self.key_pattern}$"}
+        if self.non_empty:
+            body["minProperties"] = 1
+        return self._schema(body)

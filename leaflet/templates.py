@@ -268,6 +268,7 @@ def render_markup(content: Content, template_set: TemplateSet) -> str:
         "extra_sections": content.data.get("extra_sections") or {},
         "organisation": theme.organisation,
         "logo": theme.values.get("logo") if theme.logo else None,
+        "review": content.review,
     }
     try:
         template = env.get_template(MAIN_TEMPLATE)

@@ -50,6 +50,8 @@ def _multiply(a, b):
 
 
 FOOTER = re.compile(r"Page \d+ of \d+")
+DRAFT_NOTICE = "DRAFT: not yet approved for patients. Do not give this leaflet to patients."
+RUNNING = re.compile(rf"{FOOTER.pattern}|^{re.escape(DRAFT_NOTICE)}$")
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -57,10 +59,11 @@ def page_texts(pdf: bytes) -> list[str]:
 
 
 def body_text(pdf: bytes) -> str:
-    """All pages' text without the running footer, so text crossing a page break joins up."""
+    """All pages' text without the running header and footer, so text crossing a page break
+    joins up."""
     pages = []
     for text in page_texts(pdf):
-        lines = [line for line in text.splitlines() if not FOOTER.search(line)]
+        lines = [line for line in text.splitlines() if not RUNNING.search(line.strip())]
         pages.append("\n".join(lines))
     return "\n".join(pages)
 

@@ -9,6 +9,7 @@ from pdfread import body_text, fonts, page_texts, reader, squash, text_runs
 from leaflet.build import build_pdf
 
 METADATA_KEYS = {("leaflet", "language"), ("leaflet", "author"), ("leaflet", "revision_date")}
+NOT_PRINTED = {"review"}  # who approved the content, and when: a record, not patient text
 
 
 def reader_strings(data, path=()):
@@ -19,7 +20,7 @@ def reader_strings(data, path=()):
     elif isinstance(data, list):
         for item in data:
             yield from reader_strings(item, path)
-    elif isinstance(data, str) and path[:2] not in METADATA_KEYS:
+    elif isinstance(data, str) and path[:2] not in METADATA_KEYS and path[0] not in NOT_PRINTED:
         yield ".".join(path), data
 
 

@@ -1,0 +1,235 @@
+"""Dose consistency: the dose table, the maximum daily dose and the doses in the text agree.
+
+A patient who reads "20 mg three times a day" in the table and "no more than 50 mg a day"
+in the text cannot follow both; neither can the pharmacist who hands the leaflet out.
+Contradictions are errors. Units that are misread ("mcg" read as "mg", "5.0 mg" read as
+"50 mg") are errors wherever they appear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any
+
+from leaflet.check.findings import Finding, Located
+from leaflet.check.texts import prose, under
+from leaflet.content import Content
+from leaflet.schema import Dose
+
+MICROGRAMS_PER_UNIT = {"micrograms": Decimal(1), "mg": Decimal(1000), "g": Decimal(1_000_000)}
+UNIT_WORDS = {
+    "mg": "mg", "milligram": "mg", "milligrams": "mg",
+    "g": "g", "gram": "g", "grams": "g",
+    "microgram": "micrograms", "micrograms": "micrograms",
+    "ml": "ml", "mL": "ml", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml",
+    "milliliters": "ml",
+}
+MISREAD_UNITS = {
+    "mcg": ("micrograms", "it is misread as \"mg\""),
+    "µg": ("micrograms", "it is misread as \"mg\""),
+    "μg": ("micrograms", "it is misread as \"mg\""),
+    "ug": ("micrograms", "it is misread as \"mg\""),
+    "IU": ("units", "it is misread as \"IV\" or \"10\""),
+    "U": ("units", "it is misread as \"0\" or \"4\""),
+}
+NUMBER_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                "twelve": 12}
+_NUMBER = r"\d+|" + "|".join(NUMBER_WORDS)
+_UNITS = "|".join(sorted((*UNIT_WORDS, *MISREAD_UNITS), key=len, reverse=True))
+TEXT_DOSE = re.compile(rf"(?<![\w.,])(\d+(?:\.\d+)?|\.\d+) ?({_UNITS})(?![\w])")
+PER_DAY = re.compile(r"\s*(?:a|per|in one|in a|each|every) day|\s*daily|\s*in 24 hours",
+                     re.IGNORECASE)
+TIMES = re.compile(rf"\s*((?:{_NUMBER}) times|once|twice)", re.IGNORECASE)
+FREQUENCY = re.compile(rf"\b((?:{_NUMBER}) times|once|twice)(?: (?:a|per|each|every) day| daily)\b",
+                       re.IGNORECASE)
+DAYS = re.compile(rf"\b(?:first|these) ({_NUMBER}) days\b", re.IGNORECASE)
+# Words that make an amount a stated maximum: "no more than 80 mg a day", "the highest
+# dose is 80 mg a day"; not "if you take more than 30 mg a day", which is a threshold.
+MAXIMUM_WORDS = re.compile(r"(?:\b(?:no|not|never)\b[\w\s]{0,20}\bmore than|\bat most|"
+                           r"\bmaximum|\bhighest|\bexceed)\W+(?:\w+\W+){0,3}$", re.IGNORECASE)
+TIME_OF_DAY = re.compile(r"\b(morning|midday|noon|lunchtime|lunch|afternoon|evening|night|"
+                         r"bedtime|breakfast|dinner|supper|teatime)\b|"
+                         r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
+EVERY_HOURS = re.compile(rf"\bevery ({_NUMBER}) hours\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TextDose:
+    """An amount written in the text, where it is and what follows it."""
+
+    key: str
+    written: str
+    amount: str
+    unit: str
+    before: str
+    after: str
+
+
+def number(word: str) -> int:
+    word = word.lower().removesuffix(" times")
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(word)
+
+
+def in_micrograms(dose: Dose) -> Decimal | None:
+    """Mass in micrograms, so mg, g and micrograms compare; None for volumes."""
+    factor = MICROGRAMS_PER_UNIT.get(dose.unit)
+    return dose.amount * factor if factor is not None else None
+
+
+def times_words(times: int) -> str:
+    return {1: "once", 2: "twice"}.get(times, f"{times} times")
+
+
+def text_doses(content: Content) -> Iterator[TextDose]:
+    for key, text in prose(content):
+        for match in TEXT_DOSE.finditer(text):
+            yield TextDose(key, match.group(0), match.group(1), match.group(2),
+                           text[:match.start()], text[match.end():])
+
+
+def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
+    at = Located(content.name, content.lines, "dose")
+    dosing = content.data["sections"]["dosing"]
+    steps: list[dict[str, Any]] = dosing["schedule"]["steps"]
+    maximum: Dose = dosing["maximum_daily_dose"]
+    findings = _unit_spelling(at, content)
+    findings += _table(at, steps, maximum)
+    findings += _timing(at, steps, dosing["schedule"]["timing"])
+    mentions = [d for d in text_doses(content)
+                if any(under(d.key, prefix) for prefix in dose_text)]
+    findings += _mentions(at, mentions, maximum)
+    texts = [(key, text) for key, text in prose(content)
+             if any(under(key, prefix) for prefix in dose_text)]
+    findings += _frequencies_and_days(at, texts, steps)
+    return findings
+
+
+def _unit_spelling(at: Located, content: Content) -> list[Finding]:
+    """Everywhere in the text: units and numbers written the way they are misread."""
+    findings = []
+    for dose in text_doses(content):
+        if dose.unit in MISREAD_UNITS:
+            right, why = MISREAD_UNITS[dose.unit]
+            fixed = f"{dose.amount} {right}"
+            findings.append(at.error(dose.key, f'write "{fixed}", not "{dose.written}": {why}',
+                                     suggestion=fixed))
+        unit = UNIT_WORDS.get(dose.unit, MISREAD_UNITS.get(dose.unit, ("",))[0])
+        if dose.amount.startswith("."):
+            fixed = f"0{dose.amount} {unit}"
+            findings.append(at.error(dose.key, f'write "{fixed}", not "{dose.written}": '
+                                               f"without the 0 it is misread as a whole number",
+                                     suggestion=fixed))
+        elif "." in dose.amount and dose.amount.endswith("0"):
+            fixed = f"{Decimal(dose.amount).normalize():f} {unit}"
+            findings.append(at.error(dose.key, f'write "{fixed}", not "{dose.written}": '
+                                               f"a trailing zero is misread as ten times the dose",
+                                     suggestion=fixed))
+    return findings
+
+
+def _table(at: Located, steps: list[dict[str, Any]], maximum: Dose) -> list[Finding]:
+    findings = []
+    limit = in_micrograms(maximum)
+    units = {step["dose"].unit for step in steps} | {maximum.unit}
+    for index, step in enumerate(steps):
+        key = f"sections.dosing.schedule.steps[{index}]"
+        dose: Dose = step["dose"]
+        daily = dose.per_day(step["times_a_day"])
+        if (in_micrograms(dose) is None) != (limit is None):
+            findings.append(at.error(f"{key}.dose", f"a dose in {dose.unit} cannot be checked "
+                                                    f"against a maximum daily dose in "
+                                                    f"{maximum.unit}; give both in one kind of "
+                                                    f"unit"))
+            continue
+        total = in_micrograms(daily) if limit is not None else daily.amount
+        if total > (limit if limit is not None else maximum.amount):
+            findings.append(at.error(key, f"step {index + 1}: {dose} "
+                                          f"{times_words(step['times_a_day'])} a day is {daily} "
+                                          f"a day, more than the maximum daily dose of "
+                                          f"{maximum}"))
+    mass_units = units & set(MICROGRAMS_PER_UNIT)
+    if len(mass_units) > 1:
+        findings.append(at.warning("sections.dosing.schedule.steps",
+                                   f"the dose table and maximum daily dose mix "
+                                   f"{' and '.join(sorted(mass_units))}: use one unit so "
+                                   f"doses compare at a glance"))
+    return findings
+
+
+def _timing(at: Located, steps: list[dict[str, Any]], timing: str) -> list[Finding]:
+    """Intakes a day are explicit: the timing names a time for each intake (USP <17>)."""
+    key = "sections.dosing.schedule.timing"
+    most = max(step["times_a_day"] for step in steps)
+    every = EVERY_HOURS.search(timing)
+    if every:
+        hours = number(every.group(1))
+        if hours and 24 % hours == 0 and 24 // hours != most:
+            return [at.error(key, f'"every {every.group(1)} hours" is {24 // hours} times a day, '
+                                  f"but the dose table gives {times_words(most)} a day")]
+        return []
+    named = {match.group(0).lower() for match in TIME_OF_DAY.finditer(timing)}
+    if len(named) < most:
+        count = {0: "no time", 1: "1 time"}.get(len(named), f"{len(named)} times")
+        return [at.warning(key, f"the timing names {count} of day for a dose taken "
+                                f"{times_words(most)} a day: say when to take each one (for "
+                                f"example in the morning, at midday and in the evening)")]
+    return []
+
+
+def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Finding]:
+    """Doses in the text: a stated maximum equals the maximum; no dose or daily amount
+    exceeds it."""
+    findings = []
+    limit = in_micrograms(maximum)
+    for mention in mentions:
+        unit = UNIT_WORDS.get(mention.unit)
+        if unit is None or mention.amount.startswith("."):
+            continue
+        dose = Dose(Decimal(mention.amount), unit)
+        if (in_micrograms(dose) is None) != (limit is None):
+            continue
+        amount = in_micrograms(dose) if limit is not None else dose.amount
+        top = limit if limit is not None else maximum.amount
+        per_day = PER_DAY.match(mention.after)
+        times = TIMES.match(mention.after)
+        if per_day and MAXIMUM_WORDS.search(mention.before) and amount != top:
+            findings.append(at.error(mention.key, f'the text says at most "{mention.written}" a '
+                                                  f"day, but the maximum daily dose is "
+                                                  f"{maximum}"))
+        elif amount > top:
+            findings.append(at.error(mention.key, f'the text says "{mention.written}", more '
+                                                  f"than the maximum daily dose of {maximum}"))
+        elif times and PER_DAY.match(mention.after[times.end():]):
+            count = number(times.group(1))
+            if amount * count > top:
+                findings.append(at.error(mention.key, f'the text says "{mention.written} '
+                                                      f'{times.group(1)} a day", '
+                                                      f"{dose.per_day(count)} a day, more than "
+                                                      f"the maximum daily dose of {maximum}"))
+    return findings
+
+
+def _frequencies_and_days(at: Located, texts: list[tuple[str, str]],
+                          steps: list[dict[str, Any]]) -> list[Finding]:
+    """'three times a day' and 'the first 12 days' in the text match the dose table: a
+    number of days is where one of its steps ends."""
+    findings = []
+    table_times = sorted({step["times_a_day"] for step in steps})
+    step_ends = list(accumulate(step.get("days") or 0 for step in steps))
+    table_days = step_ends[-1]
+    for key, text in texts:
+        for match in FREQUENCY.finditer(text):
+            if number(match.group(1)) not in table_times:
+                given = " or ".join(times_words(t) for t in table_times)
+                findings.append(at.error(key, f'the text says "{match.group(0)}", but the dose '
+                                              f"table gives {given} a day"))
+        for match in DAYS.finditer(text):
+            if number(match.group(1)) not in step_ends:
+                findings.append(at.error(key, f'the text says "{match.group(0)}", but the dose '
+                                              f"table's steps add up to {table_days} days"))
+    return findings

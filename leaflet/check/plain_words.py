@@ -1,0 +1,66 @@
+"""Plain words: medical terms from the template set's word list, each a warning with the
+plain words to use instead, unless the same text already explains it.
+
+A medical word is explained, and not flagged, when it stands in brackets after the plain
+words ("fits (seizures)"), is followed by an explanation in brackets ("antihistamines
+(allergy medicines ...)"), or when its plain words appear elsewhere in the same text.
+Patients meet both words on packs and in the clinic, so pairing them is good practice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from leaflet.check.findings import Finding, Located
+from leaflet.check.texts import prose
+from leaflet.content import Content
+
+
+@dataclass(frozen=True)
+class Term:
+    word: str
+    plain: str
+    pattern: re.Pattern[str]
+
+
+def compile_terms(words: dict[str, str]) -> list[Term]:
+    """Whole words, any case, any spacing in phrases, with an optional plural ending."""
+    terms = []
+    for word, plain in words.items():
+        body = r"\s+".join(re.escape(part) for part in word.split())
+        pattern = re.compile(rf"(?<![\w-])({body})(?:e?s)?(?![\w-])", re.IGNORECASE)
+        terms.append(Term(word, plain, pattern))
+    return terms
+
+
+def _explained(text: str, match: re.Match[str], plain: str) -> bool:
+    before = text[:match.start()].rstrip()
+    after = text[match.end():]
+    in_brackets = before.endswith("(") and after.startswith(")") and before[:-1].strip()
+    followed_by_brackets = after.startswith(" (")
+    plain_alone = plain if "..." not in plain else ""
+    plain_nearby = bool(plain_alone) and re.search(
+        rf"(?<!\w){re.escape(plain_alone)}(?!\w)", text, re.IGNORECASE) is not None
+    return bool(in_brackets) or followed_by_brackets or plain_nearby
+
+
+def _message(word: str, plain: str) -> str:
+    message = f'medical word "{word}": say "{plain}" instead'
+    if "..." not in plain:
+        message += f', or write both: "{plain} ({word})"'
+    return message
+
+
+def check_plain_words(content: Content, words: dict[str, str]) -> list[Finding]:
+    at = Located(content.name, content.lines, "plain-words")
+    terms = compile_terms(words)
+    findings = []
+    for key, text in prose(content):
+        for term in terms:
+            for match in term.pattern.finditer(text):
+                if _explained(text, match, term.plain):
+                    continue
+                findings.append(at.warning(key, _message(match.group(0), term.plain),
+                                           suggestion=term.plain))
+    return sorted(findings, key=lambda f: (f.line or 0, f.message))
