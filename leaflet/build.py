@@ -133,8 +133,8 @@ def build(content_path: Path | str, output: Path | str,
     if parsed.content is None:
         raise ContentError(parsed.problems)
     template_set = resolve_set(options.template)
-    report = Checker(template_set, today or date.today()).check_parsed(parsed,
-                                                                       str(content_path))
+    checker = Checker(template_set, today or date.today(), readability=options.strict)
+    report = checker.check_parsed(parsed, str(content_path))
     if options.strict:
         report = report.strict()
     if not report.passed:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import textstat
-
 from leaflet.check.config import Readability
 from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import prose, section_of, without_placeholders
@@ -94,6 +92,8 @@ def measure(content: Content) -> list[SectionReadability]:
     language = textstat_language(content.data["leaflet"]["language"])
     if language is None:
         return []
+    import textstat  # loads a pronouncing dictionary: only when readability is measured
+
     textstat.set_lang(language)
     sections: dict[str, SectionReadability] = {}
     for key, text in prose(content):
