@@ -3,7 +3,8 @@
     python benchmarks/bench_build.py [--runs N]
 
 Warm: both in this process, after one untimed build each (fonts registered,
-modules imported); the median of N builds. Cold: each as a fresh process
+modules imported); the median of N builds, each checked (as `leaflet build`
+does) and written to a file. Cold: each as a fresh process
 (`python -m leaflet build` against `python benchmarks/floor.py`), median of N.
 Machines are noisy, so only the ratios are meant to be compared across runs.
 """
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from floor import build as floor_build  # noqa: E402
 
-from leaflet.build import build_pdf  # noqa: E402
+from leaflet.build import build  # noqa: E402
 from leaflet.content import load_content  # noqa: E402
 from leaflet.markup import Heading, ItemList, Paragraph, Span, parse_markup  # noqa: E402
 from leaflet.templates import markup_locator, render_markup, resolve_set  # noqa: E402
@@ -82,10 +83,11 @@ def main() -> None:
     out = Path(tempfile.mkdtemp())
     dump = out / "paragraphs.json"
     dump.write_text(json.dumps(paragraphs), "utf-8")
-    build_pdf(CONTENT)
-    floor_build(paragraphs)
-    warm = interleaved({"leaflet": lambda: build_pdf(CONTENT),
-                        "floor": lambda: floor_build(paragraphs)}, args.runs)
+    actions = {"leaflet": lambda: build(CONTENT, out / "l.pdf"),
+               "floor": lambda: (out / "f.pdf").write_bytes(floor_build(paragraphs))}
+    for action in actions.values():
+        action()
+    warm = interleaved(actions, args.runs)
 
     commands = {
         "leaflet": [sys.executable, "-m", "leaflet", "build", str(CONTENT), "-o",

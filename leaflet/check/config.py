@@ -9,6 +9,7 @@ its own files uses the built-in default set's.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from leaflet.content import CONTENT
 from leaflet.errors import Problem, TemplateError
 from leaflet.schema import Field, ListOf, MapOf, Mapping, Number, Spec, Text, Walk
-from leaflet.templates import TemplateSet
+from leaflet.templates import Chain, TemplateSet, find_in_chain
 from leaflet.yaml_source import read_nodes
 
 CHECKS_FILE = "checks.yaml"
@@ -79,19 +80,25 @@ class CheckConfig:
     plain_words_source: Path
 
 
-def _data_file(template_set: TemplateSet, name: str) -> Path:
+def _data_file(chain: Chain, name: str) -> Path:
     """The set's own file, else its parent's, as templates are looked up."""
-    path = template_set.find(name)
+    path = find_in_chain(chain, name)
     if path is None:
-        raise TemplateError(Problem(str(template_set.folder), None, None,
+        raise TemplateError(Problem(str(chain[0][1]), None, None,
                                     f"{name} not found in the set or the sets it extends"))
     return path
 
 
 def load_config(template_set: TemplateSet) -> CheckConfig:
-    """The checks of a template set; TemplateError names file, line and key."""
-    checks_path = _data_file(template_set, CHECKS_FILE)
-    words_path = _data_file(template_set, PLAIN_WORDS_FILE)
+    """The checks of a template set, read once per process; TemplateError names file,
+    line and key."""
+    return _load_config(template_set.chain)
+
+
+@functools.cache
+def _load_config(chain: Chain) -> CheckConfig:
+    checks_path = _data_file(chain, CHECKS_FILE)
+    words_path = _data_file(chain, PLAIN_WORDS_FILE)
     checks, lines = _read(checks_path, CHECKS)
     words, _ = _read(words_path, PLAIN_WORDS)
     _known_keys(checks_path, checks, lines)

@@ -9,6 +9,7 @@ Patients meet both words on packs and in the clinic, so pairing them is good pra
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -18,20 +19,30 @@ from leaflet.content import Content
 
 
 @dataclass(frozen=True)
-class Term:
-    word: str
-    plain: str
+class Terms:
+    """The whole word list as one pattern (one pass over each text), longest terms first so
+    'orthostatic hypotension' wins over 'hypotension'."""
+
     pattern: re.Pattern[str]
+    plain: dict[str, str]  # the word as listed, lower case, single-spaced -> plain words
+
+    def plain_for(self, found: str) -> tuple[str, str]:
+        """(listed word, plain words) for a match such as 'Tinnitus' or 'hypotensions'."""
+        key = " ".join(found.lower().split())
+        for candidate in (key, key.removesuffix("es"), key.removesuffix("s")):
+            if candidate in self.plain:
+                return candidate, self.plain[candidate]
+        raise KeyError(found)
 
 
-def compile_terms(words: dict[str, str]) -> list[Term]:
+@functools.cache
+def compile_terms(words: tuple[tuple[str, str], ...]) -> Terms:
     """Whole words, any case, any spacing in phrases, with an optional plural ending."""
-    terms = []
-    for word, plain in words.items():
-        body = r"\s+".join(re.escape(part) for part in word.split())
-        pattern = re.compile(rf"(?<![\w-])({body})(?:e?s)?(?![\w-])", re.IGNORECASE)
-        terms.append(Term(word, plain, pattern))
-    return terms
+    listed = sorted(words, key=lambda item: -len(item[0]))
+    bodies = [r"\s+".join(re.escape(part) for part in word.split()) for word, _ in listed]
+    pattern = re.compile(rf"(?<![\w-])((?:{'|'.join(bodies)})(?:e?s)?)(?![\w-])",
+                         re.IGNORECASE)
+    return Terms(pattern, {" ".join(word.lower().split()): plain for word, plain in listed})
 
 
 def _explained(text: str, match: re.Match[str], plain: str) -> bool:
@@ -54,13 +65,12 @@ def _message(word: str, plain: str) -> str:
 
 def check_plain_words(content: Content, words: dict[str, str]) -> list[Finding]:
     at = Located(content.name, content.lines, "plain-words")
-    terms = compile_terms(words)
+    terms = compile_terms(tuple(words.items()))
     findings = []
     for key, text in prose(content):
-        for term in terms:
-            for match in term.pattern.finditer(text):
-                if _explained(text, match, term.plain):
-                    continue
-                findings.append(at.warning(key, _message(match.group(0), term.plain),
-                                           suggestion=term.plain))
+        for match in terms.pattern.finditer(text):
+            _, plain = terms.plain_for(match.group(1))
+            if _explained(text, match, plain):
+                continue
+            findings.append(at.warning(key, _message(match.group(1), plain), suggestion=plain))
     return sorted(findings, key=lambda f: (f.line or 0, f.message))
