@@ -66,3 +66,9 @@ class OutputError(LeafletError):
 class CheckError(LeafletError):
     """`leaflet check` found errors (an overdose section left empty, a dose above the
     maximum, a revision date in the future): the leaflet must not be printed."""
+
+
+class UsageError(LeafletError):
+    """Options that cannot go together; a usage problem, so exit code 2."""
+
+    exit_code = 2

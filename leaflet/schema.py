@@ -365,3 +365,20 @@ class MapOf(Spec):
         if self.non_empty:
             body["minProperties"] = 1
         return self._schema(body)
+
+
+@dataclass
+class Boolean(Spec):
+    """true or false."""
+
+    description: str = ""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> bool | None:
+        walk.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+            walk.fail(node, path, f"expected true or false, got {describe(node)}")
+            return None
+        return str(node.value).lower() in ("true", "yes", "on")
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._schema({"type": "boolean"})

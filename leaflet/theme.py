@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, A5, LETTER
 from reportlab.lib.units import mm
 
 from leaflet.errors import Problem, ThemeError
-from leaflet.schema import Choice, Field, Mapping, Number, Text, Walk, colour
+from leaflet.schema import Choice, Field, Mapping, Number, Spec, Text, Walk, colour
 from leaflet.yaml_source import read_nodes
 
 PAPER_SIZES = {"a4": A4, "letter": LETTER, "a5": A5}
@@ -54,6 +55,9 @@ THEME = Mapping({
                          required=False),
     "logo": Field(Text(reader=False, description="PNG or JPEG inside the template folder"),
                   required=False),
+    "profile": Field(Text(reader=False, description="Legibility profile checked on every "
+                                                    "build (profiles.yaml): eu, us, ..."),
+                     required=False),
     "organisation": Field(ORGANISATION, required=False),
     "page": Field(Mapping({
         "paper": Field(Choice(tuple(PAPER_SIZES))),
@@ -85,6 +89,20 @@ THEME = Mapping({
     })),
     "colours": Field(Mapping({key: Field(colour()) for key in COLOUR_KEYS})),
 }, description="The look of a template set")
+
+
+class PartialTheme(Spec):
+    """Theme keys to change (in profiles and layouts): the theme's own checks, none required."""
+
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, Any] | None:
+        partial, walk.partial = walk.partial, True
+        try:
+            return THEME.validate(node, path, walk)
+        finally:
+            walk.partial = partial
+
+    def json_schema(self) -> dict[str, Any]:
+        return THEME.json_schema()
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,13 @@ class Theme:
     def with_paper(self, paper: str) -> Theme:
         page = {**self.values["page"], "paper": paper}
         return Theme(self.source, {**self.values, "page": page}, self.logo)
+
+    def derive(self, changes: dict[str, Any], walk: Walk) -> Theme:
+        """This theme with ``changes`` (a partial theme, already validated) merged in;
+        sizes are checked again, problems go to ``walk``."""
+        values = _merge(self.values, changes)
+        _check_sizes(values, walk)
+        return Theme(self.source, values, self.logo)
 
 
 def read_extends(path: Path) -> str | None:

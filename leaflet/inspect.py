@@ -1,0 +1,210 @@
+"""Read a finished PDF back and report what it proves: page sizes, the smallest text and
+the tightest line spacing on each page, fonts and whether each is embedded, text drawn
+outside the margins, and characters drawn without a glyph.
+
+Any PDF can be inspected (``leaflet inspect``); every build inspects its own output
+against its legibility profile and fails on a violation, so a theme or template change
+can never quietly print 7 pt text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+
+from leaflet.errors import LayoutError, Problem
+
+TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
+NO_GLYPH = {"\ufffd"}
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    size: float
+    x: float
+    y: float
+    width: float
+
+
+@dataclass
+class PageReport:
+    number: int
+    width_mm: float
+    height_mm: float
+    smallest_text_pt: float | None = None
+    tightest_line_spacing_mm: float | None = None
+    outside_margins: list[str] = field(default_factory=list)
+    missing_glyphs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FontReport:
+    name: str
+    embedded: bool
+
+
+@dataclass
+class Report:
+    pages: list[PageReport]
+    fonts: list[FontReport]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What a PDF must prove: sizes in points, distances in mm."""
+
+    minimum_size: float
+    minimum_line_spacing_mm: float
+    page_size: tuple[float, float] | None = None
+    margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10)  # top right bottom left
+    columns: int = 1
+
+
+def inspect_pdf(data: bytes, margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10),
+                columns: int = 1) -> Report:
+    """What the PDF itself shows; ``margins_mm`` and ``columns`` say where text may be."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = list(reader.pages)
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
+    reports = [_inspect_page(number, page, margins_mm, columns)
+               for number, page in enumerate(pages, start=1)]
+    return Report(reports, _fonts(pages))
+
+
+def _inspect_page(number: int, page: Any, margins_mm: tuple[float, float, float, float],
+                  columns: int) -> PageReport:
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    report = PageReport(number, round(width / mm, 1), round(height / mm, 1))
+    runs = _runs(page)
+    if not runs:
+        return report
+    report.smallest_text_pt = round(min(run.size for run in runs), 2)
+    report.tightest_line_spacing_mm = _tightest_spacing(runs, width, columns)
+    top, right, bottom, left = (m * mm for m in margins_mm)
+    for run in runs:
+        ascent = run.size * 0.75
+        squeeze = 0.1 * run.text.count(" ")  # ReportLab may tighten word spacing a little
+        if (run.x < left - TOLERANCE or run.x + run.width > width - right + TOLERANCE + squeeze
+                or run.y < bottom - TOLERANCE or run.y + ascent > height - top + TOLERANCE):
+            report.outside_margins.append(run.text.strip()[:40])
+        report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
+    return report
+
+
+def _runs(page: Any) -> list[Run]:
+    runs: list[Run] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if not text.strip():
+            return
+        m = _multiply(tm, cm)
+        scale = math.hypot(m[2], m[3])
+        runs.append(Run(text, size * scale, m[4], m[5],
+                        _width(text, font, size) * math.hypot(m[0], m[1])))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _width(text: str, font: Any, size: float) -> float:
+    """Width of the run: exact for fonts this process has registered, else the font's
+    average glyph width from the PDF, else half an em a character."""
+    text = text.rstrip("\n")
+    name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1] if font else ""
+    registered = _registered_by_postscript_name().get(name)
+    if registered:
+        return pdfmetrics.stringWidth(text, registered, size)
+    widths = [float(w) for w in (font.get("/Widths") or []) if float(w) > 0] if font else []
+    average = sum(widths) / len(widths) / 1000 if widths else 0.5
+    return average * size * len(text)
+
+
+def _registered_by_postscript_name() -> dict[str, str]:
+    """PDFs name a font by its PostScript name; ReportLab by the name it was registered as."""
+    names: dict[str, str] = {}
+    for registered in pdfmetrics.getRegisteredFontNames():
+        face = getattr(pdfmetrics.getFont(registered), "face", None)
+        postscript = getattr(face, "name", None)
+        if isinstance(postscript, bytes):
+            postscript = postscript.decode("latin-1")
+        if postscript:
+            names[postscript] = registered
+    return names
+
+
+def _tightest_spacing(runs: list[Run], width: float, columns: int) -> float | None:
+    """Smallest distance between neighbouring baselines of body-sized text in a column."""
+    smallest = min(run.size for run in runs)
+    bands: dict[int, set[float]] = defaultdict(set)
+    for run in runs:
+        if run.size <= smallest * 1.5:
+            band = min(int(run.x / (width / columns)), columns - 1)
+            bands[band].add(round(run.y, 1))
+    gaps = [upper - lower for baselines in bands.values()
+            for lower, upper in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
+            if upper - lower > TOLERANCE]
+    return round(min(gaps) / mm, 2) if gaps else None
+
+
+def _multiply(a: list[float], b: list[float]) -> list[float]:
+    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+
+def _fonts(pages: list[Any]) -> list[FontReport]:
+    found: dict[str, bool] = {}
+    for page in pages:
+        resources = page.get("/Resources") or {}
+        fonts = resources.get("/Font") or {}
+        for font in fonts.values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found[str(font.get("/BaseFont", "?")).lstrip("/")] = embedded
+    return [FontReport(name, embedded) for name, embedded in sorted(found.items())]
+
+
+def violations(report: Report, expect: Expectations) -> list[str]:
+    """Every way the PDF falls short, each naming the page."""
+    found: list[str] = []
+    for font in report.fonts:
+        if not font.embedded:
+            found.append(f"font {font.name} is not embedded")
+    for page in report.pages:
+        where = f"page {page.number}"
+        if expect.page_size:
+            want = tuple(round(v / mm, 1) for v in expect.page_size)
+            if abs(page.width_mm - want[0]) > 0.5 or abs(page.height_mm - want[1]) > 0.5:
+                found.append(f"{where}: page is {page.width_mm} x {page.height_mm} mm, "
+                             f"expected {want[0]} x {want[1]} mm")
+        if page.smallest_text_pt is not None and \
+                page.smallest_text_pt < expect.minimum_size - 0.01:
+            found.append(f"{where}: text of {page.smallest_text_pt:g} pt, smaller than "
+                         f"{expect.minimum_size:g} pt")
+        if page.tightest_line_spacing_mm is not None and \
+                page.tightest_line_spacing_mm < expect.minimum_line_spacing_mm - 0.05:
+            found.append(f"{where}: lines {page.tightest_line_spacing_mm:g} mm apart, less than "
+                         f"{expect.minimum_line_spacing_mm:g} mm")
+        for text in page.outside_margins:
+            found.append(f"{where}: text outside the margins: {text!r}")
+        if page.missing_glyphs:
+            found.append(f"{where}: {len(page.missing_glyphs)} character(s) drawn without a glyph")
+    return found
