@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leaflet.content import Content, load_content
-from leaflet.errors import FontError, Problem, ThemeError
+from leaflet.errors import FontError, Problem, TemplateError, ThemeError
 from leaflet.finish import Metadata, check_output_path, finish, write_atomically
 from leaflet.fonts import FontSet, describe_char, load_family
 from leaflet.layout import Layout
-from leaflet.markup import parse_markup
+from leaflet.markup import Document, Section, parse_markup
+from leaflet.patient import Patient, load_patient, template_context
 from leaflet.resources import data_dir
-from leaflet.templates import TemplateSet, markup_locator, render_markup, resolve_set
+from leaflet.templates import MAIN_TEMPLATE, TemplateSet, markup_locator, render_markup, resolve_set
 from leaflet.theme import Theme
 
 
@@ -22,6 +23,7 @@ class BuildOptions:
 
     template: str = "default"
     paper: str | None = None
+    patient: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,15 @@ def check_coverage(content: Content, fonts: FontSet) -> None:
         raise FontError(problems)
 
 
+def check_patient_coverage(patient: Patient, fonts: FontSet) -> None:
+    """A patient's name in a script no bundled font has must fail, not print empty boxes."""
+    problems = [patient.problem(path, f"{describe_char(char)} is in none of the bundled "
+                                      "fonts; write it with characters they have")
+                for path, text in patient.reader_texts for char in fonts.missing(text)]
+    if problems:
+        raise FontError(problems)
+
+
 def metadata_for(content: Content, title: str, language: str) -> Metadata:
     medicine = content.data["medicine"]
     product = " ".join(filter(None, (medicine["name"], medicine.get("strength"),
@@ -69,23 +80,39 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
 def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Load, validate, render, lay out and finish; raises a LeafletError on bad input."""
     content = load_content(content_path)
+    patient = load_patient(options.patient, content) if options.patient else None
     template_set = resolve_set(options.template)
     theme = template_set.theme.with_paper(options.paper) if options.paper \
         else template_set.theme
     fonts = load_fonts(theme)
     check_coverage(content, fonts)
-    return render(content, template_set, theme, fonts)
+    if patient:
+        check_patient_coverage(patient, fonts)
+    return render(content, template_set, theme, fonts, patient)
 
 
 def render(content: Content, template_set: TemplateSet, theme: Theme,
-           fonts: FontSet) -> BuildResult:
-    markup = render_markup(content, template_set)
+           fonts: FontSet, patient: Patient | None = None) -> BuildResult:
+    personal = template_context(patient, content) if patient else None
+    markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
+    if patient and not _has_personal_section(document):
+        raise TemplateError(Problem(str(template_set.folder / MAIN_TEMPLATE), None, None,
+                                    'a patient was given but this template set prints no '
+                                    '<section id="personal">; include '
+                                    'sections/personal.xml.j2 as the default set does'))
     layout = Layout(theme, fonts, lambda line: locate(line, ""))
     metadata = metadata_for(content, document.title, document.lang)
     raw, pages = layout.render(document, metadata)
     return BuildResult(finish(raw, metadata), pages)
+
+
+def _has_personal_section(document: Document) -> bool:
+    """The personal block must reach the page: a set without it would drop the patient's
+    instructions without a word."""
+    return any(isinstance(block, Section) and block.id == "personal"
+               for block in document.blocks)
 
 
 def build(content_path: Path | str, output: Path | str,

@@ -61,3 +61,9 @@ class OutputError(LeafletError):
     """The output path cannot be written; a usage problem, so exit code 2."""
 
     exit_code = 2
+
+
+class UsageError(LeafletError):
+    """An option's value is wrong (a name pattern, a shard); a usage problem, so exit code 2."""
+
+    exit_code = 2

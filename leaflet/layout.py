@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -36,6 +37,7 @@ from leaflet.markup import (
     Block,
     Break,
     Callout,
+    Cell,
     Document,
     Heading,
     Inline,
@@ -52,6 +54,7 @@ from leaflet.theme import Theme
 
 PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
 DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
+TICK_BOX = "\u2610"  # BALLOT BOX; the fallback font (DejaVu Sans) draws it
 Locate = Callable[[int], tuple[str, "int | None"]]
 
 
@@ -189,7 +192,8 @@ class Layout:
         if isinstance(block, ItemList):
             return self.item_list(block, width, depth + 1)
         if isinstance(block, TableBlock):
-            return [self.table(block, width)]
+            return [self.chart(block, width) if block.style == "chart"
+                    else self.table(block, width)]
         if isinstance(block, Callout):
             return self.callout(block, width)
         if isinstance(block, Section):
@@ -256,6 +260,56 @@ class Layout:
                       style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
                       spaceAfter=theme.space("paragraph") * 2)
         return table
+
+    def chart(self, block: TableBlock, width: float) -> Table:
+        """A tick chart: label columns as wide as they can be, then one narrow column per
+        time of day, holding a box for each dose to tick (or a word where there is none)."""
+        theme = self.theme
+        size = theme.values["type"].get("tick_box_size") or theme.size("h2")
+        padding = theme.space("box_padding")
+        body = self.styles["body"]
+        cell_style = ParagraphStyle("chart-cell", parent=body, spaceAfter=0)
+        centred = ParagraphStyle("chart-centred", parent=cell_style, alignment=TA_CENTER)
+        box_style = ParagraphStyle("chart-box", parent=centred, fontSize=size, leading=size)
+        rows = block.rows
+        columns = max(len(row) for row in rows)
+        labels = min((i for row in rows for i, cell in enumerate(row) if cell.box),
+                     default=columns)
+        bold = self.fonts.body.face(True, False).name
+        box_width = max([stringWidth(TICK_BOX, self.fonts.fallback.name, size)] + [
+            stringWidth(_plain(cell), bold, body.fontSize) for row in rows
+            for cell in row[labels:]]) + 2 * padding
+        label_width = (width - box_width * (columns - labels)) / max(labels, 1)
+        widths = [label_width] * labels + [box_width] * (columns - labels)
+        data: list[list[Any]] = []
+        for row in rows:
+            cells: list[Any] = []
+            for index, cell in enumerate(row):
+                style = cell_style if index < labels else centred
+                if cell.box:
+                    cells.append([self.paragraph([Span(TICK_BOX)], box_style, block.line)])
+                    continue
+                cells.append([self.paragraph(
+                    [Span(s.text, s.bold or cell.header, s.italic) if isinstance(s, Span)
+                     else s for s in child.inlines], style, child.line)
+                    for child in cell.blocks if isinstance(child, Paragraph)])
+            cells.extend([""] * (columns - len(cells)))
+            data.append(cells)
+        header = 1 if all(c.header for c in rows[0]) else 0
+        style = [
+            *self._cell_font(),
+            ("GRID", (0, 0), (-1, -1), 0.75, theme.colour("table_border")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+            ("TOPPADDING", (0, 0), (-1, -1), padding),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+        ]
+        if header:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), theme.colour("table_header_background")))
+        return Table(data, colWidths=widths, repeatRows=header, splitByRow=1,
+                     style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
+                     spaceAfter=theme.space("paragraph") * 2)
 
     def _cell_font(self) -> list[tuple[Any, ...]]:
         """Table cells default to Helvetica, which would be referenced unembedded."""
@@ -326,6 +380,12 @@ class Layout:
         if span.italic:
             text = f"<i>{text}</i>"
         return text
+
+
+def _plain(cell: Cell) -> str:
+    """A cell's text without emphasis, to measure how wide its column must be."""
+    return " ".join("".join(i.text for i in block.inlines if isinstance(i, Span))
+                    for block in cell.blocks if isinstance(block, Paragraph))
 
 
 def _snippet(text: str, limit: int = 60) -> str:

@@ -139,13 +139,16 @@ def month_year(value: str) -> str:
     return f"{_MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
 
 
-def render_markup(content: Content, template_set: TemplateSet) -> str:
-    """Content -> leaflet markup text; TemplateError names template file and line."""
+def render_markup(content: Content, template_set: TemplateSet,
+                  patient: dict[str, Any] | None = None) -> str:
+    """Content -> leaflet markup text; TemplateError names template file and line.
+    ``patient`` is the personal block's values (leaflet/patient.py), or None for none."""
     env = _environment(template_set.folder)
     context = {
         "medicine": content.data["medicine"],
         "leaflet": content.data["leaflet"],
         "sections": content.data["sections"],
+        "patient": patient,
     }
     try:
         template = env.get_template(MAIN_TEMPLATE)

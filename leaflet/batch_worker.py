@@ -1,0 +1,88 @@
+"""What runs in each worker process of a batch: fonts and templates loaded once per
+process, then one leaflet per task.
+
+Kept apart from leaflet/batch.py so the main process, which only reads and
+checks the list, never imports ReportLab or pypdf's writer for layout.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leaflet.build import check_coverage, check_patient_coverage, load_fonts, render
+from leaflet.content import Content, load_content
+from leaflet.errors import LeafletError, Problem
+from leaflet.finish import write_atomically
+from leaflet.patient import Patient
+from leaflet.templates import resolve_set
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row to build; ``problems`` set means the row was refused before any work."""
+
+    row: int
+    content: Path | None = None
+    patient: Patient | None = None
+    output: Path | None = None
+    want_pdf: bool = False
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    pages: int = 0
+    problems: tuple[Problem, ...] = ()
+    pdf: bytes | None = None
+    setup_failed: bool = False
+
+
+_setup: dict[str, Any] = {}
+
+
+def start_worker(template: str, paper: str | None) -> None:
+    """Pool initializer: resolve the template set and register the fonts once. A failure is
+    kept and reported with the first row, because a pool restarts a worker that dies."""
+    _setup.clear()
+    try:
+        template_set = resolve_set(template)
+        theme = template_set.theme.with_paper(paper) if paper else template_set.theme
+        _setup.update(template_set=template_set, theme=theme, fonts=load_fonts(theme))
+    except LeafletError as exc:
+        _setup["error"] = tuple(exc.problems)
+
+
+@functools.cache
+def _content(path: Path) -> Content:
+    """Each content file is loaded and its characters checked once per worker."""
+    content = load_content(path)
+    check_coverage(content, _setup["fonts"])
+    return content
+
+
+def build_row(job: Job) -> RowResult:
+    """Build one row; every failure comes back as the row's problems, never as an exception
+    that would stop the other rows."""
+    if job.problems:
+        return RowResult(job.row, problems=job.problems)
+    if "error" in _setup:
+        return RowResult(job.row, problems=_setup["error"], setup_failed=True)
+    assert job.content is not None and job.patient is not None
+    try:
+        content = _content(job.content)
+        check_patient_coverage(job.patient, _setup["fonts"])
+        result = render(content, _setup["template_set"], _setup["theme"], _setup["fonts"],
+                        job.patient)
+        if job.output is not None:
+            write_atomically(result.pdf, job.output)
+        return RowResult(job.row, result.pages, pdf=result.pdf if job.want_pdf else None)
+    except LeafletError as exc:
+        return RowResult(job.row, problems=tuple(exc.problems))
+    except Exception as exc:  # a bug must not stop the other rows; it is reported as one
+        return RowResult(job.row, problems=(Problem(
+            str(job.content), None, None,
+            f"internal error: {type(exc).__name__}: {exc} (please report it)"),))
