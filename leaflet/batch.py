@@ -338,18 +338,18 @@ def _csv_rows(text: str, name: str, pattern_fields: set[str]) -> list[Row]:
 
 
 def _check_header(header: list[str], name: str, pattern_fields: set[str]) -> None:
+    """Required columns present, none twice, and none that looks like a misspelt known
+    column (its values would be lost); other columns (an id, a ward) are kept for names."""
     known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     problems = []
     for column in header:
         if header.count(column) > 1:
             problems.append(Problem(name, 1, column, "column given twice; keep one"))
         elif column not in known and column not in pattern_fields:
-            close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else (
-                "expected one of: " + ", ".join(known))
-            problems.append(Problem(name, 1, column or "(empty)",
-                                    f"unknown column; {hint} (a column the name pattern uses "
-                                    "is allowed)"))
+            close = difflib.get_close_matches(column.lower(), known, n=1, cutoff=0.75)
+            if close:
+                problems.append(Problem(name, 1, column, f"unknown column; did you mean "
+                                        f"{close[0]!r}? (a misspelt column would be ignored)"))
     problems += [Problem(name, 1, column, "required column is missing")
                  for column in REQUIRED_COLUMNS if column not in header]
     if problems:
