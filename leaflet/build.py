@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leaflet.content import Content, load_content
-from leaflet.errors import FontError, Problem, TemplateError, ThemeError
+from leaflet.errors import FontError, Problem, ThemeError
 from leaflet.finish import Metadata, check_output_path, finish, write_atomically
 from leaflet.fonts import FontSet, describe_char, load_family
 from leaflet.layout import Layout
-from leaflet.markup import Document, Section, parse_markup
+from leaflet.markup import parse_markup
 from leaflet.patient import Patient, load_patient, template_context
+from leaflet.personalise import render_personalised
 from leaflet.resources import data_dir
 from leaflet.templates import MAIN_TEMPLATE, TemplateSet, markup_locator, render_markup, resolve_set
 from leaflet.theme import Theme
@@ -97,22 +98,13 @@ def render(content: Content, template_set: TemplateSet, theme: Theme,
     markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
-    if patient and not _has_personal_section(document):
-        raise TemplateError(Problem(str(template_set.folder / MAIN_TEMPLATE), None, None,
-                                    'a patient was given but this template set prints no '
-                                    '<section id="personal">; include '
-                                    'sections/personal.xml.j2 as the default set does'))
     layout = Layout(theme, fonts, lambda line: locate(line, ""))
     metadata = metadata_for(content, document.title, document.lang)
+    if patient:
+        main_template = str(template_set.folder / MAIN_TEMPLATE)
+        return BuildResult(*render_personalised(document, main_template, layout, metadata))
     raw, pages = layout.render(document, metadata)
     return BuildResult(finish(raw, metadata), pages)
-
-
-def _has_personal_section(document: Document) -> bool:
-    """The personal block must reach the page: a set without it would drop the patient's
-    instructions without a word."""
-    return any(isinstance(block, Section) and block.id == "personal"
-               for block in document.blocks)
 
 
 def build(content_path: Path | str, output: Path | str,

@@ -1,11 +1,11 @@
-"""One PDF of many leaflets, for printing a day's run in one go.
+"""Join finished PDFs page by page: a personalised leaflet from its personal pages and the
+leaflet's own pages, and one print file of a whole batch.
 
-pypdf's writer keeps every object of every leaflet in memory until the end
-(about a third of a megabyte per leaflet), so a run of thousands would not fit.
-Here pypdf reads each finished leaflet and its objects are written out at once,
-renumbered; only the byte offsets and the page list stay in memory. A leaflet
-with an odd number of pages is followed by a blank one, so that printed double
-sided, every leaflet starts on a sheet of its own.
+pypdf reads each part; its objects are written out at once, renumbered, so
+only byte offsets and the page list stay in memory (pypdf's own writer keeps
+every object until the end, about a third of a megabyte per leaflet). In the
+print file a leaflet with an odd number of pages is followed by a blank one,
+so that printed double sided, every leaflet starts on a sheet of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,16 +34,136 @@ from leaflet.finish import check_output_path
 
 CATALOG, PAGES, INFO = 1, 2, 3
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+DOCUMENT_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata")
+
+
+def _ref(number: int) -> IndirectObject:
+    return IndirectObject(number, 0, None)  # type: ignore[arg-type]
+
+
+class _PdfOut:
+    """Numbers objects, writes them to ``stream`` as they come and keeps their offsets."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self.next_id = INFO + 1
+        self.position = 0
+        self.media_box: Any = None
+        self.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.position += len(data)
+
+    def allocate(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def put(self, number: int, obj: PdfObject | None) -> None:
+        self.offsets[number] = self.position
+        body = io.BytesIO()
+        if obj is None:
+            body.write(b"null")
+        else:
+            obj.write_to_stream(body)
+        self.write(f"{number} 0 obj\n".encode() + body.getvalue() + b"\nendobj\n")
+
+    def add_pages(self, reader: PdfReader) -> Callable[[Any], Any]:
+        """Copy every page of ``reader`` and all it uses; return the copier for any further
+        object of the same file (its metadata), so shared objects are written once."""
+        numbers: dict[int, int] = {}
+        pending: list[IndirectObject] = []
+
+        def renumber(ref: IndirectObject) -> IndirectObject:
+            if ref.idnum not in numbers:
+                numbers[ref.idnum] = self.allocate()
+                pending.append(ref)
+            return _ref(numbers[ref.idnum])
+
+        def flush() -> None:
+            while pending:
+                ref = pending.pop()
+                self.put(numbers[ref.idnum], _copy(reader.get_object(ref), renumber))
+
+        def copy(obj: Any) -> Any:
+            result = _copy(obj, renumber)
+            flush()
+            return result
+
+        for page in reader.pages:
+            number = self.allocate()
+            self.kids.append(number)
+            page_copy = DictionaryObject({NameObject(key): _copy(value, renumber)
+                                          for key, value in page.items() if key != "/Parent"})
+            for key in INHERITED:
+                if key not in page_copy and key in page:
+                    page_copy[NameObject(key)] = _copy(page[key], renumber)
+            page_copy[NameObject("/Parent")] = _ref(PAGES)
+            self.media_box = page_copy.get("/MediaBox", self.media_box)
+            self.put(number, page_copy)
+            flush()
+        return copy
+
+    def blank_page(self) -> None:
+        number = self.allocate()
+        self.kids.append(number)
+        page = DictionaryObject({NameObject("/Type"): NameObject("/Page"),
+                                 NameObject("/Parent"): _ref(PAGES),
+                                 NameObject("/Resources"): DictionaryObject()})
+        if self.media_box is not None:
+            page[NameObject("/MediaBox")] = self.media_box
+        self.put(number, page)
+
+    def close(self, catalog: DictionaryObject, info: DictionaryObject) -> None:
+        """The page tree, catalogue, information and cross-reference table."""
+        self.put(PAGES, DictionaryObject({
+            NameObject("/Type"): NameObject("/Pages"),
+            NameObject("/Kids"): ArrayObject(_ref(k) for k in self.kids),
+            NameObject("/Count"): NumberObject(len(self.kids))}))
+        catalog[NameObject("/Type")] = NameObject("/Catalog")
+        catalog[NameObject("/Pages")] = _ref(PAGES)
+        self.put(CATALOG, catalog)
+        self.put(INFO, info)
+        count = self.next_id
+        table = [b"xref\n", f"0 {count}\n".encode(), b"0000000000 65535 f \n"]
+        table += [f"{self.offsets[n]:010d} 00000 n \n".encode() for n in range(1, count)]
+        start = self.position
+        self.write(b"".join(table))
+        self.write(f"trailer\n<< /Size {count} /Root {CATALOG} 0 R /Info {INFO} 0 R >>\n"
+                   f"startxref\n{start}\n%%EOF\n".encode())
+
+
+def join(parts: list[PdfReader], document: PdfReader) -> bytes:
+    """The pages of ``parts`` in order as one PDF, whose language, viewer preferences, XMP
+    and document information are those of ``document`` (one of the parts)."""
+    out = _PdfOut(io.BytesIO())
+    catalog = DictionaryObject()
+    info = DictionaryObject()
+    for part in parts:
+        copy = out.add_pages(part)
+        if part is document:
+            root = part.trailer["/Root"]
+            for key in DOCUMENT_KEYS:
+                if key in root:
+                    catalog[NameObject(key)] = copy(root.raw_get(key))
+            if "/Info" in part.trailer:
+                info = copy(part.trailer["/Info"])
+    out.close(catalog, info)
+    assert isinstance(out.stream, io.BytesIO)
+    return out.stream.getvalue()
 
 
 class CombinedWriter:
-    """Append finished leaflets in order; ``close`` makes the file appear whole, ``abort``
-    leaves any earlier file untouched."""
+    """The print file of a batch: append finished leaflets in order; ``close`` makes the
+    file appear whole, ``abort`` leaves any earlier file untouched."""
 
     def __init__(self, path: Path, title: str) -> None:
         check_output_path(path)
         self.path = path
         self.title = title
+        self.language: PdfObject | None = None
         parent = path.parent if str(path.parent) else Path(".")
         try:
             handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
@@ -50,125 +171,56 @@ class CombinedWriter:
             raise OutputError(Problem(str(path), None, None,
                                       f"cannot write here: {exc.strerror}")) from exc
         self.temp = Path(name)
-        self.stream: IO[bytes] = os.fdopen(handle, "wb")
-        self.offsets: dict[int, int] = {}
-        self.kids: list[int] = []
-        self.next_id = INFO + 1
-        self.language: str | None = None
-        self.position = 0
-        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self.file = os.fdopen(handle, "wb")
+        self.out = self._guard(lambda: _PdfOut(self.file))
 
     @property
     def pages(self) -> int:
-        return len(self.kids)
+        return len(self.out.kids)
 
     def add(self, pdf: bytes) -> None:
-        """Copy every page of ``pdf`` and what it uses; pad to an even page count."""
+        """Copy every page of ``pdf``; pad to an even page count."""
         reader = PdfReader(io.BytesIO(pdf))
-        if self.language is None and "/Lang" in reader.trailer["/Root"]:
-            self.language = str(reader.trailer["/Root"]["/Lang"])
-        numbers: dict[int, int] = {}
-        pending: list[IndirectObject] = []
-
-        def renumber(ref: IndirectObject) -> IndirectObject:
-            if ref.idnum not in numbers:
-                numbers[ref.idnum] = self._allocate()
-                pending.append(ref)
-            return IndirectObject(numbers[ref.idnum], 0, None)
-
-        media_box: Any = None
-        for page in reader.pages:
-            number = self._allocate()
-            self.kids.append(number)
-            copy = DictionaryObject({NameObject(key): _copy(value, renumber)
-                                     for key, value in page.items() if key != "/Parent"})
-            for key in INHERITED:
-                if key not in copy and key in page:
-                    copy[NameObject(key)] = _copy(page[key], renumber)
-            copy[NameObject("/Parent")] = IndirectObject(PAGES, 0, None)
-            media_box = copy.get("/MediaBox", media_box)
-            self._object(number, copy)
-            while pending:
-                ref = pending.pop()
-                self._object(numbers[ref.idnum], _copy(reader.get_object(ref), renumber))
+        if self.language is None:
+            self.language = reader.trailer["/Root"].get("/Lang")
+        self._guard(lambda: self.out.add_pages(reader))
         if len(reader.pages) % 2:
-            self._blank_page(media_box)
+            self._guard(self.out.blank_page)
 
     def close(self) -> None:
-        """Write the page tree, catalogue and cross-reference table; rename into place."""
-        kids = ArrayObject(IndirectObject(k, 0, None) for k in self.kids)
-        self._object(PAGES, DictionaryObject({
-            NameObject("/Type"): NameObject("/Pages"), NameObject("/Kids"): kids,
-            NameObject("/Count"): NumberObject(len(self.kids))}))
-        catalog = DictionaryObject({
-            NameObject("/Type"): NameObject("/Catalog"),
-            NameObject("/Pages"): IndirectObject(PAGES, 0, None)})
-        if self.language:
-            catalog[NameObject("/Lang")] = TextStringObject(self.language)
-        self._object(CATALOG, catalog)
-        self._object(INFO, DictionaryObject({
-            NameObject("/Title"): TextStringObject(self.title),
-            NameObject("/Creator"): TextStringObject("leaflet"),
-            NameObject("/Producer"): TextStringObject("leaflet")}))
-        count = self.next_id
-        table = [b"xref\n", f"0 {count}\n".encode(), b"0000000000 65535 f \n"]
-        table += [f"{self.offsets[n]:010d} 00000 n \n".encode() for n in range(1, count)]
-        start = self.position
-        self._write(b"".join(table))
-        self._write(f"trailer\n<< /Size {count} /Root {CATALOG} 0 R /Info {INFO} 0 R >>\n"
-                    f"startxref\n{start}\n%%EOF\n".encode())
-        try:
-            self.stream.flush()
-            os.fsync(self.stream.fileno())
-            self.stream.close()
+        catalog = DictionaryObject()
+        if self.language is not None:
+            catalog[NameObject("/Lang")] = self.language
+        info = DictionaryObject({NameObject("/Title"): TextStringObject(self.title),
+                                 NameObject("/Creator"): TextStringObject("leaflet"),
+                                 NameObject("/Producer"): TextStringObject("leaflet")})
+        self._guard(lambda: self.out.close(catalog, info))
+
+        def flush() -> None:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
             os.chmod(self.temp, 0o644)
             os.replace(self.temp, self.path)
-        except OSError as exc:
-            self.abort()
-            raise OutputError(Problem(str(self.path), None, None,
-                                      f"cannot write the PDF: {exc.strerror}")) from exc
+
+        self._guard(flush)
 
     def abort(self) -> None:
         """Drop the half-made file; an earlier file at ``path`` stays as it was."""
-        self.stream.close()
+        self.file.close()
         self.temp.unlink(missing_ok=True)
 
-    def _allocate(self) -> int:
-        self.next_id += 1
-        return self.next_id - 1
-
-    def _blank_page(self, media_box: Any) -> None:
-        number = self._allocate()
-        self.kids.append(number)
-        page = DictionaryObject({
-            NameObject("/Type"): NameObject("/Page"),
-            NameObject("/Parent"): IndirectObject(PAGES, 0, None),
-            NameObject("/Resources"): DictionaryObject()})
-        if media_box is not None:
-            page[NameObject("/MediaBox")] = media_box
-        self._object(number, page)
-
-    def _object(self, number: int, obj: PdfObject | None) -> None:
-        self.offsets[number] = self.position
-        body = io.BytesIO()
-        if obj is None:
-            body.write(b"null")
-        else:
-            obj.write_to_stream(body)
-        self._write(f"{number} 0 obj\n".encode() + body.getvalue() + b"\nendobj\n")
-
-    def _write(self, data: bytes) -> None:
+    def _guard(self, action: Callable[[], Any]) -> Any:
         try:
-            self.stream.write(data)
+            return action()
         except OSError as exc:
             self.abort()
             raise OutputError(Problem(str(self.path), None, None,
                                       f"cannot write the PDF: {exc.strerror}")) from exc
-        self.position += len(data)
 
 
-def _copy(obj: Any, renumber: Any) -> Any:
-    """``obj`` with every reference renumbered for the combined file."""
+def _copy(obj: Any, renumber: Callable[[IndirectObject], IndirectObject]) -> Any:
+    """``obj`` with every reference renumbered for the file being written."""
     if isinstance(obj, IndirectObject):
         return renumber(obj)
     if isinstance(obj, StreamObject):

@@ -116,8 +116,10 @@ class Layout:
         self.column_width = (self.text_width - theme.column_gap * (theme.columns - 1)) \
             / theme.columns
 
-    def render(self, document: Document, metadata: Metadata) -> tuple[bytes, int]:
-        """The PDF bytes and the number of pages."""
+    def render(self, document: Document, metadata: Metadata, pages_before: int = 0,
+               pages_after: int = 0) -> tuple[bytes, int]:
+        """The PDF bytes and the number of pages. ``pages_before`` and ``pages_after`` count
+        pages of other parts joined to this one, so its footers number the whole."""
         story = [f for block in document.blocks for f in self.block(block, self.column_width)]
         buffer = io.BytesIO()
         template = self._doc_template(buffer, metadata)
@@ -125,7 +127,8 @@ class Layout:
 
         def footer(canvas: Canvas, page: int, total: int) -> None:
             pages.append(page)
-            self._draw_footer(canvas, document.footer, page, total)
+            self._draw_footer(canvas, document.footer, pages_before + page,
+                              pages_before + total + pages_after)
 
         canvas_class = _footer_canvas(footer)
         try:
@@ -302,8 +305,8 @@ class Layout:
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), padding),
             ("RIGHTPADDING", (0, 0), (-1, -1), padding),
-            ("TOPPADDING", (0, 0), (-1, -1), padding),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+            ("TOPPADDING", (0, 0), (-1, -1), theme.space("paragraph")),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), theme.space("paragraph")),
         ]
         if header:
             style.append(("BACKGROUND", (0, 0), (-1, 0), theme.colour("table_header_background")))

@@ -166,7 +166,7 @@ def test_combined_starts_every_leaflet_on_a_new_sheet(tmp_path, batch):
     assert out[-1] == f"wrote {combined} ({sum(padded)} pages)"
     starts = [0, padded[0]]
     for start, name, count in zip(starts, ("Number1", "Number2"), counts, strict=True):
-        assert texts[start].startswith("Package leaflet") and f"Patient {name}" in texts[start]
+        assert texts[start].startswith("Your medicine") and f"Patient {name}" in texts[start]
         if count % 2:
             assert texts[start + count].strip() == ""
     meta = reader(combined.read_bytes()).metadata

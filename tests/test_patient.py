@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,9 +60,37 @@ def test_the_patient_and_each_dated_step_are_on_the_first_page(jane_pdf):
         assert squash(text) in first, text
 
 
-def test_the_personal_block_comes_before_the_most_important_box(jane_pdf):
-    first = page_texts(jane_pdf)[0]
-    assert first.index("Your medicine") < first.index("Most important things to know")
+def test_personal_pages_come_first_then_the_whole_leaflet_on_a_fresh_page(jane_pdf):
+    pages = page_texts(jane_pdf)
+    assert pages[0].startswith("Your medicine")
+    leaflet_start = next(i for i, text in enumerate(pages) if text.startswith("Package leaflet"))
+    assert leaflet_start in (1, 2)
+    assert "Most important things to know" in pages[leaflet_start]
+    assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
+
+
+def test_every_content_string_still_reaches_the_personalised_leaflet(jane_pdf, baclofen_data):
+    from test_build import missing_strings
+
+    assert missing_strings(jane_pdf, baclofen_data) == []
+
+
+def test_reusing_the_shared_pages_gives_the_bytes_of_a_fresh_process(tmp_path, jane_pdf):
+    """The shared pages are laid out once per process and kept; what comes out must not
+    depend on what was built before."""
+    from leaflet import personalise
+
+    personalise._shared.clear()
+    personalise._shared_pages.clear()
+    long_chart = personal_pdf(tmp_path, PATIENT + "chart_days: 60\n")
+    assert len(reader(long_chart).pages) != len(reader(jane_pdf).pages)
+    assert personal_pdf(tmp_path) == jane_pdf
+    patient = write(tmp_path, PATIENT)
+    result = subprocess.run([sys.executable, "-m", "leaflet", "build", str(BACLOFEN),
+                             "--patient", str(patient), "-o", str(tmp_path / "fresh.pdf")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fresh.pdf").read_bytes() == jane_pdf
 
 
 def test_the_chart_has_one_box_per_dose(jane_pdf):
