@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,16 +43,18 @@ def _ref(number: int) -> IndirectObject:
 
 
 class _PdfOut:
-    """Numbers objects, writes them to ``stream`` as they come and keeps their offsets."""
+    """Numbers objects from ``first``, writes them to ``stream`` as they come and keeps
+    their offsets; ``header`` False writes objects only, to be placed in a file later."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], first: int = INFO + 1, header: bool = True) -> None:
         self.stream = stream
         self.offsets: dict[int, int] = {}
         self.kids: list[int] = []
-        self.next_id = INFO + 1
+        self.next_id = first
         self.position = 0
         self.media_box: Any = None
-        self.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        if header:
+            self.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
     def write(self, data: bytes) -> None:
         self.stream.write(data)
@@ -135,22 +138,47 @@ class _PdfOut:
                    f"startxref\n{start}\n%%EOF\n".encode())
 
 
-def join(parts: list[PdfReader], document: PdfReader) -> bytes:
-    """The pages of ``parts`` in order as one PDF, whose language, viewer preferences, XMP
-    and document information are those of ``document`` (one of the parts)."""
-    out = _PdfOut(io.BytesIO())
-    catalog = DictionaryObject()
-    info = DictionaryObject()
-    for part in parts:
-        copy = out.add_pages(part)
-        if part is document:
-            root = part.trailer["/Root"]
-            for key in DOCUMENT_KEYS:
-                if key in root:
-                    catalog[NameObject(key)] = copy(root.raw_get(key))
-            if "/Info" in part.trailer:
-                info = copy(part.trailer["/Info"])
-    out.close(catalog, info)
+@dataclass(frozen=True)
+class SharedPart:
+    """A finished PDF's objects written once, numbered after the reserved ones, to be
+    placed as they are behind many different first parts (the personal pages)."""
+
+    body: bytes
+    offsets: dict[int, int]
+    pages: tuple[int, ...]
+    catalog: DictionaryObject
+    info: DictionaryObject
+
+    @property
+    def next_id(self) -> int:
+        return max(self.offsets, default=INFO) + 1
+
+
+def shared_part(pdf: bytes) -> SharedPart:
+    """Serialise every page of ``pdf`` and what it uses, with its language, viewer
+    preferences, XMP and document information for the file it will end up in."""
+    reader = PdfReader(io.BytesIO(pdf))
+    out = _PdfOut(io.BytesIO(), header=False)
+    copy = out.add_pages(reader)
+    root = reader.trailer["/Root"]
+    catalog = DictionaryObject({NameObject(key): copy(root.raw_get(key))
+                                for key in DOCUMENT_KEYS if key in root})
+    info = copy(reader.trailer["/Info"]) if "/Info" in reader.trailer else DictionaryObject()
+    assert isinstance(out.stream, io.BytesIO)
+    return SharedPart(out.stream.getvalue(), out.offsets, tuple(out.kids), catalog, info)
+
+
+def join(first: bytes, shared: SharedPart) -> bytes:
+    """The pages of ``first``, then those of ``shared``, as one PDF that takes its document
+    data (language, XMP, information) from ``shared``."""
+    out = _PdfOut(io.BytesIO(), first=shared.next_id)
+    out.add_pages(PdfReader(io.BytesIO(first)))
+    base = out.position
+    out.write(shared.body)
+    out.offsets.update({number: base + offset for number, offset in shared.offsets.items()})
+    out.kids.extend(shared.pages)
+    out.next_id = max(out.next_id, shared.next_id)
+    out.close(DictionaryObject(shared.catalog), DictionaryObject(shared.info))
     assert isinstance(out.stream, io.BytesIO)
     return out.stream.getvalue()
 

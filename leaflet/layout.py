@@ -266,41 +266,55 @@ class Layout:
 
     def chart(self, block: TableBlock, width: float) -> Table:
         """A tick chart: label columns as wide as they can be, then one narrow column per
-        time of day, holding a box for each dose to tick (or a word where there is none)."""
+        time of day, holding a box for each dose to tick (or a word where there is none).
+        Plain cells are drawn as strings, not paragraphs: a chart has a hundred of them."""
         theme = self.theme
         size = theme.values["type"].get("tick_box_size") or theme.size("h2")
         padding = theme.space("box_padding")
         body = self.styles["body"]
         cell_style = ParagraphStyle("chart-cell", parent=body, spaceAfter=0)
         centred = ParagraphStyle("chart-centred", parent=cell_style, alignment=TA_CENTER)
-        box_style = ParagraphStyle("chart-box", parent=centred, fontSize=size, leading=size)
         rows = block.rows
         columns = max(len(row) for row in rows)
         labels = min((i for row in rows for i, cell in enumerate(row) if cell.box),
                      default=columns)
         bold = self.fonts.body.face(True, False).name
-        box_width = max([stringWidth(TICK_BOX, self.fonts.fallback.name, size)] + [
+        box_face = self.fonts.fallback.face(False, False)
+        if TICK_BOX not in box_face.chars:
+            name, line = self.locate(block.line)
+            raise FontError(Problem(name, line, None, f"{describe_char(TICK_BOX)} is not in the "
+                                    "fallback font; the dose chart needs it"))
+        box_width = max([stringWidth(TICK_BOX, box_face.name, size)] + [
             stringWidth(_plain(cell), bold, body.fontSize) for row in rows
             for cell in row[labels:]]) + 2 * padding
         label_width = (width - box_width * (columns - labels)) / max(labels, 1)
         widths = [label_width] * labels + [box_width] * (columns - labels)
+        regular = self.fonts.body.face(False, False).chars
         data: list[list[Any]] = []
         for row in rows:
             cells: list[Any] = []
             for index, cell in enumerate(row):
-                style = cell_style if index < labels else centred
+                text = _plain(cell)
                 if cell.box:
-                    cells.append([self.paragraph([Span(TICK_BOX)], box_style, block.line)])
-                    continue
-                cells.append([self.paragraph(
-                    [Span(s.text, s.bold or cell.header, s.italic) if isinstance(s, Span)
-                     else s for s in child.inlines], style, child.line)
-                    for child in cell.blocks if isinstance(child, Paragraph)])
+                    cells.append(TICK_BOX)
+                elif (not cell.header and index < labels and _single_plain_span(cell)
+                        and regular.issuperset(text) and not PLACEHOLDER.search(text)):
+                    cells.append(text)
+                else:
+                    style = cell_style if index < labels else centred
+                    cells.append([self.paragraph(
+                        [Span(s.text, s.bold or cell.header, s.italic) if isinstance(s, Span)
+                         else s for s in child.inlines], style, child.line)
+                        for child in cell.blocks if isinstance(child, Paragraph)])
             cells.extend([""] * (columns - len(cells)))
             data.append(cells)
         header = 1 if all(c.header for c in rows[0]) else 0
         style = [
             *self._cell_font(),
+            ("FONTNAME", (labels, header), (-1, -1), box_face.name),
+            ("FONTSIZE", (labels, header), (-1, -1), size),
+            ("LEADING", (labels, header), (-1, -1), size),
+            ("ALIGN", (labels, header), (-1, -1), "CENTER"),
             ("GRID", (0, 0), (-1, -1), 0.75, theme.colour("table_border")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), padding),
@@ -383,6 +397,13 @@ class Layout:
         if span.italic:
             text = f"<i>{text}</i>"
         return text
+
+
+def _single_plain_span(cell: Cell) -> bool:
+    """One paragraph of one run of regular text: a cell a string can draw."""
+    return (len(cell.blocks) == 1 and isinstance(cell.blocks[0], Paragraph)
+            and len(cell.blocks[0].inlines) == 1 and isinstance(cell.blocks[0].inlines[0], Span)
+            and not cell.blocks[0].inlines[0].bold and not cell.blocks[0].inlines[0].italic)
 
 
 def _plain(cell: Cell) -> str:

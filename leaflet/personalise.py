@@ -13,12 +13,9 @@ patient is laid out anew, never mixed up.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import OrderedDict
 
-from pypdf import PdfReader
-
-from leaflet.combine import join
+from leaflet.combine import SharedPart, join, shared_part
 from leaflet.errors import Problem, TemplateError
 from leaflet.finish import Metadata, finish
 from leaflet.layout import Layout
@@ -27,7 +24,7 @@ from leaflet.markup import Document, Section
 PERSONAL_SECTION = "personal"
 CACHE_SIZE = 32
 
-_shared: OrderedDict[tuple[str, int], tuple[PdfReader, int]] = OrderedDict()
+_shared: OrderedDict[tuple[str, int], tuple[SharedPart, int]] = OrderedDict()
 _shared_pages: dict[str, int] = {}
 
 
@@ -56,12 +53,12 @@ def render_personalised(document: Document, template: str, layout: Layout,
     shared_pages = _shared_pages[key]
     raw, personal_pages = layout.render(personal, metadata, pages_after=shared_pages)
     shared, _ = _shared_part(key, rest, layout, metadata, personal_pages)
-    pdf = join([PdfReader(io.BytesIO(raw)), shared], document=shared)
+    pdf = join(raw, shared)
     return pdf, personal_pages + shared_pages
 
 
 def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
-                 pages_before: int) -> tuple[PdfReader, int]:
+                 pages_before: int) -> tuple[SharedPart, int]:
     """The shared pages numbered after ``pages_before`` personal ones, finished (metadata,
     language, XMP) so the joined file takes its document data from here."""
     slot = (key, pages_before)
@@ -69,7 +66,7 @@ def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
         _shared.move_to_end(slot)
         return _shared[slot]
     raw, pages = layout.render(rest, metadata, pages_before=pages_before)
-    part = (PdfReader(io.BytesIO(finish(raw, metadata))), pages)
+    part = (shared_part(finish(raw, metadata)), pages)
     _shared[slot] = part
     _shared_pages[key] = pages
     while len(_shared) > CACHE_SIZE:
