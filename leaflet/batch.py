@@ -109,6 +109,27 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Job:
+    """One row to build; ``problems`` set means the row was refused before any work."""
+
+    row: int
+    content: Path | None = None
+    patient: Patient | None = None
+    output: Path | None = None
+    want_pdf: bool = False
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    pages: int = 0
+    problems: tuple[Problem, ...] = ()
+    pdf: bytes | None = None
+    setup_failed: bool = False
+
+
+@dataclass(frozen=True)
 class RowFailure:
     row: int
     problems: tuple[Problem, ...]
@@ -196,23 +217,34 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _results(jobs: Iterable[Any], options: BatchOptions, count: int) -> Iterator[Any]:
-    """Results in row order: in this process for one job, else from a pool whose workers
-    load fonts and templates once each."""
-    from leaflet import batch_worker
+def _start_worker(template: str, paper: str | None) -> None:
+    from leaflet.batch_worker import start_worker
 
+    start_worker(template, paper)
+
+
+def _build_row(job: Job) -> RowResult:
+    from leaflet.batch_worker import build_row
+
+    return build_row(job)
+
+
+def _results(jobs: Iterable[Job], options: BatchOptions, count: int) -> Iterator[RowResult]:
+    """Results in row order: in this process for one job, else from a pool whose workers
+    load fonts and templates once each (the layout modules are imported there only, so
+    this process stays small)."""
     processes = min(options.jobs or default_jobs(), max(count, 1))
     if processes == 1:
-        batch_worker.start_worker(options.template, options.paper)
-        yield from map(batch_worker.build_row, jobs)
+        _start_worker(options.template, options.paper)
+        yield from map(_build_row, jobs)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
         context.set_forkserver_preload(["leaflet.batch_worker"])
-    with context.Pool(processes, initializer=batch_worker.start_worker,
+    with context.Pool(processes, initializer=_start_worker,
                       initargs=(options.template, options.paper)) as pool:
-        yield from pool.imap(batch_worker.build_row, jobs, chunksize=CHUNK)
+        yield from pool.imap(_build_row, jobs, chunksize=CHUNK)
 
 
 def _row_spec(pattern_fields: set[str]) -> Mapping:
@@ -223,11 +255,9 @@ def _row_spec(pattern_fields: set[str]) -> Mapping:
 
 
 def _jobs(rows: list[Row], spec: Mapping, out_dir: Path | None,
-          want_pdf: bool) -> Iterator[Any]:
+          want_pdf: bool) -> Iterator[Job]:
     """Check each row against its content as the pool asks for work, so checking overlaps
     with building; a refused row travels as a job that carries its problems."""
-    from leaflet.batch_worker import Job
-
     contents: dict[Path, Content | ContentError] = {}
     for row in rows:
         if not row.content:

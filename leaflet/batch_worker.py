@@ -8,38 +8,15 @@ checks the list, never imports ReportLab or pypdf's writer for layout.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leaflet.batch import Job, RowResult
 from leaflet.build import check_coverage, check_patient_coverage, load_fonts, render
 from leaflet.content import Content, load_content
 from leaflet.errors import LeafletError, Problem
 from leaflet.finish import write_atomically
-from leaflet.patient import Patient
 from leaflet.templates import resolve_set
-
-
-@dataclass(frozen=True)
-class Job:
-    """One row to build; ``problems`` set means the row was refused before any work."""
-
-    row: int
-    content: Path | None = None
-    patient: Patient | None = None
-    output: Path | None = None
-    want_pdf: bool = False
-    problems: tuple[Problem, ...] = ()
-
-
-@dataclass(frozen=True)
-class RowResult:
-    row: int
-    pages: int = 0
-    problems: tuple[Problem, ...] = ()
-    pdf: bytes | None = None
-    setup_failed: bool = False
-
 
 _setup: dict[str, Any] = {}
 
