@@ -39,7 +39,7 @@ from bench_build import paragraphs_of  # noqa: E402
 from floor import build as floor_build  # noqa: E402
 
 from leaflet import personalise  # noqa: E402
-from leaflet.batch import read_rows  # noqa: E402
+from leaflet.batch import Listing  # noqa: E402
 from leaflet.build import load_fonts, render  # noqa: E402
 from leaflet.content import load_content  # noqa: E402
 from leaflet.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
@@ -69,8 +69,10 @@ def write_rows(path: Path, count: int) -> None:
 def first_patients(rows_csv: Path, count: int) -> list[Patient]:
     """The first ``count`` rows as checked patients, read the way the batch reads them."""
     content = load_content(CONTENT)
-    return [patient_from_node(row.node, str(rows_csv), content, PATIENT)
-            for row in read_rows(rows_csv, set())[:count]]
+    listing = Listing(rows_csv, set())
+    entries = [entry for entry, _ in zip(listing.entries(), range(count), strict=False)]
+    return [patient_from_node(listing.row(entry, None, []).node, str(rows_csv), content, PATIENT)
+            for entry in entries]
 
 
 class PeakMemory:

@@ -161,17 +161,18 @@ def run_batch(list_path: Path, options: BatchOptions,
         raise UsageError(Problem("batch", None, None,
                                  "give --out-dir, --combined or both: where the PDFs go"))
     fields = check_pattern(options.name_pattern)
-    rows = read_rows(list_path, fields)
-    name_files(rows, options.name_pattern)
-    if options.shard:
-        rows = [row for row in rows if options.shard.holds(row.number)]
+    listing = Listing(list_path, fields)
+    names, refused = name_files(listing.entries(), options.name_pattern, listing.source)
+    shard = options.shard or Shard(1, 1)
+    count = sum(1 for number in range(1, listing.count + 1) if shard.holds(number))
     out_dir = _prepare(options.out_dir) if options.out_dir else None
-    report = BatchReport(len(rows))
-    names = {row.number: row.file_name for row in rows}
-    writer = _combined_writer(options.combined, len(rows)) if options.combined else None
+    report = BatchReport(count)
+    writer = _combined_writer(options.combined, count) if options.combined else None
     try:
+        rows = (listing.row(entry, names.get(entry.number), refused.get(entry.number, []))
+                for entry in listing.entries() if shard.holds(entry.number))
         jobs = _jobs(rows, _row_spec(fields), out_dir, want_pdf=writer is not None)
-        for result in _results(jobs, options, len(rows)):
+        for result in _results(jobs, options, count):
             if result.setup_failed:
                 raise LeafletError(list(result.problems))
             if result.problems:
@@ -182,7 +183,7 @@ def run_batch(list_path: Path, options: BatchOptions,
                 if writer is not None and result.pdf is not None:
                     writer.add(result.pdf)
             if progress:
-                progress(len(report.built) + len(report.failed), len(rows), len(report.failed))
+                progress(len(report.built) + len(report.failed), count, len(report.failed))
         if writer is not None:
             writer.close()
             report.combined_pages = writer.pages
@@ -254,7 +255,7 @@ def _row_spec(pattern_fields: set[str]) -> Mapping:
     return Mapping({**BATCH_ROW.fields, **extra}, description=BATCH_ROW.description)
 
 
-def _jobs(rows: list[Row], spec: Mapping, out_dir: Path | None,
+def _jobs(rows: Iterable[Row], spec: Mapping, out_dir: Path | None,
           want_pdf: bool) -> Iterator[Job]:
     """Check each row against its content as the pool asks for work, so checking overlaps
     with building; a refused row travels as a job that carries its problems."""
@@ -314,15 +315,94 @@ def _as_column(problem: Problem) -> Problem:
 # Reading the list
 
 
-def read_rows(path: Path, pattern_fields: set[str]) -> list[Row]:
-    """The rows of a .csv or .yaml list; a problem with the file itself raises."""
-    text = _read_list(path)
-    if path.suffix.lower() == ".csv":
-        return _csv_rows(text, str(path), pattern_fields)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return _yaml_rows(text, str(path))
-    raise UsageError(Problem(str(path), None, None,
-                             "expected a .csv file or a .yaml list of rows"))
+@dataclass(frozen=True)
+class Entry:
+    """A row as far as naming its file needs. Cheap to make, so a long list is read twice
+    (every name first, for duplicates; then the rows of the shard, one at a time) rather
+    than held whole as rows."""
+
+    number: int
+    line: int
+    values: dict[str, str]
+    cells: int = 0
+
+
+class Listing:
+    """A .csv or .yaml list of rows, checked as a whole when opened (a problem with the
+    file itself raises); its rows are made one at a time."""
+
+    def __init__(self, path: Path, pattern_fields: set[str]) -> None:
+        self.source = str(path)
+        text = _read_list(path)
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            self.text = text
+            records = self._csv_records()
+            header = next(records, None)
+            if header is None:
+                raise ContentError(Problem(self.source, 1, None, "the file is empty"))
+            self.header = [cell.strip() for cell in header[2]]
+            _check_header(self.header, self.source, pattern_fields)
+            self.count = sum(1 for _ in records)
+            self.nodes: list[yaml.Node] = []
+        elif suffix in (".yaml", ".yml"):
+            root = compose_nodes(text, self.source, ContentError, frozenset({TIMESTAMP_TAG}))
+            if not isinstance(root, yaml.SequenceNode):
+                raise ContentError(Problem(self.source, root.start_mark.line + 1, None,
+                                           "expected a list of rows (each '- content: ...')"))
+            self.nodes = root.value
+            self.count = len(self.nodes)
+        else:
+            raise UsageError(Problem(self.source, None, None,
+                                     "expected a .csv file or a .yaml list of rows"))
+
+    def entries(self) -> Iterator[Entry]:
+        if not self.nodes:
+            records = self._csv_records()
+            next(records, None)
+            for number, line, cells in records:
+                yield Entry(number, line, {column: (cells[i].strip() if i < len(cells) else "")
+                                           for i, column in enumerate(self.header)}, len(cells))
+            return
+        for number, node in enumerate(self.nodes, start=1):
+            values = {str(k.value): str(v.value) for k, v in node.value
+                      if isinstance(v, yaml.ScalarNode)} \
+                if isinstance(node, yaml.MappingNode) else {}
+            yield Entry(number, node.start_mark.line + 1, values)
+
+    def row(self, entry: Entry, file_name: str | None, problems: list[Problem]) -> Row:
+        """The row of ``entry``, its patient fields as YAML nodes, with the problems its
+        file name has."""
+        values = entry.values
+        if not self.nodes:
+            node, found = _csv_node(values, self.source, entry.line)
+            problems = problems + found
+            if entry.cells > len(self.header):
+                problems.append(Problem(self.source, entry.line, None, "more cells than the "
+                                        "header has columns; quote a cell that holds a comma"))
+        else:
+            node = self.nodes[entry.number - 1]
+            if not isinstance(node, yaml.MappingNode):
+                problems = [*problems, Problem(self.source, entry.line, None, "expected a "
+                                               "mapping of keys (content, name, ...)")]
+                node = yaml.MappingNode("tag:yaml.org,2002:map", [])
+        return Row(entry.number, self.source, entry.line, node, values.get("content", ""),
+                   values.get("output", ""), values, not self.nodes, list(problems), file_name)
+
+    def _csv_records(self) -> Iterator[tuple[int, int, list[str]]]:
+        """(row number, line, cells) for the header (row 0) and every non-blank row."""
+        reader = csv.reader(io.StringIO(self.text, newline=""))
+        number = 0
+        line = 1
+        try:
+            for cells in reader:
+                if number == 0 or any(cell.strip() for cell in cells):
+                    yield number, line, cells
+                    number += 1
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise ContentError(Problem(self.source, reader.line_num, None,
+                                       f"not valid CSV: {exc}")) from exc
 
 
 def _read_list(path: Path) -> str:
@@ -347,26 +427,6 @@ def _read_list(path: Path) -> str:
                                    f"0x{data[exc.start]:02x}); save the file as UTF-8")) from exc
 
 
-def _csv_rows(text: str, name: str, pattern_fields: set[str]) -> list[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [cell.strip() for cell in next(reader)]
-    except StopIteration:
-        raise ContentError(Problem(name, 1, None, "the file is empty")) from None
-    _check_header(header, name, pattern_fields)
-    rows: list[Row] = []
-    line = reader.line_num + 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                rows.append(_csv_row(len(rows) + 1, line, header, cells, name))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise ContentError(Problem(name, reader.line_num, None, f"not valid CSV: {exc}")) \
-            from exc
-    return rows
-
-
 def _check_header(header: list[str], name: str, pattern_fields: set[str]) -> None:
     """Required columns present, none twice, and none that looks like a misspelt known
     column (its values would be lost); other columns (an id, a ward) are kept for names."""
@@ -386,14 +446,11 @@ def _check_header(header: list[str], name: str, pattern_fields: set[str]) -> Non
         raise ContentError(list(dict.fromkeys(problems)))
 
 
-def _csv_row(number: int, line: int, header: list[str], cells: list[str], name: str) -> Row:
-    values = {column: (cells[i].strip() if i < len(cells) else "")
-              for i, column in enumerate(header)}
+def _csv_node(values: dict[str, str], name: str,
+              line: int) -> tuple[yaml.MappingNode, list[Problem]]:
+    """A CSV row's cells as the nodes a patient file would have, so one schema checks both;
+    a schedule cell that does not read is a problem naming it."""
     mark = yaml.Mark(name, 0, line - 1, 0, None, None)
-    problems: list[Problem] = []
-    if len(cells) > len(header):
-        problems.append(Problem(name, line, None, f"{len(cells)} cells but the header has "
-                                f"{len(header)} columns; quote a cell that holds a comma"))
 
     def scalar(value: str, tag: str = _STR) -> yaml.ScalarNode:
         return yaml.ScalarNode(tag, value, mark, mark)
@@ -409,12 +466,9 @@ def _csv_row(number: int, line: int, header: list[str], cells: list[str], name: 
                                                    else _STR)))
     if values.get("times"):
         pairs.append((scalar("times"), _times_node(values["times"], mark)))
-    steps, step_problems = _schedule_node(values.get("schedule", ""), mark, name, line)
-    problems += step_problems
+    steps, problems = _schedule_node(values.get("schedule", ""), mark, name, line)
     pairs.append((scalar("steps"), steps))
-    node = yaml.MappingNode("tag:yaml.org,2002:map", pairs, mark, mark)
-    return Row(number, name, line, node, values.get("content", ""), values.get("output", ""),
-               values, True, problems)
+    return yaml.MappingNode("tag:yaml.org,2002:map", pairs, mark, mark), problems
 
 
 def _times_node(text: str, mark: yaml.Mark) -> yaml.SequenceNode:
@@ -454,26 +508,6 @@ def _schedule_node(text: str, mark: yaml.Mark, name: str,
     return yaml.SequenceNode("tag:yaml.org,2002:seq", steps, mark, mark), problems
 
 
-def _yaml_rows(text: str, name: str) -> list[Row]:
-    root = compose_nodes(text, name, ContentError, frozenset({TIMESTAMP_TAG}))
-    if not isinstance(root, yaml.SequenceNode):
-        raise ContentError(Problem(name, root.start_mark.line + 1, None,
-                                   "expected a list of rows (each '- content: ...')"))
-    rows: list[Row] = []
-    for number, node in enumerate(root.value, start=1):
-        line = node.start_mark.line + 1
-        if not isinstance(node, yaml.MappingNode):
-            rows.append(Row(number, name, line, yaml.MappingNode("tag:yaml.org,2002:map", []), "",
-                            "", {}, False, [Problem(name, line, None, "expected a mapping of "
-                                                    "keys (content, name, ...)")]))
-            continue
-        values = {str(k.value): str(v.value) for k, v in node.value
-                  if isinstance(v, yaml.ScalarNode)}
-        rows.append(Row(number, name, line, node, values.get("content", ""),
-                        values.get("output", ""), values, False))
-    return rows
-
-
 # File names
 
 
@@ -501,47 +535,49 @@ def check_pattern(pattern: str) -> set[str]:
     return fields - {"row", "content"}
 
 
-def name_files(rows: list[Row], pattern: str) -> None:
-    """Give every row its file name, or a problem: unsafe names and names two rows share
-    are refused (every row that claims the name, since either could be the wrong one)."""
-    claimed: dict[str, list[Row]] = {}
-    for row in rows:
-        name = row.output or _from_pattern(row, pattern)
-        if name is None:
-            continue
-        reason = unsafe_name(name)
-        column = "output" if row.output else "--name"
+def name_files(entries: Iterable[Entry], pattern: str,
+               source: str) -> tuple[dict[int, str], dict[int, list[Problem]]]:
+    """Every row's file name, or its problems: unsafe names and names two rows share are
+    refused (every row that claims the name, since either could be the wrong one). All
+    rows take part, whichever shard is built, so shards never write the same file."""
+    names: dict[int, str] = {}
+    problems: dict[int, list[Problem]] = {}
+    claimed: dict[str, list[Entry]] = {}
+    for entry in entries:
+        output = entry.values.get("output", "")
+        column = "output" if output else "--name"
+        name, reason = (output, None) if output else _from_pattern(entry, pattern)
+        if name is not None:
+            reason = unsafe_name(name)
+            if reason:
+                reason = f"{name!r} {reason}"
+            else:
+                names[entry.number] = name
+                claimed.setdefault(unicodedata.normalize("NFC", name).casefold(),
+                                   []).append(entry)
         if reason:
-            row.problems.append(Problem(row.source, row.line, column,
-                                        f"{name!r} {reason}"))
-            continue
-        row.file_name = name
-        claimed.setdefault(unicodedata.normalize("NFC", name).casefold(), []).append(row)
+            problems[entry.number] = [Problem(source, entry.line, column, reason)]
     for same in claimed.values():
-        if len(same) < 2:
-            continue
-        for row in same:
-            others = ", ".join(str(o.number) for o in same if o is not row)
-            column = "output" if row.output else "--name"
-            row.problems.append(Problem(row.source, row.line, column,
-                                        f"{row.file_name!r} is also the file of row "
-                                        f"{others}; every row needs a file of its own"))
-            row.file_name = None
+        for entry in same if len(same) > 1 else ():
+            others = ", ".join(str(o.number) for o in same if o is not entry)
+            column = "output" if entry.values.get("output") else "--name"
+            problems[entry.number] = [Problem(source, entry.line, column,
+                                              f"{names.pop(entry.number)!r} is also the file "
+                                              f"of row {others}; every row needs a file of "
+                                              "its own")]
+    return names, problems
 
 
-def _from_pattern(row: Row, pattern: str) -> str | None:
-    values: dict[str, Any] = {**row.values, "row": row.number,
-                              "content": Path(row.content).stem}
+def _from_pattern(entry: Entry, pattern: str) -> tuple[str | None, str | None]:
+    values: dict[str, Any] = {**entry.values, "row": entry.number,
+                              "content": Path(entry.values.get("content", "")).stem}
     try:
-        return pattern.format(**values)
+        return pattern.format(**values), None
     except KeyError as exc:
-        row.problems.append(Problem(row.source, row.line, "--name",
-                                    f"the name pattern uses {{{exc.args[0]}}}, which this row "
-                                    "does not have"))
+        return None, (f"the name pattern uses {{{exc.args[0]}}}, which this row does not "
+                      "have")
     except ValueError as exc:
-        row.problems.append(Problem(row.source, row.line, "--name",
-                                    f"the name pattern does not fit this row: {exc}"))
-    return None
+        return None, f"the name pattern does not fit this row: {exc}"
 
 
 def unsafe_name(name: str) -> str | None:
