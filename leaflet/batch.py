@@ -135,17 +135,12 @@ class RowFailure:
     problems: tuple[Problem, ...]
 
 
-@dataclass(frozen=True)
-class Built:
-    row: int
-    output: Path | None
-    pages: int
-
-
 @dataclass
 class BatchReport:
+    """Counts, and the problems of each row that failed (only those are kept)."""
+
     rows: int
-    built: list[Built] = field(default_factory=list)
+    built: int = 0
     failed: list[RowFailure] = field(default_factory=list)
     combined_pages: int | None = None
 
@@ -178,12 +173,11 @@ def run_batch(list_path: Path, options: BatchOptions,
             if result.problems:
                 report.failed.append(RowFailure(result.row, result.problems))
             else:
-                output = out_dir / str(names[result.row]) if out_dir else None
-                report.built.append(Built(result.row, output, result.pages))
+                report.built += 1
                 if writer is not None and result.pdf is not None:
                     writer.add(result.pdf)
             if progress:
-                progress(len(report.built) + len(report.failed), count, len(report.failed))
+                progress(report.built + len(report.failed), count, len(report.failed))
         if writer is not None:
             writer.close()
             report.combined_pages = writer.pages

@@ -156,7 +156,7 @@ def _print_report(report: BatchReport, combined: Path | None) -> None:
         for problem in failure.problems:
             print(f"error: row {failure.row}: {problem}", file=sys.stderr)
     rows = "row" if report.rows == 1 else "rows"
-    summary = f"built {len(report.built)} of {report.rows} {rows}"
+    summary = f"built {report.built} of {report.rows} {rows}"
     if report.failed:
         numbers = ", ".join(str(f.row) for f in report.failed)
         summary += f"; {len(report.failed)} failed (rows {numbers})"
