@@ -257,3 +257,67 @@ def test_progress_bar_only_on_a_terminal(tmp_path, batch, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     _, _, err = batch(str(listing), "--out-dir", str(tmp_path / "b"))
     assert err and err[-1].endswith("] 1/1")
+
+
+def test_joined_and_combined_pdfs_are_well_formed(tmp_path, batch):
+    import warnings
+
+    import pypdf
+    import pypdfium2
+
+    listing = write_csv(tmp_path / "rx.csv", [good_row(1), good_row(2)])
+    code, _, _ = batch(str(listing), "--out-dir", str(tmp_path / "out"), "--combined",
+                       str(tmp_path / "day.pdf"))
+    assert code == 0
+    for path in [*sorted((tmp_path / "out").iterdir()), tmp_path / "day.pdf"]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pdf = pypdf.PdfReader(path, strict=True)
+            assert all(page.extract_text() is not None for page in pdf.pages)
+        document = pypdfium2.PdfDocument(path)
+        assert len(document) == len(pdf.pages)
+        document.close()
+
+
+def test_yaml_rows_may_carry_keys_for_the_name_pattern_and_duplicates_are_refused(tmp_path,
+                                                                                  batch):
+    row = f"""\
+- content: {BACLOFEN}
+  id: RX-N
+  name: Jane Example
+  prescriber: Dr Amir Patel
+  pharmacy: Riverside Pharmacy
+  start_date: 2026-03-12
+  times: [8:00]
+  steps: [{{dose: 10 mg, times_a_day: 1}}]
+"""
+    listing = tmp_path / "rx.yaml"
+    listing.write_text("".join(row.replace("-N", n) for n in "121"), "utf-8")
+    code, out, err = batch(str(listing), "--out-dir", str(tmp_path / "out"), "--name",
+                           "{id}.pdf")
+    assert code == 1
+    assert list(pdfs(tmp_path / "out")) == ["RX2.pdf"]
+    assert err == [f"error: row 1: {listing}:1: --name: 'RX1.pdf' is also the file of row 3; "
+                   "every row needs a file of its own",
+                   f"error: row 3: {listing}:17: --name: 'RX1.pdf' is also the file of row 1; "
+                   "every row needs a file of its own"]
+    assert out == ["built 1 of 3 rows; 2 failed (rows 1, 3)"]
+
+
+def test_the_main_process_of_a_parallel_batch_does_no_layout(tmp_path):
+    """Workers lay out; the process that reads the list never imports ReportLab's layout."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    listing = write_csv(tmp_path / "rx.csv", [good_row(1), good_row(2)])
+    script = ("import sys; from leaflet.cli import main; "
+              f"code = main(['batch', {str(listing)!r}, '--out-dir', {str(tmp_path / 'o')!r}, "
+              "'--jobs', '2']); "
+              "print(code, 'reportlab.platypus' in sys.modules, 'pypdf' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0 False False"
+    assert len(pdfs(tmp_path / "o")) == 2
