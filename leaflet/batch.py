@@ -178,9 +178,11 @@ def run_batch(list_path: Path, options: BatchOptions,
                     writer.add(result.pdf)
             if progress:
                 progress(report.built + len(report.failed), count, len(report.failed))
-        if writer is not None:
+        if writer is not None and writer.pages:
             writer.close()
             report.combined_pages = writer.pages
+        elif writer is not None:
+            writer.abort()
     except BaseException:
         if writer is not None:
             writer.abort()

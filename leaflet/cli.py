@@ -144,6 +144,10 @@ def _run_batch(args: argparse.Namespace) -> int:
     progress = _ProgressBar() if sys.stderr.isatty() else None
     try:
         report = run_batch(args.rows, options, progress)
+    except KeyboardInterrupt:
+        print("interrupted; the PDFs already written are whole, the rest were not built "
+              "(no combined file)", file=sys.stderr)
+        return 130
     finally:
         if progress:
             progress.finish()
@@ -161,8 +165,9 @@ def _print_report(report: BatchReport, combined: Path | None) -> None:
         numbers = ", ".join(str(f.row) for f in report.failed)
         summary += f"; {len(report.failed)} failed (rows {numbers})"
     print(summary)
-    if combined is not None and report.combined_pages is not None:
-        print(f"wrote {combined} ({report.combined_pages} pages)")
+    if combined is not None:
+        print(f"wrote {combined} ({report.combined_pages} pages)" if report.combined_pages
+              else f"no leaflet was built, so {combined} was not written")
 
 
 class _ProgressBar:

@@ -115,7 +115,10 @@ def test_a_name_pattern_that_could_escape_is_a_usage_error(tmp_path, batch, patt
 
 
 def test_jobs_two_and_jobs_one_give_the_same_bytes(tmp_path, batch):
-    listing = write_csv(tmp_path / "rx.csv", [good_row(n) for n in range(1, 6)])
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "baclofen.yaml").write_bytes(BACLOFEN.read_bytes())
+    rows = [{**good_row(n), "content": "content/baclofen.yaml"} for n in range(1, 6)]
+    listing = write_csv(tmp_path / "rx.csv", rows)  # content paths relative to the list
     for jobs in ("1", "2"):
         code, _, _ = batch(str(listing), "--out-dir", str(tmp_path / jobs), "--jobs", jobs,
                            "--combined", str(tmp_path / f"day{jobs}.pdf"))
@@ -321,3 +324,11 @@ def test_the_main_process_of_a_parallel_batch_does_no_layout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "0 False False"
     assert len(pdfs(tmp_path / "o")) == 2
+
+
+def test_nothing_built_means_no_combined_file(tmp_path, batch):
+    listing = write_csv(tmp_path / "rx.csv", [{**good_row(1), "start_date": "soon"}])
+    code, out, _ = batch(str(listing), "--combined", str(tmp_path / "day.pdf"))
+    assert code == 1 and not (tmp_path / "day.pdf").exists()
+    assert out[-1] == f"no leaflet was built, so {tmp_path / 'day.pdf'} was not written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]

@@ -126,6 +126,14 @@ def test_steps_crossing_the_new_year_print_the_year(tmp_path):
     assert squash("2 to 4 January 2027: take 10 mg") in first
 
 
+def test_patient_text_with_markup_characters_and_other_scripts_reaches_the_page(tmp_path):
+    text = PATIENT.replace("Jane Example", "Zoë O'Brien & <Ωμέγα> Жанна").replace(
+        "Take with food.", "Take <b>with</b> food & water.")
+    page = squash(page_texts(personal_pdf(tmp_path, text))[0])
+    assert squash("For: Zoë O'Brien & <Ωμέγα> Жанна") in page
+    assert squash("Your doctor says: Take <b>with</b> food & water.") in page
+
+
 def test_patient_data_stays_out_of_the_metadata(jane_pdf):
     pdf = reader(jane_pdf)
     info = " ".join(str(value) for value in pdf.metadata.values())
