@@ -39,7 +39,7 @@ from bench_build import paragraphs_of  # noqa: E402
 from floor import build as floor_build  # noqa: E402
 
 from leaflet import personalise  # noqa: E402
-from leaflet.batch import Listing  # noqa: E402
+from leaflet.batch_list import Listing  # noqa: E402
 from leaflet.build import load_fonts, render  # noqa: E402
 from leaflet.content import load_content  # noqa: E402
 from leaflet.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
