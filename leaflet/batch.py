@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leaflet.batch_list import Entry, Listing, Row, as_column
 from leaflet.content import Content, load_content
@@ -30,6 +30,9 @@ from leaflet.patient import (
     patient_from_node,
 )
 from leaflet.schema import Field, Mapping, Text
+
+if TYPE_CHECKING:
+    from leaflet.combine import CombinedWriter
 
 DEFAULT_NAME = "{row:04d}-{content}.pdf"
 MAX_NAME_BYTES = 200
@@ -166,8 +169,8 @@ def _prepare(out_dir: Path) -> Path:
     return out_dir
 
 
-def _combined_writer(path: Path, rows: int) -> Any:
-    from leaflet.combine import CombinedWriter
+def _combined_writer(path: Path, rows: int) -> CombinedWriter:
+    from leaflet.combine import CombinedWriter  # pypdf only when a print file is asked for
 
     return CombinedWriter(path, f"Patient leaflets ({rows} rows)")
 
