@@ -37,7 +37,12 @@ def leaflet_paragraphs() -> list[dict[str, str]]:
     """The leaflet's paragraphs in reading order with their roles, for the floor to set."""
     template_set = resolve_set("default")
     markup = render_markup(load_content(CONTENT), template_set)
-    document = parse_markup(markup, markup_locator(markup, template_set))
+    return paragraphs_of(markup, markup_locator(markup, template_set))
+
+
+def paragraphs_of(markup: str, locate) -> list[dict[str, str]]:
+    """Any leaflet markup's paragraphs in reading order with their roles."""
+    document = parse_markup(markup, locate)
     out: list[dict[str, str]] = []
 
     def text(inlines) -> str:
@@ -55,6 +60,8 @@ def leaflet_paragraphs() -> list[dict[str, str]]:
             elif hasattr(block, "rows"):
                 for row in block.rows:
                     for cell in row:
+                        if getattr(cell, "box", False):
+                            out.append({"role": "body", "text": "\u2610"})
                         walk(cell.blocks)
             else:
                 walk(block.blocks)

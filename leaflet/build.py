@@ -1,7 +1,13 @@
-"""The whole pipeline in one call: content -> markup -> document -> PDF bytes -> file."""
+"""The whole pipeline in one call: content -> checks -> markup -> document -> PDF -> file.
+
+Every build reads its own PDF back and holds it to the legibility profile (leaflet/
+inspect.py), so no theme, template or fitting step can quietly print text too small,
+lines too tight or anything outside the margins.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -12,32 +18,40 @@ from leaflet.errors import (
     CheckError,
     ContentError,
     FontError,
+    LayoutError,
     Problem,
     TemplateError,
     ThemeError,
+    UsageError,
 )
 from leaflet.finish import Metadata, check_output_path, finish, write_atomically
 from leaflet.fonts import FontSet, describe_char, load_family
+from leaflet.impose import impose
+from leaflet.inspect import Expectations, inspect_pdf, violations
 from leaflet.layout import Layout
 from leaflet.markup import Document, parse_markup
+from leaflet.patient import Patient, load_patient, template_context
+from leaflet.personalise import render_personalised
+from leaflet.profiles import PrintSettings, Profile, print_settings
 from leaflet.resources import data_dir
-from leaflet.templates import (
-    MAIN_TEMPLATE,
-    TemplateSet,
-    markup_locator,
-    render_markup,
-    resolve_set,
-)
+from leaflet.schema import Walk
+from leaflet.templates import MAIN_TEMPLATE, TemplateSet, markup_locator, render_markup, resolve_set
 from leaflet.theme import Theme
+
+SIZE_STEP = 0.5  # points: how far --max-pages shrinks type at each try
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """What the user chose on the command line; None means 'as the theme says'."""
+    """What the user chose on the command line; None means 'as the template set says'."""
 
     template: str = "default"
     paper: str | None = None
+    layout: str = "standard"
+    profile: str | None = None  # eu, us, clear, large; None: the set's own
+    max_pages: int | None = None
     strict: bool = False  # check warnings stop the build too
+    patient: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,15 @@ def check_coverage(content: Content, fonts: FontSet) -> None:
         raise FontError(problems)
 
 
+def check_patient_coverage(patient: Patient, fonts: FontSet) -> None:
+    """A patient's name in a script no bundled font has must fail, not print empty boxes."""
+    problems = [patient.problem(path, f"{describe_char(char)} is in none of the bundled "
+                                      "fonts; write it with characters they have")
+                for path, text in patient.reader_texts for char in fonts.missing(text)]
+    if problems:
+        raise FontError(problems)
+
+
 def check_draft_notice(content: Content, document: Document,
                        template_set: TemplateSet) -> None:
     """Content nobody has approved must say so on every page; a template set that prints
@@ -94,33 +117,109 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
                     keywords=tuple(dict.fromkeys(keywords)), language=language)
 
 
-def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Load, validate, render, lay out and finish; raises a LeafletError on bad input.
+def verifier(theme: Theme, profile: Profile) -> Callable[[bytes], None]:
+    """A check of laid-out pages against the profile; raises LayoutError naming each page."""
+    margins = tuple(theme.values["page"]["margins_mm"][side]
+                    for side in ("top", "right", "bottom", "left"))
+    expect = Expectations(profile.minimum_size, profile.minimum_line_spacing_mm,
+                          theme.page_size, margins)
 
-    No checks: this renders whatever follows the content format (a preview). ``build``
-    is the gate that refuses to write a leaflet the checks find errors in."""
+    def verify(pdf: bytes) -> None:
+        found = violations(inspect_pdf(pdf, margins), expect)
+        if found:
+            raise LayoutError([Problem(str(theme.source), None, f"profile {profile.name}",
+                                       message) for message in found])
+
+    return verify
+
+
+def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Load, validate, render, lay out, verify and finish; raises a LeafletError on bad input.
+
+    No content checks: this renders whatever follows the content format (a preview).
+    ``build`` is the gate that refuses to write a leaflet the checks find errors in."""
     return render_content(load_content(content_path), resolve_set(options.template), options)
 
 
 def render_content(content: Content, template_set: TemplateSet,
                    options: BuildOptions) -> BuildResult:
-    theme = template_set.theme.with_paper(options.paper) if options.paper \
-        else template_set.theme
-    fonts = load_fonts(theme)
+    settings = print_settings(template_set, options.layout, options.profile, options.paper)
+    patient = load_patient(options.patient, content) if options.patient else None
+    if patient and (settings.layout.booklet or options.max_pages):
+        raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
+                                 "flat: leave out --layout booklet and --max-pages"))
+    fonts = load_fonts(settings.theme)
     check_coverage(content, fonts)
-    return render(content, template_set, theme, fonts)
+    if patient:
+        check_patient_coverage(patient, fonts)
+    return render(content, template_set, settings, fonts, patient, options.max_pages)
 
 
-def render(content: Content, template_set: TemplateSet, theme: Theme,
-           fonts: FontSet) -> BuildResult:
-    markup = render_markup(content, template_set)
+def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
+           fonts: FontSet, patient: Patient | None = None,
+           max_pages: int | None = None) -> BuildResult:
+    personal = template_context(patient, content) if patient else None
+    markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
     check_draft_notice(content, document, template_set)
-    layout = Layout(theme, fonts, lambda line: locate(line, ""), template_set.image)
     metadata = metadata_for(content, document.title, document.lang)
-    raw, pages = layout.render(document, metadata)
+
+    def lay_out(theme: Theme) -> Layout:
+        return Layout(theme, fonts, lambda line: locate(line, ""), template_set.image)
+
+    if patient:
+        main_template = str(template_set.folder / MAIN_TEMPLATE)
+        pdf, pages = render_personalised(document, main_template, lay_out(settings.theme),
+                                         metadata, verifier(settings.theme, settings.profile))
+        return BuildResult(pdf, pages)
+    theme = settings.theme
+    raw, pages = lay_out(theme).render(document, metadata)
+    if max_pages and pages > max_pages:
+        theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
+    verifier(theme, settings.profile)(raw)
+    if settings.layout.booklet:
+        raw = impose(raw)
     return BuildResult(finish(raw, metadata), pages)
+
+
+def _tighter(theme: Theme, profile: Profile) -> list[dict[str, object]]:
+    """Theme changes to try in turn: less space first, then smaller type, never below the
+    profile's minimum, headings always 2 pt above the body."""
+    values = theme.values
+    spacing = values["spacing_mm"]
+    sizes = values["type"]
+    tries: list[dict[str, object]] = [
+        {"spacing_mm": {k: spacing[k] * factor for k in ("paragraph", "section", "box_padding")},
+         "type": {"line_spacing": max(1.2, sizes["line_spacing"] * (0.9 if factor < 0.7 else 1))}}
+        for factor in (0.75, 0.5)]
+    body = sizes["body_size"] - SIZE_STEP
+    while body >= profile.minimum_size - 1e-9:
+        shrink = body / sizes["body_size"]
+        tries.append({**tries[-1], "type": {
+            **tries[-1]["type"],  # type: ignore[dict-item]
+            "body_size": body,
+            "small_size": max(profile.minimum_size, min(sizes["small_size"], body)),
+            **{f"h{level}_size": max(body + 2, sizes[f"h{level}_size"] * shrink)
+               for level in (1, 2, 3)}}})
+        body -= SIZE_STEP
+    return tries
+
+
+def _fit(document: Document, metadata: Metadata, settings: PrintSettings,
+         lay_out: Callable[[Theme], Layout], max_pages: int) -> tuple[Theme, bytes, int]:
+    """The first theme in ``_tighter`` that fits; if none does, say what it would take."""
+    pages = 0
+    for changes in _tighter(settings.theme, settings.profile):
+        theme = settings.theme.derive(changes, Walk(file=str(settings.theme.source)))
+        raw, pages = lay_out(theme).render(document, metadata)
+        if pages <= max_pages:
+            return theme, raw, pages
+    raise LayoutError(Problem(
+        "--max-pages", None, None,
+        f"the leaflet does not fit on {max_pages} page(s): it needs {pages} at the smallest "
+        f"type the {settings.profile.name} profile allows ({settings.profile.minimum_size:g} pt) "
+        "and the tightest spacing; allow more pages or shorten the content"))
 
 
 def build(content_path: Path | str, output: Path | str,

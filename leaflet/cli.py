@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from leaflet import __version__
-from leaflet.build import BuildOptions, build
+from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard, run_batch
 from leaflet.check import Checker, Severity
 from leaflet.check.report import report_json, report_text
 from leaflet.content import json_schema
@@ -49,9 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--strict", action="store_true",
                            help="check warnings stop the build too")
     build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_patient_option(build_cmd)
     _add_check_command(commands)
-
     _add_templates_command(commands)
+    _add_batch_command(commands)
 
     schema_cmd = commands.add_parser(
         "schema", help="print the content format as JSON Schema",
@@ -88,6 +89,54 @@ def _run_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_patient_option(build_cmd: argparse.ArgumentParser) -> None:
+    build_cmd.add_argument("--patient", type=Path,
+                           help="patient file (YAML): adds a 'Your medicine' block with the "
+                                "dated dose schedule and a tick chart")
+
+
+def _add_batch_command(commands: argparse._SubParsersAction) -> None:
+    batch_cmd = commands.add_parser(
+        "batch", help="build one personalised leaflet per row of a prescription list",
+        description="Build one personalised leaflet per row of a CSV file or YAML list. A bad "
+                    "row is reported and the others are still built; the exit code is 1 if "
+                    "any row failed.")
+    batch_cmd.add_argument("rows", type=Path, metavar="LIST",
+                           help="prescriptions.csv or a .yaml list of rows")
+    batch_cmd.add_argument("--out-dir", type=Path,
+                           help="folder for one PDF per row (made if missing)")
+    batch_cmd.add_argument("--combined", type=Path,
+                           help="also (or only) write one PDF of all leaflets in row order, "
+                                "each starting on a new sheet")
+    batch_cmd.add_argument("--jobs", type=_positive, metavar="N",
+                           help="worker processes (default: all cores)")
+    batch_cmd.add_argument("--shard", type=_shard, metavar="I/N",
+                           help="build only shard I of N (rows whose number leaves I-1 "
+                                "divided by N)")
+    batch_cmd.add_argument("--name", default=DEFAULT_NAME, metavar="PATTERN",
+                           help="file name for rows without an 'output' column; fields: "
+                                "{row}, {content} and any column "
+                                f"(default: {DEFAULT_NAME.replace('%', '%%')})")
+    batch_cmd.add_argument("--template", default="default",
+                           help="template set: a built-in name or a folder (default: default)")
+    batch_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
+                           help="paper size (default: the template's, A4)")
+    batch_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except LeafletError as exc:
+        raise argparse.ArgumentTypeError(exc.problems[0].message) from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -117,9 +166,13 @@ def _run(args: argparse.Namespace) -> int:
         return _run_templates(args)
     if args.command == "check":
         return _run_check(args)
+    if args.command == "batch":
+        return _run_batch(args)
+    from leaflet.build import BuildOptions, build  # the batch's main process stays light
+
     output = args.output or Path(args.content.stem + ".pdf")
     result = build(args.content, output, BuildOptions(template=args.template, paper=args.paper,
-                                                      strict=args.strict))
+                                                      strict=args.strict, patient=args.patient))
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
             print(f"warning: {finding}", file=sys.stderr)
@@ -156,3 +209,58 @@ def _run_check(args: argparse.Namespace) -> int:
     else:
         print(report_text(reports, targets))
     return 0 if all(report.passed for report in reports) else 1
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    options = BatchOptions(out_dir=args.out_dir, combined=args.combined, jobs=args.jobs,
+                           shard=args.shard, name_pattern=args.name, template=args.template,
+                           paper=args.paper)
+    progress = _ProgressBar() if sys.stderr.isatty() else None
+    try:
+        report = run_batch(args.rows, options, progress)
+    except KeyboardInterrupt:
+        print("interrupted; the PDFs already written are whole, the rest were not built "
+              "(no combined file)", file=sys.stderr)
+        return 130
+    finally:
+        if progress:
+            progress.finish()
+    _print_report(report, args.combined)
+    return 1 if report.failed else 0
+
+
+def _print_report(report: BatchReport, combined: Path | None) -> None:
+    for failure in report.failed:
+        for problem in failure.problems:
+            print(f"error: row {failure.row}: {problem}", file=sys.stderr)
+    rows = "row" if report.rows == 1 else "rows"
+    summary = f"built {report.built} of {report.rows} {rows}"
+    if report.failed:
+        numbers = ", ".join(str(f.row) for f in report.failed)
+        summary += f"; {len(report.failed)} failed (rows {numbers})"
+    print(summary)
+    if combined is not None:
+        print(f"wrote {combined} ({report.combined_pages} pages)" if report.combined_pages
+              else f"no leaflet was built, so {combined} was not written")
+
+
+class _ProgressBar:
+    """One line on the terminal, redrawn in place; nothing at all when not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.drawn = False
+
+    def __call__(self, done: int, total: int, failed: int) -> None:
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        failures = f", {failed} failed" if failed else ""
+        sys.stderr.write(f"\r[{bar}] {done}/{total}{failures}")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

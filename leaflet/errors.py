@@ -69,6 +69,7 @@ class CheckError(LeafletError):
 
 
 class UsageError(LeafletError):
-    """Options that cannot go together; a usage problem, so exit code 2."""
+    """An option's value is wrong, or options cannot go together; a usage problem, so
+    exit code 2."""
 
     exit_code = 2

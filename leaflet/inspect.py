@@ -69,31 +69,31 @@ class Expectations:
     minimum_line_spacing_mm: float
     page_size: tuple[float, float] | None = None
     margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10)  # top right bottom left
-    columns: int = 1
 
 
-def inspect_pdf(data: bytes, margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10),
-                columns: int = 1) -> Report:
-    """What the PDF itself shows; ``margins_mm`` and ``columns`` say where text may be."""
+def inspect_pdf(data: bytes,
+                margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10)) -> Report:
+    """What the PDF itself shows; ``margins_mm`` (top, right, bottom, left) say where text
+    may be."""
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = list(reader.pages)
     except (PdfReadError, ValueError, OSError) as exc:
         raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
-    reports = [_inspect_page(number, page, margins_mm, columns)
+    reports = [_inspect_page(number, page, margins_mm)
                for number, page in enumerate(pages, start=1)]
     return Report(reports, _fonts(pages))
 
 
-def _inspect_page(number: int, page: Any, margins_mm: tuple[float, float, float, float],
-                  columns: int) -> PageReport:
+def _inspect_page(number: int, page: Any,
+                  margins_mm: tuple[float, float, float, float]) -> PageReport:
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     report = PageReport(number, round(width / mm, 1), round(height / mm, 1))
     runs = _runs(page)
     if not runs:
         return report
     report.smallest_text_pt = round(min(run.size for run in runs), 2)
-    report.tightest_line_spacing_mm = _tightest_spacing(runs, width, columns)
+    report.tightest_line_spacing_mm = _tightest_spacing(runs)
     top, right, bottom, left = (m * mm for m in margins_mm)
     for run in runs:
         ascent = run.size * 0.75
@@ -146,15 +146,15 @@ def _registered_by_postscript_name() -> dict[str, str]:
     return names
 
 
-def _tightest_spacing(runs: list[Run], width: float, columns: int) -> float | None:
-    """Smallest distance between neighbouring baselines of body-sized text in a column."""
+def _tightest_spacing(runs: list[Run]) -> float | None:
+    """Smallest distance between neighbouring baselines of one block of text: lines that
+    start at the same left edge (cells side by side in a table row do not count)."""
     smallest = min(run.size for run in runs)
-    bands: dict[int, set[float]] = defaultdict(set)
+    edges: dict[float, set[float]] = defaultdict(set)
     for run in runs:
         if run.size <= smallest * 1.5:
-            band = min(int(run.x / (width / columns)), columns - 1)
-            bands[band].add(round(run.y, 1))
-    gaps = [upper - lower for baselines in bands.values()
+            edges[round(run.x)].add(round(run.y, 1))
+    gaps = [upper - lower for baselines in edges.values()
             for lower, upper in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
             if upper - lower > TOLERANCE]
     return round(min(gaps) / mm, 2) if gaps else None

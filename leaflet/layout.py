@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -39,6 +40,7 @@ from leaflet.markup import (
     Block,
     Break,
     Callout,
+    Cell,
     Document,
     Heading,
     Image,
@@ -56,6 +58,7 @@ from leaflet.theme import Theme
 
 PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
 DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
+TICK_BOX = "\u2610"  # BALLOT BOX; the fallback font (DejaVu Sans) draws it
 Locate = Callable[[int], tuple[str, "int | None"]]
 FindImage = Callable[[str], "Path | None"]
 
@@ -122,8 +125,10 @@ class Layout:
         self.column_width = (self.text_width - theme.column_gap * (theme.columns - 1)) \
             / theme.columns
 
-    def render(self, document: Document, metadata: Metadata) -> tuple[bytes, int]:
-        """The PDF bytes and the number of pages."""
+    def render(self, document: Document, metadata: Metadata, pages_before: int = 0,
+               pages_after: int = 0) -> tuple[bytes, int]:
+        """The PDF bytes and the number of pages. ``pages_before`` and ``pages_after`` count
+        pages of other parts joined to this one, so its footers number the whole."""
         story = [f for block in document.blocks for f in self.block(block, self.column_width)]
         buffer = io.BytesIO()
         header = self._running_box(document.header)
@@ -133,7 +138,8 @@ class Layout:
         def footer(canvas: Canvas, page: int, total: int) -> None:
             pages.append(page)
             self._draw_header(canvas, header)
-            self._draw_footer(canvas, document.footer, page, total)
+            self._draw_footer(canvas, document.footer, pages_before + page,
+                              pages_before + total + pages_after)
 
         canvas_class = _footer_canvas(footer)
         try:
@@ -222,7 +228,8 @@ class Layout:
         if isinstance(block, ItemList):
             return self.item_list(block, width, depth + 1)
         if isinstance(block, TableBlock):
-            return [self.table(block, width)]
+            return [self.chart(block, width) if block.style == "chart"
+                    else self.table(block, width)]
         if isinstance(block, Callout):
             return self.callout(block, width)
         if isinstance(block, Section):
@@ -311,6 +318,70 @@ class Layout:
         picture.hAlign = "LEFT"
         return picture
 
+    def chart(self, block: TableBlock, width: float) -> Table:
+        """A tick chart: label columns as wide as they can be, then one narrow column per
+        time of day, holding a box for each dose to tick (or a word where there is none).
+        Plain cells are drawn as strings, not paragraphs: a chart has a hundred of them."""
+        theme = self.theme
+        size = theme.values["type"].get("tick_box_size") or theme.size("h2")
+        padding = theme.space("box_padding")
+        body = self.styles["body"]
+        cell_style = ParagraphStyle("chart-cell", parent=body, spaceAfter=0)
+        centred = ParagraphStyle("chart-centred", parent=cell_style, alignment=TA_CENTER)
+        rows = block.rows
+        columns = max(len(row) for row in rows)
+        labels = min((i for row in rows for i, cell in enumerate(row) if cell.box),
+                     default=columns)
+        bold = self.fonts.body.face(True, False).name
+        box_face = self.fonts.fallback.face(False, False)
+        if TICK_BOX not in box_face.chars:
+            name, line = self.locate(block.line)
+            raise FontError(Problem(name, line, None, f"{describe_char(TICK_BOX)} is not in the "
+                                    "fallback font; the dose chart needs it"))
+        box_width = max([stringWidth(TICK_BOX, box_face.name, size)] + [
+            stringWidth(_plain(cell), bold, body.fontSize) for row in rows
+            for cell in row[labels:]]) + 2 * padding
+        label_width = (width - box_width * (columns - labels)) / max(labels, 1)
+        widths = [label_width] * labels + [box_width] * (columns - labels)
+        regular = self.fonts.body.face(False, False).chars
+        data: list[list[Any]] = []
+        for row in rows:
+            cells: list[Any] = []
+            for index, cell in enumerate(row):
+                text = _plain(cell)
+                if cell.box:
+                    cells.append(TICK_BOX)
+                elif (not cell.header and index < labels and _single_plain_span(cell)
+                        and regular.issuperset(text) and not PLACEHOLDER.search(text)):
+                    cells.append(text)
+                else:
+                    style = cell_style if index < labels else centred
+                    cells.append([self.paragraph(
+                        [Span(s.text, s.bold or cell.header, s.italic) if isinstance(s, Span)
+                         else s for s in child.inlines], style, child.line)
+                        for child in cell.blocks if isinstance(child, Paragraph)])
+            cells.extend([""] * (columns - len(cells)))
+            data.append(cells)
+        header = 1 if all(c.header for c in rows[0]) else 0
+        style = [
+            *self._cell_font(),
+            ("FONTNAME", (labels, header), (-1, -1), box_face.name),
+            ("FONTSIZE", (labels, header), (-1, -1), size),
+            ("LEADING", (labels, header), (-1, -1), size),
+            ("ALIGN", (labels, header), (-1, -1), "CENTER"),
+            ("GRID", (0, 0), (-1, -1), 0.75, theme.colour("table_border")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+            ("TOPPADDING", (0, 0), (-1, -1), theme.space("paragraph")),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), theme.space("paragraph")),
+        ]
+        if header:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), theme.colour("table_header_background")))
+        return Table(data, colWidths=widths, repeatRows=header, splitByRow=1,
+                     style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
+                     spaceAfter=theme.space("paragraph") * 2)
+
     def _cell_font(self) -> list[tuple[Any, ...]]:
         """Table cells default to Helvetica, which would be referenced unembedded."""
         size = self.theme.size("body")
@@ -384,6 +455,19 @@ class Layout:
         if span.italic:
             text = f"<i>{text}</i>"
         return text
+
+
+def _single_plain_span(cell: Cell) -> bool:
+    """One paragraph of one run of regular text: a cell a string can draw."""
+    return (len(cell.blocks) == 1 and isinstance(cell.blocks[0], Paragraph)
+            and len(cell.blocks[0].inlines) == 1 and isinstance(cell.blocks[0].inlines[0], Span)
+            and not cell.blocks[0].inlines[0].bold and not cell.blocks[0].inlines[0].italic)
+
+
+def _plain(cell: Cell) -> str:
+    """A cell's text without emphasis, to measure how wide its column must be."""
+    return " ".join("".join(i.text for i in block.inlines if isinstance(i, Span))
+                    for block in cell.blocks if isinstance(block, Paragraph))
 
 
 def _snippet(text: str, limit: int = 60) -> str:

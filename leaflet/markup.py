@@ -67,8 +67,11 @@ class ItemList:
 
 @dataclass
 class Cell:
+    """A table cell; ``box`` marks an empty box for the patient to tick (a chart)."""
+
     blocks: list[Block]
     header: bool = False
+    box: bool = False
 
 
 @dataclass
@@ -123,7 +126,8 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
     "section": {"id": None},
     "p": {"class": ("body", "lead", "medicine", "small")},
     "aside": {"class": ("important", "urgent")},
-    "table": {"class": ("plain", "dose")},
+    "table": {"class": ("plain", "dose", "chart")},
+    "td": {"class": ("box",)},
     "img": {"src": None, "alt": None, "width-mm": None},
 }
 REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",), "img": ("src", "alt")}
@@ -237,6 +241,9 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
     for attr in REQUIRED.get(element.tag, ()):
         if attr not in element.attrs:
             problems.append(problem(f"<{element.tag}> needs the attribute {attr!r}"))
+    if element.attrs.get("class") == "box" and any(
+            not isinstance(c, str) or c.strip() for c in element.children):
+        problems.append(problem('<td class="box"> is a box to tick and must be empty'))
     for child in element.children:
         if isinstance(child, str):
             if child.strip() and element.tag in {"ul", "ol", "table", "tr", "leaflet",
@@ -286,7 +293,8 @@ class _Converter:
             items = [ListItem(self.mixed(li)) for li in self.elements(el)]
             return ItemList(items, ordered=tag == "ol", line=el.line)
         if tag == "table":
-            rows = [[Cell(self.mixed(cell), header=cell.tag == "th")
+            rows = [[Cell(self.mixed(cell), header=cell.tag == "th",
+                          box=cell.attrs.get("class") == "box")
                      for cell in self.elements(tr)] for tr in self.elements(el)]
             return Table(rows, el.attrs.get("class", "plain"), el.line)
         if tag == "aside":

@@ -257,8 +257,10 @@ def month_year(value: str) -> str:
     return f"{_MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
 
 
-def render_markup(content: Content, template_set: TemplateSet) -> str:
-    """Content -> leaflet markup text; TemplateError names template file and line."""
+def render_markup(content: Content, template_set: TemplateSet,
+                  patient: dict[str, Any] | None = None) -> str:
+    """Content -> leaflet markup text; TemplateError names template file and line.
+    ``patient`` is the personal block's values (leaflet/patient.py), or None for none."""
     env = _environment(template_set.chain)
     theme = template_set.theme
     context = {
@@ -269,6 +271,7 @@ def render_markup(content: Content, template_set: TemplateSet) -> str:
         "organisation": theme.organisation,
         "logo": theme.values.get("logo") if theme.logo else None,
         "review": content.review,
+        "patient": patient,
     }
     try:
         template = env.get_template(MAIN_TEMPLATE)

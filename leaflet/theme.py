@@ -80,6 +80,9 @@ THEME = Mapping({
         "h3_size": Field(Number(minimum=11, maximum=36)),
         "small_size": Field(Number(minimum=9, maximum=24,
                                    description="Footer and table notes")),
+        "tick_box_size": Field(Number(minimum=11, maximum=36,
+                                      description="The boxes of a dose chart (default: h2)"),
+                               required=False),
     })),
     "spacing_mm": Field(Mapping({
         "paragraph": Field(Number(minimum=0, maximum=20)),

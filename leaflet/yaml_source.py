@@ -15,7 +15,7 @@ from leaflet.errors import LeafletError, Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
-PLAIN_TAGS = {
+PLAIN_TAGS = frozenset({
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -23,15 +23,23 @@ PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:map",
-}
+})
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_nodes(path: Path, error: type[LeafletError]) -> yaml.Node:
-    """Return the root node of ``path`` or raise ``error`` listing every problem found."""
+def read_nodes(path: Path, error: type[LeafletError],
+               extra_tags: frozenset[str] = frozenset()) -> yaml.Node:
+    """Return the root node of ``path`` or raise ``error`` listing every problem found.
+    ``extra_tags`` lets a format accept more plain scalars (a patient file's dates)."""
     name = str(path)
     text = _read_text(path, name, error)
+    return compose_nodes(text, name, error, extra_tags)
+
+
+def compose_nodes(text: str, name: str, error: type[LeafletError],
+                  extra_tags: frozenset[str] = frozenset()) -> yaml.Node:
+    """YAML text -> checked root node; ``name`` is what problems call the file."""
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -44,7 +52,7 @@ def read_nodes(path: Path, error: type[LeafletError]) -> yaml.Node:
     if root is None:
         raise error(Problem(name, 1, None, "the file is empty"))
     problems: list[Problem] = []
-    _check(root, name, set(), problems)
+    _check(root, name, set(), problems, PLAIN_TAGS | extra_tags)
     if problems:
         raise error(problems)
     return root
@@ -75,23 +83,24 @@ def _read_text(path: Path, name: str, error: type[LeafletError]) -> str:
     return text
 
 
-def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem]) -> None:
+def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
+           allowed: frozenset[str] = PLAIN_TAGS) -> None:
     """Refuse aliases, object-building tags and repeated keys, all at once."""
     line = node.start_mark.line + 1
     if id(node) in seen:
         problems.append(Problem(name, line, None, "anchors and aliases (&, *) are not allowed"))
         return
     seen.add(id(node))
-    if node.tag not in PLAIN_TAGS:
+    if node.tag not in allowed:
         problems.append(Problem(name, line, None, f"YAML tag {node.tag!r} is not allowed"))
         return
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _check(item, name, seen, problems)
+            _check(item, name, seen, problems, allowed)
     elif isinstance(node, yaml.MappingNode):
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            _check(key_node, name, seen, problems)
+            _check(key_node, name, seen, problems, allowed)
             key = str(key_node.value)
             key_line = key_node.start_mark.line + 1
             if key in first_line:
@@ -102,5 +111,5 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem]) 
                 )
             else:
                 first_line[key] = key_line
-            _check(value_node, name, seen, problems)
+            _check(value_node, name, seen, problems, allowed)
 

@@ -10,6 +10,8 @@ from leaflet.build import BuildOptions, build_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 BACLOFEN = ROOT / "content" / "baclofen.yaml"
+MAX_DOSE_LINE = next(n for n, line in enumerate(BACLOFEN.read_text("utf-8").splitlines(), 1)
+                     if line.strip().startswith("maximum_daily_dose:"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,85 @@
+"""A personalised leaflet: the patient's own pages first, then the leaflet's pages.
+
+The personal section is laid out for every patient; the rest of the leaflet is
+the same for everyone given the same content, so it is laid out and finished
+once per process and reused, which makes a batch several times faster. The
+two parts are joined page by page (leaflet/combine.py). Every footer counts
+the pages of the whole ("Page 3 of 10"), so the shared part is kept once for
+each number of personal pages before it. Reuse is keyed by the shared part
+itself, so a template that words the rest of the leaflet differently for a
+patient is laid out anew, never mixed up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+
+from leaflet.combine import SharedPart, join, shared_part
+from leaflet.errors import Problem, TemplateError
+from leaflet.finish import Metadata, finish
+from leaflet.layout import Layout
+from leaflet.markup import Document, Section
+
+PERSONAL_SECTION = "personal"
+CACHE_SIZE = 32
+
+_shared: OrderedDict[tuple[str, int], tuple[SharedPart, int]] = OrderedDict()
+_shared_pages: dict[str, int] = {}
+
+
+def split(document: Document, template: str) -> tuple[Document, Document]:
+    """The personal section(s) and the rest; a template set that prints no personal section
+    would drop the patient's instructions without a word, so that is an error."""
+    personal = [b for b in document.blocks
+                if isinstance(b, Section) and b.id == PERSONAL_SECTION]
+    if not personal:
+        raise TemplateError(Problem(template, None, None,
+                                    'a patient was given but this template set prints no '
+                                    '<section id="personal">; include '
+                                    'sections/personal.xml.j2 as the default set does'))
+    rest = [b for b in document.blocks if not any(b is p for p in personal)]
+    return (replace(document, blocks=personal), replace(document, blocks=rest))
+
+
+def render_personalised(document: Document, template: str, layout: Layout,
+                        metadata: Metadata, verify: Callable[[bytes], None]) -> tuple[bytes, int]:
+    """The finished PDF and its page count: personal pages, then the shared leaflet. Each
+    part is held to the legibility profile by ``verify`` (the shared part once)."""
+    personal, rest = split(document, template)
+    key = _key(rest, metadata, layout)
+    if key not in _shared_pages:
+        _shared_part(key, rest, layout, metadata, 1, verify)
+    shared_pages = _shared_pages[key]
+    raw, personal_pages = layout.render(personal, metadata, pages_after=shared_pages)
+    verify(raw)
+    shared, _ = _shared_part(key, rest, layout, metadata, personal_pages, verify)
+    pdf = join(raw, shared)
+    return pdf, personal_pages + shared_pages
+
+
+def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
+                 pages_before: int, verify: Callable[[bytes], None]) -> tuple[SharedPart, int]:
+    """The shared pages numbered after ``pages_before`` personal ones, finished (metadata,
+    language, XMP) so the joined file takes its document data from here."""
+    slot = (key, pages_before)
+    if slot in _shared:
+        _shared.move_to_end(slot)
+        return _shared[slot]
+    raw, pages = layout.render(rest, metadata, pages_before=pages_before)
+    verify(raw)
+    part = (shared_part(finish(raw, metadata)), pages)
+    _shared[slot] = part
+    _shared_pages[key] = pages
+    while len(_shared) > CACHE_SIZE:
+        _shared.popitem(last=False)
+    return part
+
+
+def _key(rest: Document, metadata: Metadata, layout: Layout) -> str:
+    """What makes the shared pages what they are: their blocks, the metadata, the theme."""
+    fonts = (layout.fonts.body.name, layout.fonts.fallback.name)
+    text = repr((rest, metadata, layout.theme.values, fonts))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
