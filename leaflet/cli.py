@@ -49,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--strict", action="store_true",
                            help="check warnings stop the build too")
     build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_print_options(build_cmd)
     _add_patient_option(build_cmd)
+    _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
     _add_batch_command(commands)
@@ -87,6 +89,52 @@ def _run_templates(args: argparse.Namespace) -> int:
     folder = init_set(args.source, args.folder)
     print(f"copied {args.source!r} to {folder}; build with --template {folder}")
     return 0
+
+
+def _add_print_options(build_cmd: argparse.ArgumentParser) -> None:
+    build_cmd.add_argument("--layout", default="standard", metavar="LAYOUT",
+                           help="standard (one column), two-column, or booklet (A5 pages "
+                                "imposed two-up on A4 for double-sided printing and folding)")
+    profile = build_cmd.add_mutually_exclusive_group()
+    profile.add_argument("--profile", metavar="PROFILE",
+                         help="legibility profile the PDF must prove: eu (9 pt), us (10 pt), "
+                              "clear (12 pt), large (16 pt); default: the template set's")
+    profile.add_argument("--large-print", dest="profile", action="store_const", const="large",
+                         help="the same as --profile large: 16 pt and up, one column, A4")
+    profile.add_argument("--clear-print", dest="profile", action="store_const", const="clear",
+                         help="the same as --profile clear: 12 pt and up")
+    build_cmd.add_argument("--max-pages", type=_positive, metavar="N",
+                           help="fit on N pages (tighter spacing, then smaller type down to "
+                                "the profile's minimum), or fail saying how many it needs")
+
+
+def _add_inspect_command(commands: argparse._SubParsersAction) -> None:
+    inspect = commands.add_parser(
+        "inspect", help="report what a PDF proves: sizes, spacing, fonts, margins",
+        description="Read any PDF and report, page by page, its size, smallest text, tightest "
+                    "line spacing, text outside the margins and characters without a glyph, "
+                    "and whether each font is embedded. Exit code 1 if it falls short of the "
+                    "profile.")
+    inspect.add_argument("pdf", type=Path, help="the PDF to inspect")
+    inspect.add_argument("--profile", default="eu", metavar="PROFILE",
+                         help="profile to hold it to: eu, us, clear, large (default: eu)")
+    inspect.add_argument("--margin-mm", type=float, default=10, metavar="MM",
+                         help="margin text must stay inside (default: 10, what office "
+                              "printers can print)")
+    inspect.add_argument("--json", action="store_true", help="print the report as JSON")
+    inspect.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    from leaflet.inspect import inspect_file
+
+    report, found = inspect_file(args.pdf, args.profile, args.margin_mm)
+    if args.json:
+        print(json.dumps({**report.as_dict(), "profile": args.profile, "violations": found},
+                         indent=2, ensure_ascii=False))
+    else:
+        print(report.table(found))
+    return 1 if found else 0
 
 
 def _add_patient_option(build_cmd: argparse.ArgumentParser) -> None:
@@ -168,11 +216,15 @@ def _run(args: argparse.Namespace) -> int:
         return _run_check(args)
     if args.command == "batch":
         return _run_batch(args)
+    if args.command == "inspect":
+        return _run_inspect(args)
     from leaflet.build import BuildOptions, build  # the batch's main process stays light
 
     output = args.output or Path(args.content.stem + ".pdf")
-    result = build(args.content, output, BuildOptions(template=args.template, paper=args.paper,
-                                                      strict=args.strict, patient=args.patient))
+    options = BuildOptions(template=args.template, paper=args.paper, layout=args.layout,
+                           profile=args.profile, max_pages=args.max_pages, strict=args.strict,
+                           patient=args.patient)
+    result = build(args.content, output, options)
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
             print(f"warning: {finding}", file=sys.stderr)

@@ -11,6 +11,7 @@ import io
 import math
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from reportlab.lib.pagesizes import A4, landscape
 
 
 def saddle_stitch(pages: int) -> list[tuple[int | None, int | None]]:
@@ -28,19 +29,23 @@ def saddle_stitch(pages: int) -> list[tuple[int | None, int | None]]:
     return sides
 
 
-def impose(pdf: bytes) -> bytes:
-    """Place each pair of pages side by side on one sheet twice their width."""
+def impose(pdf: bytes, sheet_size: tuple[float, float] = landscape(A4)) -> bytes:
+    """Place each pair of pages side by side on a sheet, each centred in its half (two A5
+    pages are 1 mm narrower than A4 landscape)."""
     source = PdfReader(io.BytesIO(pdf))
     pages = source.pages
     width = float(pages[0].mediabox.width)
     height = float(pages[0].mediabox.height)
+    sheet_width, sheet_height = sheet_size
+    half = sheet_width / 2
+    inset_x, inset_y = (half - width) / 2, (sheet_height - height) / 2
     writer = PdfWriter()
     for left, right in saddle_stitch(len(pages)):
-        sheet = PageObject.create_blank_page(width=2 * width, height=height)
-        for number, offset in ((left, 0.0), (right, width)):
+        sheet = PageObject.create_blank_page(width=sheet_width, height=sheet_height)
+        for number, offset in ((left, inset_x), (right, half + inset_x)):
             if number is not None:
                 sheet.merge_transformed_page(pages[number - 1],
-                                             Transformation().translate(tx=offset, ty=0))
+                                             Transformation().translate(tx=offset, ty=inset_y))
         writer.add_page(sheet)
     out = io.BytesIO()
     writer.write(out)

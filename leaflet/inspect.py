@@ -13,6 +13,7 @@ import io
 import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
@@ -20,7 +21,7 @@ from pypdf.errors import PdfReadError
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
-from leaflet.errors import LayoutError, Problem
+from leaflet.errors import LayoutError, Problem, UsageError
 
 TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
 NO_GLYPH = {"\ufffd"}
@@ -59,6 +60,23 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def table(self, found: list[str]) -> str:
+        """The report as a table a pharmacist can read at a glance, then the violations."""
+        lines = [f"{'page':>4}  {'size (mm)':<13} {'smallest text':>13}  "
+                 f"{'tightest lines':>14}  outside margins"]
+        for page in self.pages:
+            smallest = f"{page.smallest_text_pt:g} pt" if page.smallest_text_pt else "-"
+            spacing = (f"{page.tightest_line_spacing_mm:g} mm"
+                       if page.tightest_line_spacing_mm else "-")
+            lines.append(f"{page.number:>4}  {page.width_mm:g} x {page.height_mm:<6g} "
+                         f"{smallest:>13}  {spacing:>14}  {len(page.outside_margins)}")
+        lines += ["", "fonts:"]
+        lines += [f"  {font.name}: {'embedded' if font.embedded else 'NOT EMBEDDED'}"
+                  for font in self.fonts]
+        lines.append("")
+        lines += [f"violation: {v}" for v in found] or ["no violations"]
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -208,3 +226,28 @@ def violations(report: Report, expect: Expectations) -> list[str]:
         if page.missing_glyphs:
             found.append(f"{where}: {len(page.missing_glyphs)} character(s) drawn without a glyph")
     return found
+
+
+def inspect_file(path: Path, profile_name: str, margin_mm: float) -> tuple[Report, list[str]]:
+    """Inspect a PDF on disk against a profile of the default set, with even margins.
+
+    The bundled fonts are registered first, so our own leaflets are measured exactly."""
+    from leaflet.build import load_fonts
+    from leaflet.profiles import profiles
+    from leaflet.templates import resolve_set
+
+    default = resolve_set("default")
+    known = profiles(default)
+    if profile_name not in known:
+        raise UsageError(Problem("--profile", None, None, f"no profile {profile_name!r}; "
+                                 f"expected one of: {', '.join(known)}"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(Problem(str(path), None, None, f"cannot read: {exc.strerror}")) from exc
+    load_fonts(default.theme)
+    margins = (margin_mm,) * 4
+    profile = known[profile_name]
+    report = inspect_pdf(data, margins)
+    expect = Expectations(profile.minimum_size, profile.minimum_line_spacing_mm, None, margins)
+    return report, violations(report, expect)

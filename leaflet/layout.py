@@ -132,7 +132,8 @@ class Layout:
         story = [f for block in document.blocks for f in self.block(block, self.column_width)]
         buffer = io.BytesIO()
         header = self._running_box(document.header)
-        template = self._doc_template(buffer, metadata, header)
+        template = self._doc_template(buffer, metadata, header,
+                                      self._footer_height(document.footer))
         pages: list[int] = []
 
         def footer(canvas: Canvas, page: int, total: int) -> None:
@@ -149,10 +150,19 @@ class Layout:
                                       f"could not fit on a page: {_snippet(str(exc))}")) from exc
         return buffer.getvalue(), len(pages)
 
+    def _footer_height(self, inlines: list[Inline]) -> float:
+        """Room the footer needs (it may wrap on narrow paper), measured with the widest
+        page numbers it could show, plus the gap and rule above it."""
+        if not inlines:
+            return 0.0
+        text = self.inline_markup(inlines, 0, fields={"number": "9999", "count": "9999"})
+        _, height = RLParagraph(text, self.styles["footer"]).wrap(self.text_width,
+                                                                  self.page_height)
+        return height + 4 * mm
+
     def _doc_template(self, buffer: io.BytesIO, metadata: Metadata,
-                      header: Table | None) -> BaseDocTemplate:
+                      header: Table | None, footer_space: float) -> BaseDocTemplate:
         theme = self.theme
-        footer_space = self.styles["footer"].leading * 2
         bottom = theme.margin("bottom") + footer_space
         header_space = self._height(header) + theme.space("section") if header else 0
         frame_height = self.page_height - theme.margin("top") - header_space - bottom
