@@ -43,6 +43,7 @@ from leaflet.batch_list import Listing  # noqa: E402
 from leaflet.build import load_fonts, render  # noqa: E402
 from leaflet.content import load_content  # noqa: E402
 from leaflet.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
+from leaflet.profiles import print_settings  # noqa: E402
 from leaflet.templates import markup_locator, render_markup, resolve_set  # noqa: E402
 
 SCHEDULES = (
@@ -147,7 +148,7 @@ def first_leaflet(content, template_set, fonts, patient) -> None:
     """A personalised leaflet with nothing kept from before: the shared pages laid out too."""
     personalise._shared.clear()
     personalise._shared_pages.clear()
-    render(content, template_set, template_set.theme, fonts, patient)
+    render(content, template_set, print_settings(template_set), fonts, patient)
 
 
 def median_ms(action, runs: int) -> float:
@@ -180,7 +181,8 @@ def main() -> None:
 
     content = load_content(CONTENT)
     template_set = resolve_set("default")
-    fonts = load_fonts(template_set.theme)
+    settings = print_settings(template_set)
+    fonts = load_fonts(settings.theme)
     patients = first_patients(rows_csv, len(SCHEDULES))
     markups = [render_markup(content, template_set, template_context(p, content))
                for p in patients]
@@ -188,7 +190,7 @@ def main() -> None:
     floor_ms = statistics.mean(median_ms(lambda t=t: floor_build(t), args.runs)
                                for t in floor_texts)
     leaflet_ms = statistics.mean(
-        median_ms(lambda p=p: render(content, template_set, template_set.theme, fonts, p),
+        median_ms(lambda p=p: render(content, template_set, settings, fonts, p),
                   args.runs) for p in patients)
     first_ms = statistics.mean(median_ms(lambda p=p: first_leaflet(content, template_set, fonts,
                                                                    p), args.runs // 3 + 1)

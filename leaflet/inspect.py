@@ -10,7 +10,6 @@ can never quietly print 7 pt text.
 from __future__ import annotations
 
 import io
-import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,21 +18,12 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 
 from leaflet.errors import LayoutError, Problem, UsageError
+from leaflet.pdfcontent import PageReader, TextRun
 
 TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
 NO_GLYPH = {"\ufffd"}
-
-
-@dataclass(frozen=True)
-class Run:
-    text: str
-    size: float
-    x: float
-    y: float
-    width: float
 
 
 @dataclass
@@ -98,16 +88,17 @@ def inspect_pdf(data: bytes,
         pages = list(reader.pages)
     except (PdfReadError, ValueError, OSError) as exc:
         raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
-    reports = [_inspect_page(number, page, margins_mm)
+    page_reader = PageReader()
+    reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
                for number, page in enumerate(pages, start=1)]
     return Report(reports, _fonts(pages))
 
 
-def _inspect_page(number: int, page: Any,
+def _inspect_page(number: int, runs: list[TextRun], page: Any,
                   margins_mm: tuple[float, float, float, float]) -> PageReport:
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     report = PageReport(number, round(width / mm, 1), round(height / mm, 1))
-    runs = _runs(page)
+    runs = [run for run in runs if run.text.strip()]
     if not runs:
         return report
     report.smallest_text_pt = round(min(run.size for run in runs), 2)
@@ -115,56 +106,17 @@ def _inspect_page(number: int, page: Any,
     top, right, bottom, left = (m * mm for m in margins_mm)
     for run in runs:
         ascent = run.size * 0.75
-        squeeze = 0.1 * run.text.count(" ")  # ReportLab may tighten word spacing a little
-        if (run.x < left - TOLERANCE or run.x + run.width > width - right + TOLERANCE + squeeze
+        trailing = len(run.text) - len(run.text.rstrip())  # spaces drawn at a line's end
+        if (run.x < left - TOLERANCE
+                or run.x + run.width * (1 - trailing / max(len(run.text), 1))
+                > width - right + TOLERANCE
                 or run.y < bottom - TOLERANCE or run.y + ascent > height - top + TOLERANCE):
             report.outside_margins.append(run.text.strip()[:40])
         report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
     return report
 
 
-def _runs(page: Any) -> list[Run]:
-    runs: list[Run] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
-        if not text.strip():
-            return
-        m = _multiply(tm, cm)
-        scale = math.hypot(m[2], m[3])
-        runs.append(Run(text, size * scale, m[4], m[5],
-                        _width(text, font, size) * math.hypot(m[0], m[1])))
-
-    page.extract_text(visitor_text=visit)
-    return runs
-
-
-def _width(text: str, font: Any, size: float) -> float:
-    """Width of the run: exact for fonts this process has registered, else the font's
-    average glyph width from the PDF, else half an em a character."""
-    text = text.rstrip("\n")
-    name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1] if font else ""
-    registered = _registered_by_postscript_name().get(name)
-    if registered:
-        return pdfmetrics.stringWidth(text, registered, size)
-    widths = [float(w) for w in (font.get("/Widths") or []) if float(w) > 0] if font else []
-    average = sum(widths) / len(widths) / 1000 if widths else 0.5
-    return average * size * len(text)
-
-
-def _registered_by_postscript_name() -> dict[str, str]:
-    """PDFs name a font by its PostScript name; ReportLab by the name it was registered as."""
-    names: dict[str, str] = {}
-    for registered in pdfmetrics.getRegisteredFontNames():
-        face = getattr(pdfmetrics.getFont(registered), "face", None)
-        postscript = getattr(face, "name", None)
-        if isinstance(postscript, bytes):
-            postscript = postscript.decode("latin-1")
-        if postscript:
-            names[postscript] = registered
-    return names
-
-
-def _tightest_spacing(runs: list[Run]) -> float | None:
+def _tightest_spacing(runs: list[TextRun]) -> float | None:
     """Smallest distance between neighbouring baselines of one block of text: lines that
     start at the same left edge (cells side by side in a table row do not count)."""
     smallest = min(run.size for run in runs)
@@ -176,12 +128,6 @@ def _tightest_spacing(runs: list[Run]) -> float | None:
             for lower, upper in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
             if upper - lower > TOLERANCE]
     return round(min(gaps) / mm, 2) if gaps else None
-
-
-def _multiply(a: list[float], b: list[float]) -> list[float]:
-    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
 
 
 def _fonts(pages: list[Any]) -> list[FontReport]:
@@ -229,10 +175,7 @@ def violations(report: Report, expect: Expectations) -> list[str]:
 
 
 def inspect_file(path: Path, profile_name: str, margin_mm: float) -> tuple[Report, list[str]]:
-    """Inspect a PDF on disk against a profile of the default set, with even margins.
-
-    The bundled fonts are registered first, so our own leaflets are measured exactly."""
-    from leaflet.build import load_fonts
+    """Inspect a PDF on disk against a profile of the default set, with even margins."""
     from leaflet.profiles import profiles
     from leaflet.templates import resolve_set
 
@@ -245,7 +188,6 @@ def inspect_file(path: Path, profile_name: str, margin_mm: float) -> tuple[Repor
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(Problem(str(path), None, None, f"cannot read: {exc.strerror}")) from exc
-    load_fonts(default.theme)
     margins = (margin_mm,) * 4
     profile = known[profile_name]
     report = inspect_pdf(data, margins)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -55,6 +56,10 @@ from leaflet.markup import (
     Table as TableBlock,
 )
 from leaflet.theme import Theme
+
+# Streams stay binary (zlib only): ASCII85 makes files a quarter larger and costs time on
+# every build and every inspection, for no gain in a file that is printed or emailed.
+rl_config.useA85 = 0
 
 PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
 DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
