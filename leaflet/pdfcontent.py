@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -213,13 +213,20 @@ class _Interpreter:
         self.runs: list[TextRun] = []
 
     def run(self, data: bytes, resources: Any, ctm: Matrix, depth: int = 0) -> None:
-        fonts = (resources or {}).get("/Font") or {}
+        font_resources = (resources or {}).get("/Font") or {}
+        fonts: dict[bytes, _Font | None] = {}  # by resource name: resolved once per stream
+
+        def font_named(name: bytes) -> _Font | None:
+            if name not in fonts:
+                fonts[name] = self._font(font_resources.get(name.decode("latin-1")))
+            return fonts[name]
+
         xobjects = (resources or {}).get("/XObject") or {}
         stack: list[tuple[Matrix, _TextState]] = []
         state = _TextState()
         for match in _SEGMENT.finditer(data):
             if match.group("text") is not None:
-                self._text(match.group("text"), fonts, ctm, state)
+                self._text(match.group("text"), font_named, ctm, state)
             elif match.group("matrix"):
                 values = tuple(float(v) for v in match.group("matrix").split())
                 ctm = _multiply(values, ctm)  # type: ignore[arg-type]
@@ -232,7 +239,8 @@ class _Interpreter:
                 name = match.group("xobject").decode("latin-1")
                 self._form(xobjects.get(name), ctm, depth)
 
-    def _text(self, data: bytes, fonts: Any, ctm: Matrix, state: _TextState) -> None:
+    def _text(self, data: bytes, font_named: Callable[[bytes], _Font | None], ctm: Matrix,
+              state: _TextState) -> None:
         operands: list[Any] = []
         array: list[Any] | None = None
         tm = tlm = IDENTITY
@@ -269,7 +277,7 @@ class _Interpreter:
             elif op == b"Ts" and operands:
                 state.rise = operands[-1]
             elif op == b"Tf" and len(operands) >= 2:
-                state.font = self._font(fonts.get(operands[-2].decode("latin-1")))
+                state.font = font_named(operands[-2])
                 state.size = operands[-1]
             elif op in (b"Tj", b"'", b'"', b"TJ") and operands and state.font is not None:
                 if op in (b"'", b'"'):
