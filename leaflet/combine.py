@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from pypdf.generic import (
 )
 
 from leaflet.errors import OutputError, Problem
-from leaflet.finish import check_output_path
+from leaflet.finish import temporary_beside
 
 CATALOG, PAGES, INFO = 1, 2, 3
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
@@ -188,16 +187,10 @@ class CombinedWriter:
     file appear whole, ``abort`` leaves any earlier file untouched."""
 
     def __init__(self, path: Path, title: str) -> None:
-        check_output_path(path)
         self.path = path
         self.title = title
         self.language: PdfObject | None = None
-        parent = path.parent if str(path.parent) else Path(".")
-        try:
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-        except OSError as exc:
-            raise OutputError(Problem(str(path), None, None,
-                                      f"cannot write here: {exc.strerror}")) from exc
+        handle, name = temporary_beside(path)
         self.temp = Path(name)
         self.file = os.fdopen(handle, "wb")
         self.out = self._guard(lambda: _PdfOut(self.file))

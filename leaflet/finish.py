@@ -68,15 +68,21 @@ def check_output_path(path: Path) -> None:
                                   f"output directory {str(parent)!r} does not exist"))
 
 
-def write_atomically(data: bytes, path: Path) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+def temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder (so renaming it into place is atomic):
+    its descriptor and name. OutputError if the folder cannot be written."""
     check_output_path(path)
     parent = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
         raise OutputError(Problem(str(path), None, None,
                                   f"cannot write here: {exc.strerror}")) from exc
+
+
+def write_atomically(data: bytes, path: Path) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    handle, temp_name = temporary_beside(path)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
