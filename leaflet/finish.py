@@ -52,6 +52,9 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
     xmp.pdf_producer = "leaflet"
     xmp.xmp_creator_tool = "leaflet"
     writer.xmp_metadata = xmp
+    stream = root["/Metadata"].get_object()  # readers look for the type PDF 1.4 requires
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

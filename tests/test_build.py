@@ -107,6 +107,8 @@ def test_metadata_and_language(baclofen_pdf):
     xmp = pdf.xmp_metadata
     assert xmp.dc_title == {"x-default": "Baclofen 10 mg tablets: package leaflet"}
     assert xmp.dc_language == ["en-GB"]
+    stream = pdf.trailer["/Root"]["/Metadata"].get_object()
+    assert (stream["/Type"], stream["/Subtype"]) == ("/Metadata", "/XML")
     assert "/CreationDate" not in info
 
 
