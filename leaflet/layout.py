@@ -62,6 +62,8 @@ from leaflet.theme import Theme
 rl_config.useA85 = 0
 
 PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
+# "10" at a line's end and "mg" on the next is a misread dose: number and unit stay together.
+DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
 DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
 TICK_BOX = "\u2610"  # BALLOT BOX; the fallback font (DejaVu Sans) draws it
 Locate = Callable[[int], tuple[str, "int | None"]]
@@ -456,7 +458,7 @@ class Layout:
                                     f"{describe_char(missing[0])} is in none of the bundled "
                                     f"fonts (in {_snippet(span.text)!r})"))
         pieces = []
-        for index, piece in enumerate(PLACEHOLDER.split(span.text)):
+        for index, piece in enumerate(PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", span.text))):
             if not piece:
                 continue
             text = self.fonts.runs(piece, span.bold, span.italic)

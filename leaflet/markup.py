@@ -266,7 +266,7 @@ def _is_width(value: str) -> bool:
         return False
 
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[ \t\r\n]+")  # a no-break space a template writes is kept
 
 
 class _Converter:

@@ -3,6 +3,7 @@ the inspection every build runs on its own PDF."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -253,3 +254,30 @@ def test_callout_boxes_stay_distinct_in_grayscale(baclofen_pdf):
     for y in edges:
         sides = sorted((pixels[width // 2 + 40, y - 3], pixels[width // 2 + 40, y + 3]))
         assert 200 <= sides[0] <= 250 and sides[1] >= 253, (y, sides)
+
+
+def test_the_two_kinds_of_box_differ_in_grey_too():
+    """'Important' and 'urgent' boxes are told apart without colour: different fills in grey
+    (and a heavier border on the urgent one)."""
+    from leaflet.resources import data_dir
+
+    colours = load_theme(data_dir("templates") / "default" / "theme.yaml").values["colours"]
+
+    def grey(hex_colour: str) -> float:
+        r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return 0.299 * r + 0.587 * g + 0.114 * b
+
+    assert abs(grey(colours["important_background"]) - grey(colours["urgent_background"])) >= 8
+
+
+@pytest.mark.parametrize("options", [{}, {"layout": "two-column"}, {"layout": "booklet"},
+                                     {"profile": "large"}])
+def test_a_dose_is_never_split_between_number_and_unit(options, write_content):
+    """'10' at a line's end and 'mg' on the next is a misread dose."""
+    filler = "word " * 37
+    path = write_content(lambda d: d["sections"]["dosing"]["general"].extend(
+        [f"{filler[:n * 5]}then take 10 mg or 250 micrograms each day." for n in range(20)]))
+    lines = [run.text for run in text_runs(build_pdf(path, BuildOptions(**options)).pdf)]
+    for upper, lower in itertools.pairwise(lines):
+        assert not (re.search(r"\d\s*$", upper) and re.match(r"\s*(mg|micrograms)\b", lower)), \
+            (upper, lower)
