@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from leaflet.batch import Job, RowResult
-from leaflet.build import check_coverage, check_patient_coverage, load_fonts, render
+from leaflet.build import (
+    check_coverage,
+    check_patient_coverage,
+    checked_content,
+    load_fonts,
+    render,
+)
 from leaflet.check import Checker
-from leaflet.content import Content, parse_content
-from leaflet.errors import CheckError, ContentError, LeafletError, Problem
+from leaflet.content import Content
+from leaflet.errors import LeafletError, Problem
 from leaflet.finish import write_atomically
 from leaflet.profiles import print_settings
 from leaflet.templates import resolve_set
@@ -42,14 +48,9 @@ def start_worker(template: str, paper: str | None) -> None:
 def _content(path: Path) -> Content:
     """Each content file is loaded, checked (as `leaflet build` checks it) and its characters
     checked once per worker: a leaflet the checks refuse is refused in a batch too."""
-    parsed = parse_content(path)
-    if parsed.content is None:
-        raise ContentError(parsed.problems)
-    report = _setup["checker"].check_parsed(parsed, str(path))
-    if not report.passed:
-        raise CheckError([Problem(f.file, f.line, f.key, f.message) for f in report.errors()])
-    check_coverage(parsed.content, _setup["fonts"])
-    return parsed.content
+    content, _ = checked_content(path, _setup["checker"])
+    check_coverage(content, _setup["fonts"])
+    return content
 
 
 def build_row(job: Job) -> RowResult:

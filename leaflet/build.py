@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from leaflet.check import Checker, Finding
+from leaflet.check.runner import FileReport
 from leaflet.content import Content, load_content, parse_content
 from leaflet.errors import (
     CheckError,
@@ -228,16 +229,24 @@ def build(content_path: Path | str, output: Path | str,
     warnings) stop it, and a failed build leaves any old file untouched."""
     output = Path(output)
     check_output_path(output)
-    parsed = parse_content(content_path)
-    if parsed.content is None:
-        raise ContentError(parsed.problems)
     template_set = resolve_set(options.template)
     checker = Checker(template_set, today or date.today(), readability=options.strict)
-    report = checker.check_parsed(parsed, str(content_path))
-    if options.strict:
+    content, report = checked_content(content_path, checker, options.strict)
+    result = render_content(content, template_set, options)
+    write_atomically(result.pdf, output)
+    return replace(result, findings=report.findings)
+
+
+def checked_content(path: Path | str, checker: Checker,
+                    strict: bool = False) -> tuple[Content, FileReport]:
+    """The content of a file that follows the format and passes the checks (with ``strict``,
+    without warnings either); CheckError lists every error otherwise."""
+    parsed = parse_content(path)
+    if parsed.content is None:
+        raise ContentError(parsed.problems)
+    report = checker.check_parsed(parsed, str(path))
+    if strict:
         report = report.strict()
     if not report.passed:
         raise CheckError([Problem(f.file, f.line, f.key, f.message) for f in report.errors()])
-    result = render_content(parsed.content, template_set, options)
-    write_atomically(result.pdf, output)
-    return replace(result, findings=report.findings)
+    return parsed.content, report

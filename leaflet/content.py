@@ -35,7 +35,7 @@ DATE = r"\d{4}-\d{2}-\d{2}"
 REVIEW_STATUSES = ("draft", "approved")
 
 
-def _check_steps(steps: list[Any], node: yaml.SequenceNode, path: str, walk: Walk) -> None:
+def check_steps(steps: list[Any], node: yaml.SequenceNode, path: str, walk: Walk) -> None:
     """Only the last step may run on without an end: every other row needs its days."""
     for index, (step, step_node) in enumerate(zip(steps, node.value, strict=True)):
         if step and index < len(steps) - 1 and "days" not in step:
@@ -112,7 +112,7 @@ CONTENT = Mapping(
                 "schedule": Field(Mapping({
                     "intro": Field(Text()),
                     "timing": Field(Text(description="Explicit times of day for each intake")),
-                    "steps": Field(ListOf(STEP, check=_check_steps)),
+                    "steps": Field(ListOf(STEP, check=check_steps)),
                     "after": Field(paragraphs(), required=False),
                 })),
                 "maximum_daily_dose": Field(DoseSpec()),

@@ -18,11 +18,10 @@ from typing import Any
 
 import yaml
 
-from leaflet.content import Content, _check_steps
+from leaflet.content import STEP, Content, check_steps
 from leaflet.errors import ContentError, Problem
 from leaflet.schema import (
     Dose,
-    DoseSpec,
     Field,
     Integer,
     ListOf,
@@ -121,14 +120,7 @@ TIMES = ListOf(TimeSpec(), check=_check_times,
                description="Clock times of the doses in a day, one per dose")
 
 PATIENT_STEP = Mapping(
-    {
-        "days": Field(Integer(description="How many days this step lasts; the last step may "
-                                          "leave it out to mean 'until your doctor says'",
-                              minimum=1, maximum=3650), required=False),
-        "dose": Field(DoseSpec(description="Dose each time, e.g. '5 mg'")),
-        "times_a_day": Field(Integer(description="Doses a day", minimum=1, maximum=24)),
-        "times": Field(TIMES, required=False),
-    },
+    {**STEP.fields, "times": Field(TIMES, required=False)},
     description="One step of the prescribed schedule; 'times' overrides the patient's times.",
 )
 
@@ -138,7 +130,7 @@ PATIENT_FIELDS = {
     "pharmacy": Field(Text(description="The pharmacy's name and how to reach it")),
     "start_date": Field(DateSpec(description="The day of the first dose, e.g. '2026-03-12'")),
     "times": Field(TIMES, required=False),
-    "steps": Field(ListOf(PATIENT_STEP, check=_check_steps,
+    "steps": Field(ListOf(PATIENT_STEP, check=check_steps,
                           description="The prescribed schedule, in order")),
     "note": Field(Text(description="An instruction from the prescriber, printed as written"),
                   required=False),
