@@ -18,6 +18,7 @@ import yaml
 
 from leaflet.errors import Problem
 
+STR, INT, FLOAT, BOOL = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool"))
 SCALAR_KIND = {
     "tag:yaml.org,2002:str": "text",
     "tag:yaml.org,2002:int": "a number",
@@ -39,6 +40,16 @@ class Walk:
 
     def fail(self, node: yaml.Node, path: str, message: str) -> None:
         self.problems.append(Problem(self.file, node.start_mark.line + 1, path or None, message))
+
+    def expect_scalar(self, node: yaml.Node, path: str, tags: tuple[str, ...],
+                      expected: str, hint: str = "") -> bool:
+        """Note where ``path`` is; True if ``node`` is a scalar of one of ``tags``, else
+        record 'expected ..., got ...' and return False."""
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode) and node.tag in tags:
+            return True
+        self.fail(node, path, f"expected {expected}, got {describe(node)}{hint}")
+        return False
 
 
 def describe(node: yaml.Node) -> str:
@@ -75,9 +86,7 @@ class Text(Spec):
     hint: str = ""
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> str | None:
-        walk.lines[path] = node.start_mark.line + 1
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
-            walk.fail(node, path, f"expected text, got {describe(node)}{_quote_hint(node)}")
+        if not walk.expect_scalar(node, path, (STR,), "text", _quote_hint(node)):
             return None
         text = str(node.value)
         if not text.strip():
@@ -112,9 +121,7 @@ class Integer(Spec):
     maximum: int = 10_000
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> int | None:
-        walk.lines[path] = node.start_mark.line + 1
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:int":
-            walk.fail(node, path, f"expected a whole number, got {describe(node)}")
+        if not walk.expect_scalar(node, path, (INT,), "a whole number"):
             return None
         value = int(str(node.value).replace("_", ""), 0)
         if not self.minimum <= value <= self.maximum:
@@ -156,9 +163,7 @@ class DoseSpec(Spec):
     description: str = ""
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> Dose | None:
-        walk.lines[path] = node.start_mark.line + 1
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
-            walk.fail(node, path, f"expected a dose like '5 mg', got {describe(node)}")
+        if not walk.expect_scalar(node, path, (STR,), "a dose like '5 mg'"):
             return None
         match = _DOSE_RE.fullmatch(str(node.value).strip())
         if not match:
@@ -278,10 +283,7 @@ class Number(Spec):
     maximum: float = 1000
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> float | None:
-        walk.lines[path] = node.start_mark.line + 1
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (
-                "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-            walk.fail(node, path, f"expected a number, got {describe(node)}")
+        if not walk.expect_scalar(node, path, (INT, FLOAT), "a number"):
             return None
         value = float(str(node.value).replace("_", ""))
         if not self.minimum <= value <= self.maximum:
@@ -374,9 +376,7 @@ class Boolean(Spec):
     description: str = ""
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> bool | None:
-        walk.lines[path] = node.start_mark.line + 1
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
-            walk.fail(node, path, f"expected true or false, got {describe(node)}")
+        if not walk.expect_scalar(node, path, (BOOL,), "true or false"):
             return None
         return str(node.value).lower() in ("true", "yes", "on")
 
