@@ -8,6 +8,7 @@ paragraph. Warnings are boxed and bold as well as coloured.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -137,6 +138,11 @@ class Layout:
         """The PDF bytes and the number of pages. ``pages_before`` and ``pages_after`` count
         pages of other parts joined to this one, so its footers number the whole."""
         story = [f for block in document.blocks for f in self.block(block, self.column_width)]
+        short = self.page_height / 3  # a longer table starts where it is and splits
+        for lead_in, following in itertools.pairwise(story):
+            if (isinstance(lead_in, RLParagraph) and isinstance(following, Table)
+                    and following.wrap(self.column_width, self.page_height)[1] < short):
+                lead_in.keepWithNext = 1  # "The table shows ..." stays with its table
         buffer = io.BytesIO()
         header = self._running_box(document.header)
         template = self._doc_template(buffer, metadata, header,

@@ -281,3 +281,10 @@ def test_a_dose_is_never_split_between_number_and_unit(options, write_content):
     for upper, lower in itertools.pairwise(lines):
         assert not (re.search(r"\d\s*$", upper) and re.match(r"\s*(mg|micrograms)\b", lower)), \
             (upper, lower)
+
+
+def test_the_dose_table_starts_on_the_page_of_its_heading_and_intro(baclofen_pdf):
+    runs = text_runs(baclofen_pdf)
+    pages = {text: next(r.page for r in runs if r.text.startswith(text))
+             for text in ("How much to take", "The table shows a usual plan", "Days 1 to 3")}
+    assert len(set(pages.values())) == 1, pages
