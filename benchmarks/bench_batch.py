@@ -38,13 +38,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_build import paragraphs_of  # noqa: E402
 from floor import build as floor_build  # noqa: E402
 
-from leaflet import personalise  # noqa: E402
-from leaflet.batch_list import Listing  # noqa: E402
+from leaflet.batch.rows import Listing  # noqa: E402
 from leaflet.build import load_fonts, render  # noqa: E402
-from leaflet.content import load_content  # noqa: E402
-from leaflet.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
-from leaflet.profiles import print_settings  # noqa: E402
-from leaflet.templates import markup_locator, render_markup, resolve_set  # noqa: E402
+from leaflet.personal import personalise  # noqa: E402
+from leaflet.personal.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
+from leaflet.render.profiles import print_settings  # noqa: E402
+from leaflet.render.templates import markup_locator, render_markup, resolve_set  # noqa: E402
+from leaflet.sources.content import load_content  # noqa: E402
 
 SCHEDULES = (
     "5 mg 3 times a day for 3 days; 10 mg 3 times a day for 3 days; "

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from floor import build as floor_build  # noqa: E402
 
 from leaflet.build import build  # noqa: E402
-from leaflet.content import load_content  # noqa: E402
-from leaflet.markup import Heading, ItemList, Paragraph, Span, parse_markup  # noqa: E402
-from leaflet.templates import markup_locator, render_markup, resolve_set  # noqa: E402
+from leaflet.render.markup import Heading, ItemList, Paragraph, Span, parse_markup  # noqa: E402
+from leaflet.render.templates import markup_locator, render_markup, resolve_set  # noqa: E402
+from leaflet.sources.content import load_content  # noqa: E402
 
 
 def leaflet_paragraphs() -> list[dict[str, str]]:

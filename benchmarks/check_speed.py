@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from leaflet.build import build_pdf  # noqa: E402
 from leaflet.check import Checker  # noqa: E402
-from leaflet.templates import resolve_set  # noqa: E402
+from leaflet.render.templates import resolve_set  # noqa: E402
 
 CONTENT = ROOT / "content" / "baclofen.yaml"
 TARGETS = {"first check": 12.0, "warm check": 1.0}

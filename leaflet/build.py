@@ -14,7 +14,6 @@ from pathlib import Path
 
 from leaflet.check import Checker, Finding
 from leaflet.check.runner import FileReport
-from leaflet.content import Content, load_content, parse_content
 from leaflet.errors import (
     CheckError,
     ContentError,
@@ -25,19 +24,27 @@ from leaflet.errors import (
     ThemeError,
     UsageError,
 )
-from leaflet.finish import Metadata, check_output_path, finish, write_atomically
-from leaflet.fonts import FontSet, describe_char, load_family
-from leaflet.impose import impose
-from leaflet.inspect import Expectations, inspect_pdf, violations
-from leaflet.layout import Layout
-from leaflet.markup import Document, parse_markup
-from leaflet.patient import Patient, load_patient, template_context
-from leaflet.personalise import render_personalised
-from leaflet.profiles import PrintSettings, Profile, print_settings
+from leaflet.output import check_output_path, write_atomically
+from leaflet.pdf.finish import finish
+from leaflet.pdf.fonts import FontSet, describe_char, load_family
+from leaflet.pdf.impose import impose
+from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
+from leaflet.pdf.layout import Layout
+from leaflet.personal.patient import Patient, load_patient, template_context
+from leaflet.personal.personalise import render_personalised
+from leaflet.render.markup import Document, Metadata, parse_markup
+from leaflet.render.profiles import PrintSettings, Profile, print_settings
+from leaflet.render.templates import (
+    MAIN_TEMPLATE,
+    TemplateSet,
+    markup_locator,
+    render_markup,
+    resolve_set,
+)
+from leaflet.render.theme import Theme
 from leaflet.resources import data_dir
-from leaflet.schema import Walk
-from leaflet.templates import MAIN_TEMPLATE, TemplateSet, markup_locator, render_markup, resolve_set
-from leaflet.theme import Theme
+from leaflet.sources.content import Content, load_content, parse_content
+from leaflet.sources.schema import Walk
 
 SIZE_STEP = 0.5  # points: how far --max-pages shrinks type at each try
 

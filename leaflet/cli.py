@@ -16,13 +16,14 @@ from datetime import date
 from pathlib import Path
 
 from leaflet import __version__
-from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard, run_batch
+from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard
 from leaflet.check import Checker, Severity
 from leaflet.check.report import report_json, report_text
-from leaflet.content import json_schema
 from leaflet.errors import LeafletError
-from leaflet.templates import describe_sets, init_set, resolve_set
-from leaflet.theme import PAPER_SIZES
+from leaflet.render import resolve_set
+from leaflet.render.templates import describe_sets, init_set
+from leaflet.render.theme import PAPER_SIZES
+from leaflet.sources import json_schema
 
 INTERNAL_ERROR = 3
 
@@ -126,7 +127,7 @@ def _add_inspect_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
-    from leaflet.inspect import inspect_file
+    from leaflet.pdf.inspect import inspect_file
 
     report, found = inspect_file(args.pdf, args.profile, args.margin_mm)
     if args.json:
@@ -269,6 +270,8 @@ def _run_batch(args: argparse.Namespace) -> int:
                            paper=args.paper)
     progress = _ProgressBar() if sys.stderr.isatty() else None
     try:
+        from leaflet.batch.run import run_batch  # multiprocessing only when a batch runs
+
         report = run_batch(args.rows, options, progress)
     except KeyboardInterrupt:
         print("interrupted; the PDFs already written are whole, the rest were not built "

@@ -37,6 +37,10 @@ class ContentError(LeafletError):
     """The content file cannot be read or does not follow the content format."""
 
 
+class PatientError(ContentError):
+    """A patient file or batch row is wrong; bad input like content, so exit code 1."""
+
+
 class ThemeError(LeafletError):
     """A template set's theme file is missing, malformed or out of range."""
 

@@ -157,7 +157,7 @@ def test_warnings_come_first_and_urgent_items_are_bold(baclofen_pdf):
 
 
 def test_reader_strings_of_the_library_agree_with_the_test(baclofen_data):
-    from leaflet.content import load_content
+    from leaflet.sources.content import load_content
 
     library = {text for _, text in load_content(BACLOFEN).reader_texts}
     assert {value for _, value in reader_strings(baclofen_data)} <= library | {

@@ -21,7 +21,7 @@ from leaflet.check.findings import RULES
 from leaflet.check.readability import SectionReadability, Sentence, split_sentences
 from leaflet.check.report import SCHEMA_PATH
 from leaflet.cli import main
-from leaflet.templates import resolve_set
+from leaflet.render.templates import resolve_set
 
 TODAY = date.today()
 

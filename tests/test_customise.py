@@ -10,10 +10,10 @@ import pytest
 from conftest import BACLOFEN
 from pdfread import body_text, reader
 
-from leaflet import templates
 from leaflet.build import BuildOptions, build_pdf
 from leaflet.cli import main
 from leaflet.errors import MarkupError, TemplateError, ThemeError
+from leaflet.render import templates
 from leaflet.resources import data_dir
 
 BUILTIN = data_dir("templates").resolve()

@@ -78,7 +78,7 @@ def test_every_content_string_still_reaches_the_personalised_leaflet(jane_pdf, b
 def test_reusing_the_shared_pages_gives_the_bytes_of_a_fresh_process(tmp_path, jane_pdf):
     """The shared pages are laid out once per process and kept; what comes out must not
     depend on what was built before."""
-    from leaflet import personalise
+    from leaflet.personal import personalise
 
     personalise._shared.clear()
     personalise._shared_pages.clear()

@@ -18,8 +18,8 @@ from test_build import missing_strings
 from leaflet.build import BuildOptions, build_pdf
 from leaflet.cli import main
 from leaflet.errors import LayoutError, UsageError
-from leaflet.impose import saddle_stitch
-from leaflet.theme import load_theme
+from leaflet.pdf.impose import saddle_stitch
+from leaflet.render.theme import load_theme
 
 SIZES = {"a4": (595.28, 841.89), "letter": (612.0, 792.0), "a5": (419.53, 595.28)}
 PAGE = re.compile(r"Page\s+(\d+)\s+of\s+(\d+)")

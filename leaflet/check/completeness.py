@@ -14,7 +14,7 @@ import yaml
 from leaflet.check.config import CheckConfig
 from leaflet.check.findings import Finding, Located, Severity
 from leaflet.check.texts import PLACEHOLDER_RE, under, without_placeholders
-from leaflet.content import Content
+from leaflet.sources.content import Content
 
 MISSING = "required section is missing: {what}"
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leaflet.content import CONTENT
 from leaflet.errors import Problem, TemplateError
-from leaflet.schema import Field, ListOf, MapOf, Mapping, Number, Spec, Text, Walk
-from leaflet.templates import Chain, TemplateSet, find_in_chain
-from leaflet.yaml_source import read_nodes
+from leaflet.render.templates import Chain, TemplateSet, find_in_chain
+from leaflet.sources.content import CONTENT
+from leaflet.sources.schema import Field, ListOf, MapOf, Mapping, Number, Spec, Text, Walk
+from leaflet.sources.yaml_source import read_nodes
 
 CHECKS_FILE = "checks.yaml"
 PLAIN_WORDS_FILE = "plain_words.yaml"

@@ -17,8 +17,8 @@ from typing import Any
 
 from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import prose, under
-from leaflet.content import Content
-from leaflet.schema import Dose
+from leaflet.sources.content import Content
+from leaflet.sources.schema import Dose
 
 MICROGRAMS_PER_UNIT = {"micrograms": Decimal(1), "mg": Decimal(1000), "g": Decimal(1_000_000)}
 UNIT_WORDS = {

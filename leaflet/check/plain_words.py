@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import prose
-from leaflet.content import Content
+from leaflet.sources.content import Content
 
 
 @dataclass(frozen=True)

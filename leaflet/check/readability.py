@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from leaflet.check.config import Readability
 from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import prose, section_of, without_placeholders
-from leaflet.content import Content
+from leaflet.sources.content import Content
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?:])\s+(?=[\"'(]?[A-Z0-9])")
 WORST_SENTENCES = 3

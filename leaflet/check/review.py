@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import PLACEHOLDER_RE
-from leaflet.content import Content
+from leaflet.sources.content import Content
 
 _DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 DAYS_PER_YEAR = 365.25

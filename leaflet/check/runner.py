@@ -18,9 +18,9 @@ from leaflet.check.findings import Finding, Severity
 from leaflet.check.plain_words import check_plain_words
 from leaflet.check.readability import SectionReadability, check_readability, measure
 from leaflet.check.review import check_review, check_revision_date
-from leaflet.content import ParsedContent, parse_content
 from leaflet.errors import ContentError, Problem
-from leaflet.templates import TemplateSet
+from leaflet.render.templates import TemplateSet
+from leaflet.sources.content import ParsedContent, parse_content
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from leaflet.content import PLACEHOLDER, Content
+from leaflet.sources.content import PLACEHOLDER, Content
 
 PLACEHOLDER_RE = re.compile(PLACEHOLDER)
 _DOSE_FIELD = re.compile(r"\.steps\[\d+\]\.dose$|\.maximum_daily_dose$")

@@ -24,10 +24,10 @@ import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from leaflet.content import Content
 from leaflet.errors import OutputError, Problem, TemplateError
+from leaflet.render.theme import Theme, load_theme, read_extends
 from leaflet.resources import data_dir
-from leaflet.theme import Theme, load_theme, read_extends
+from leaflet.sources.content import Content
 
 MAIN_TEMPLATE = "leaflet.xml.j2"
 Locator = Callable[[int, str], tuple[str, "int | None"]]

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from leaflet.errors import ContentError, Problem
-from leaflet.schema import (
+from leaflet.sources.schema import (
     Choice,
     DoseSpec,
     Field,
@@ -27,7 +27,7 @@ from leaflet.schema import (
     Walk,
     paragraphs,
 )
-from leaflet.yaml_source import read_nodes
+from leaflet.sources.yaml_source import read_nodes
 
 PLACEHOLDER = r"\[[^\[\]]+\]"
 LANGUAGE_TAG = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*"

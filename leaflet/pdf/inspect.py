@@ -20,7 +20,7 @@ from pypdf.errors import PdfReadError
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
-from leaflet.pdfcontent import PageReader, TextRun
+from leaflet.pdf.readback import PageReader, TextRun
 
 TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
 NO_GLYPH = {"\ufffd"}
@@ -176,8 +176,8 @@ def violations(report: Report, expect: Expectations) -> list[str]:
 
 def inspect_file(path: Path, profile_name: str, margin_mm: float) -> tuple[Report, list[str]]:
     """Inspect a PDF on disk against a profile of the default set, with even margins."""
-    from leaflet.profiles import profiles
-    from leaflet.templates import resolve_set
+    from leaflet.render.profiles import profiles
+    from leaflet.render.templates import resolve_set
 
     default = resolve_set("default")
     known = profiles(default)

@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 
 from leaflet.errors import ContentError, Problem, UsageError
-from leaflet.patient import TIMESTAMP_TAG
-from leaflet.yaml_source import compose_nodes
+from leaflet.personal.patient import TIMESTAMP_TAG
+from leaflet.sources.yaml_source import compose_nodes
 
 REQUIRED_COLUMNS = ("content", "name", "prescriber", "pharmacy", "start_date", "schedule")
 OPTIONAL_COLUMNS = ("output", "times", "note", "chart_days")

@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from leaflet.content import STEP, Content, check_steps
-from leaflet.errors import ContentError, Problem
-from leaflet.schema import (
+from leaflet.errors import PatientError, Problem
+from leaflet.sources.content import STEP, Content, check_steps
+from leaflet.sources.schema import (
     Dose,
     Field,
     Integer,
@@ -31,7 +31,7 @@ from leaflet.schema import (
     Walk,
     describe,
 )
-from leaflet.yaml_source import read_nodes
+from leaflet.sources.yaml_source import read_nodes
 
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -42,10 +42,6 @@ _UNIT_IN_MG = {"mg": Decimal(1), "g": Decimal(1000), "micrograms": Decimal("0.00
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-class PatientError(ContentError):
-    """A patient file or batch row is wrong; bad input like content, so exit code 1."""
 
 
 @dataclass(frozen=True, order=True)

@@ -17,11 +17,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
-from leaflet.combine import SharedPart, join, shared_part
 from leaflet.errors import Problem, TemplateError
-from leaflet.finish import Metadata, finish
-from leaflet.layout import Layout
-from leaflet.markup import Document, Section
+from leaflet.pdf.combine import SharedPart, join, shared_part
+from leaflet.pdf.finish import finish
+from leaflet.pdf.layout import Layout
+from leaflet.render.markup import Document, Metadata, Section
 
 PERSONAL_SECTION = "personal"
 CACHE_SIZE = 32

@@ -18,8 +18,8 @@ from reportlab.lib.pagesizes import A4, A5, LETTER
 from reportlab.lib.units import mm
 
 from leaflet.errors import Problem, ThemeError
-from leaflet.schema import Choice, Field, Mapping, Number, Spec, Text, Walk, colour
-from leaflet.yaml_source import read_nodes
+from leaflet.sources.schema import Choice, Field, Mapping, Number, Spec, Text, Walk, colour
+from leaflet.sources.yaml_source import read_nodes
 
 PAPER_SIZES = {"a4": A4, "letter": LETTER, "a5": A5}
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")

@@ -1,7 +1,7 @@
 """What runs in each worker process of a batch: fonts and templates loaded once per
 process, then one leaflet per task.
 
-Kept apart from leaflet/batch.py so the main process, which only reads and
+Kept apart from run.py so the main process, which only reads and
 checks the list, never imports ReportLab or pypdf's writer for layout.
 """
 
@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from leaflet.batch import Job, RowResult
+from leaflet.batch.jobs import Job, RowResult
 from leaflet.build import (
     check_coverage,
     check_patient_coverage,
@@ -21,11 +21,11 @@ from leaflet.build import (
     render,
 )
 from leaflet.check import Checker
-from leaflet.content import Content
 from leaflet.errors import LeafletError, Problem
-from leaflet.finish import write_atomically
-from leaflet.profiles import print_settings
-from leaflet.templates import resolve_set
+from leaflet.output import write_atomically
+from leaflet.render.profiles import print_settings
+from leaflet.render.templates import resolve_set
+from leaflet.sources.content import Content
 
 _setup: dict[str, Any] = {}
 

@@ -119,6 +119,23 @@ class Document:
     header: list[Inline] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """What every output declares about itself: the PDF's info and XMP, the HTML head."""
+
+    title: str
+    subject: str
+    author: str
+    keywords: tuple[str, ...]
+    language: str
+
+    def as_info(self) -> dict[str, str]:
+        """Document information keys; no dates, so the same input gives the same bytes."""
+        return {"/Title": self.title, "/Subject": self.subject, "/Author": self.author,
+                "/Keywords": ", ".join(self.keywords), "/Creator": "leaflet",
+                "/Producer": "leaflet"}
+
+
 INLINE_TAGS = {"strong", "em", "br", "page-number", "page-count"}
 BLOCK_TAGS = {"section", "h1", "h2", "h3", "p", "ul", "ol", "table", "aside", "img"}
 ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {

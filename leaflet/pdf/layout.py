@@ -36,9 +36,8 @@ from reportlab.platypus.doctemplate import LayoutError as RLLayoutError
 from reportlab.platypus.flowables import HRFlowable
 
 from leaflet.errors import FontError, LayoutError, MarkupError, Problem
-from leaflet.finish import Metadata
-from leaflet.fonts import FontSet, describe_char
-from leaflet.markup import (
+from leaflet.pdf.fonts import FontSet, describe_char
+from leaflet.render.markup import (
     Block,
     Break,
     Callout,
@@ -48,15 +47,16 @@ from leaflet.markup import (
     Image,
     Inline,
     ItemList,
+    Metadata,
     PageField,
     Paragraph,
     Section,
     Span,
 )
-from leaflet.markup import (
+from leaflet.render.markup import (
     Table as TableBlock,
 )
-from leaflet.theme import Theme
+from leaflet.render.theme import Theme
 
 # Streams stay binary (zlib only): ASCII85 makes files a quarter larger and costs time on
 # every build and every inspection, for no gain in a file that is printed or emailed.

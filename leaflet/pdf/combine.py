@@ -30,7 +30,7 @@ from pypdf.generic import (
 )
 
 from leaflet.errors import OutputError, Problem
-from leaflet.finish import temporary_beside
+from leaflet.output import temporary_beside
 
 CATALOG, PAGES, INFO = 1, 2, 3
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")

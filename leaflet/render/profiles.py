@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from leaflet.errors import Problem, TemplateError, ThemeError, UsageError
-from leaflet.schema import Boolean, Field, MapOf, Mapping, Number, Text, Walk
-from leaflet.templates import Chain, TemplateSet, find_in_chain
-from leaflet.theme import PartialTheme, Theme
-from leaflet.yaml_source import read_nodes
+from leaflet.render.templates import Chain, TemplateSet, find_in_chain
+from leaflet.render.theme import PartialTheme, Theme
+from leaflet.sources.schema import Boolean, Field, MapOf, Mapping, Number, Text, Walk
+from leaflet.sources.yaml_source import read_nodes
 
 PROFILES_FILE = "profiles.yaml"
 LAYOUTS_FILE = "layouts.yaml"

@@ -1,0 +1,84 @@
+"""What passes between the batch's processes, and out to the caller: the options, one row's
+job and result, the report. Plain data, so the worker imports this and not the pool."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leaflet.batch.names import DEFAULT_NAME
+from leaflet.errors import Problem, UsageError
+from leaflet.personal import Patient
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` holds the rows whose number leaves ``index - 1`` when
+    divided by ``count``: stable, so hosts agree without talking to each other."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+        if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+            raise UsageError(Problem("--shard", None, None,
+                                     f"expected I/N with 1 <= I <= N, e.g. 2/3; got {text!r}"))
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def holds(self, row: int) -> bool:
+        return (row - 1) % self.count == self.index - 1
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    out_dir: Path | None = None
+    combined: Path | None = None
+    jobs: int | None = None
+    shard: Shard | None = None
+    name_pattern: str = DEFAULT_NAME
+    template: str = "default"
+    paper: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row to build; ``problems`` set means the row was refused before any work."""
+
+    row: int
+    content: Path | None = None
+    patient: Patient | None = None
+    output: Path | None = None
+    want_pdf: bool = False
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    pages: int = 0
+    problems: tuple[Problem, ...] = ()
+    pdf: bytes | None = None
+    setup_failed: bool = False
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    row: int
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class BatchReport:
+    """Counts, and the problems of each row that failed (only those are kept)."""
+
+    rows: int
+    built: int = 0
+    failed: list[RowFailure] = field(default_factory=list)
+    combined_pages: int | None = None
+
+
+Progress = Callable[[int, int, int], None]
