@@ -1,0 +1,112 @@
+"""Headings, lists, boxed warnings and images as ReportLab flowables.
+
+Plain paragraphs are one call in the dispatch (`Layout.block`); tables have their own
+module. Warnings are boxed and bold as well as coloured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import Image as RLImage
+from reportlab.platypus.flowables import HRFlowable
+
+from leaflet.errors import MarkupError, Problem
+from leaflet.pdf.layout.inline import InlineText, Locate
+from leaflet.pdf.layout.styles import Styles
+from leaflet.render.markup import Block, Callout, Heading, Image, ItemList, Paragraph
+from leaflet.render.theme import Theme
+
+# Lays a nested block out at a width and list depth: the Layout's own dispatch, passed in so
+# a block inside a list item, box or table cell is drawn as it would be anywhere else.
+LayBlock = Callable[[Block, float, int], list[Flowable]]
+# An image's src to its file inside the template set, or None.
+FindImage = Callable[[str], "Path | None"]
+
+
+def heading(block: Heading, theme: Theme, styles: Styles, text: InlineText) -> list[Flowable]:
+    """A heading; a section heading (level 2) sits under a rule that keeps with it."""
+    title = text.paragraph(block.inlines, styles[f"h{block.level}"], block.line)
+    if block.level != 2:
+        return [title]
+    rule = HRFlowable(width="100%", thickness=1, color=theme.colour("rule"),
+                      spaceBefore=theme.space("section"), spaceAfter=2)
+    rule.keepWithNext = 1
+    title.style = ParagraphStyle("h2-ruled", parent=title.style, spaceBefore=0)
+    return [rule, title]
+
+
+def item_list(block: ItemList, width: float, depth: int, theme: Theme, styles: Styles,
+              text: InlineText, lay: LayBlock) -> list[Flowable]:
+    """A bulleted or numbered list, indented by depth; the bullet goes on an item's first
+    paragraph."""
+    indent = theme.space("list_indent")
+    style = styles.indented("body", depth, indent)
+    flowables: list[Flowable] = []
+    for number, item in enumerate(block.items, start=1):
+        bullet = f"{number}." if block.ordered else "•"
+        for index, child in enumerate(item.blocks):
+            if isinstance(child, Paragraph):
+                flowables.append(text.paragraph(child.inlines, style, child.line,
+                                                bullet if index == 0 else None))
+            else:
+                flowables.extend(lay(child, width, depth))
+    if flowables:
+        flowables[-1].style = ParagraphStyle("list-end", parent=flowables[-1].style,
+                                             spaceAfter=theme.space("paragraph"))
+    return flowables
+
+
+def callout(block: Callout, width: float, theme: Theme, styles: Styles,
+            lay: LayBlock) -> list[Flowable]:
+    """A box drawn as a one-column table, one row per flowable, so it splits across pages
+    with its border on each part."""
+    padding = theme.space("box_padding")
+    inner = width - 2 * padding
+    rows = [[f] for child in block.blocks for f in lay(child, inner, 0)]
+    box = Table(rows, colWidths=[width], style=box_style(block.kind, theme, styles),
+                splitByRow=1, splitInRow=1, hAlign="LEFT", spaceBefore=theme.space("paragraph"),
+                spaceAfter=theme.space("section"))
+    return [box, Spacer(0, 0)]
+
+
+def box_style(kind: str, theme: Theme, styles: Styles) -> TableStyle:
+    """A one-column table drawn as a box: 'important' or 'urgent' (thicker border)."""
+    padding = theme.space("box_padding")
+    thickness = 3 if kind == "urgent" else 1.75
+    return TableStyle([
+        *styles.cell_font,
+        ("BOX", (0, 0), (-1, -1), thickness, theme.colour(f"{kind}_border")),
+        ("BACKGROUND", (0, 0), (-1, -1), theme.colour(f"{kind}_background")),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, 0), padding),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), padding),
+    ])
+
+
+def image(block: Image, width: float, find_image: FindImage, locate: Locate) -> RLImage:
+    """An image from inside the template set, scaled to its width, never wider than
+    the column."""
+    path = find_image(block.src)
+    if path is None:
+        name, line = locate(block.line)
+        raise MarkupError(Problem(name, line, None, f"image {block.src!r} not found inside "
+                                  "the template folder"))
+    try:
+        pixel_width, pixel_height = ImageReader(str(path)).getSize()
+    except Exception as exc:  # ReportLab raises plain exceptions for unreadable images
+        name, line = locate(block.line)
+        raise MarkupError(Problem(name, line, None, f"image {block.src!r} cannot be read: "
+                                  f"{exc}")) from exc
+    drawn = min(block.width_mm * mm, width)
+    picture = RLImage(str(path), width=drawn, height=drawn * pixel_height / pixel_width)
+    picture.hAlign = "LEFT"
+    return picture

@@ -1,0 +1,81 @@
+"""Content text as ReportLab paragraph markup: escaped, doses kept whole, placeholders
+highlighted, characters the body font lacks drawn in the fallback font.
+
+Text is escaped piece by piece and tags are built only from the tree, so '&' or '<' in
+content can never corrupt a paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph as RLParagraph
+
+from leaflet.errors import FontError, Problem
+from leaflet.pdf.fonts import FontSet, describe_char
+from leaflet.render.markup import Break, Inline, PageField, Span
+from leaflet.render.theme import Theme
+
+PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
+# "10" at a line's end and "mg" on the next is a misread dose: number and unit stay together.
+DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
+# A markup line to the template name and line an error should point at.
+Locate = Callable[[int], tuple[str, "int | None"]]
+
+
+class InlineText:
+    """Paragraphs of content text in one theme and font set."""
+
+    def __init__(self, theme: Theme, fonts: FontSet, locate: Locate) -> None:
+        self.theme = theme
+        self.fonts = fonts
+        self.locate = locate
+
+    def paragraph(self, inlines: list[Inline], style: ParagraphStyle, line: int,
+                  bullet: str | None = None) -> RLParagraph:
+        return RLParagraph(self.markup(inlines, line), style, bulletText=bullet)
+
+    def markup(self, inlines: list[Inline], line: int,
+               fields: dict[str, str] | None = None) -> str:
+        """ReportLab paragraph markup: escaped text, fallback runs, highlighted placeholders.
+        ``fields`` fills page fields (the footer's page number and count)."""
+        parts: list[str] = []
+        for item in inlines:
+            if isinstance(item, Break):
+                parts.append("<br/>")
+            elif isinstance(item, PageField):
+                parts.append((fields or {}).get(item.kind, ""))
+            else:
+                parts.append(self._span(item, line))
+        return "".join(parts)
+
+    def _span(self, span: Span, line: int) -> str:
+        missing = self.fonts.missing(span.text)
+        if missing:
+            name, template_line = self.locate(line)
+            raise FontError(Problem(name, template_line, None,
+                                    f"{describe_char(missing[0])} is in none of the bundled "
+                                    f"fonts (in {snippet(span.text)!r})"))
+        pieces = []
+        for index, piece in enumerate(PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", span.text))):
+            if not piece:
+                continue
+            text = self.fonts.runs(piece, span.bold, span.italic)
+            if index % 2:
+                colour = self.theme.values["colours"]["placeholder_background"]
+                text = f'<span backColor="{colour}">{text}</span>'
+            pieces.append(text)
+        text = "".join(pieces)
+        if span.bold:
+            text = f"<b>{text}</b>"
+        if span.italic:
+            text = f"<i>{text}</i>"
+        return text
+
+
+def snippet(text: str, limit: int = 60) -> str:
+    """Text shortened to one line for an error message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

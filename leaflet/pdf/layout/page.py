@@ -1,0 +1,135 @@
+"""The page: frames for the text columns, the running header and footer ("Page X of Y")
+drawn on every page, and the document template that flows a story onto pages."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from reportlab import rl_config
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Table
+from reportlab.platypus import Paragraph as RLParagraph
+
+from leaflet.pdf.fonts import FontSet
+from leaflet.pdf.layout.blocks import box_style
+from leaflet.pdf.layout.inline import InlineText
+from leaflet.pdf.layout.styles import Styles
+from leaflet.render.markup import Inline, Metadata
+from leaflet.render.theme import Theme
+
+# Streams stay binary (zlib only): ASCII85 makes files a quarter larger and costs time on
+# every build and every inspection, for no gain in a file that is printed or emailed.
+rl_config.useA85 = 0
+
+
+class Page:
+    """The page size, margins and columns from the theme, and what is drawn on every page."""
+
+    def __init__(self, theme: Theme, fonts: FontSet, styles: Styles, text: InlineText) -> None:
+        self.theme = theme
+        self.fonts = fonts
+        self.styles = styles
+        self.text = text
+        width, height = theme.page_size
+        self.height = height
+        self.text_width = width - theme.margin("left") - theme.margin("right")
+        self.column_width = (self.text_width - theme.column_gap * (theme.columns - 1)) \
+            / theme.columns
+
+    def footer_height(self, inlines: list[Inline]) -> float:
+        """Room the footer needs (it may wrap on narrow paper), measured with the widest
+        page numbers it could show, plus the gap and rule above it."""
+        if not inlines:
+            return 0.0
+        markup = self.text.markup(inlines, 0, fields={"number": "9999", "count": "9999"})
+        _, height = RLParagraph(markup, self.styles["footer"]).wrap(self.text_width,
+                                                                    self.height)
+        return height + 4 * mm
+
+    def doc_template(self, buffer: io.BytesIO, metadata: Metadata,
+                     header: Table | None, footer_space: float) -> BaseDocTemplate:
+        """A template with one frame per column, between the running header and footer."""
+        theme = self.theme
+        bottom = theme.margin("bottom") + footer_space
+        header_space = self._height(header) + theme.space("section") if header else 0
+        frame_height = self.height - theme.margin("top") - header_space - bottom
+        frames = [
+            Frame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
+                  self.column_width, frame_height, leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0, id=f"column{i + 1}")
+            for i in range(theme.columns)
+        ]
+        regular = self.fonts.body.face(False, False).name
+        template = BaseDocTemplate(
+            buffer, pagesize=theme.page_size, leftMargin=theme.margin("left"),
+            rightMargin=theme.margin("right"), topMargin=theme.margin("top"),
+            bottomMargin=bottom, title=metadata.title, author=metadata.author,
+            subject=metadata.subject, keywords=", ".join(metadata.keywords),
+            creator="leaflet", producer="leaflet", invariant=1,
+            initialFontName=regular, initialFontSize=theme.size("body"),
+            initialLeading=theme.size("body") * theme.line_spacing,
+        )
+        template.addPageTemplates([PageTemplate(id="page", frames=frames)])
+        return template
+
+    def running_box(self, inlines: list[Inline]) -> Table | None:
+        """The header, boxed like an urgent warning: on every page, above the text (a draft
+        notice must be impossible to miss on any single page)."""
+        if not inlines:
+            return None
+        paragraph = RLParagraph(self.text.markup(inlines, 0), self.styles["notice"])
+        return Table([[paragraph]], colWidths=[self.text_width],
+                     style=box_style("urgent", self.theme, self.styles), hAlign="LEFT")
+
+    def _height(self, box: Table) -> float:
+        return box.wrap(self.text_width, self.height)[1]
+
+    def draw_header(self, canvas: Canvas, box: Table | None) -> None:
+        if box is None:
+            return
+        canvas.saveState()
+        box.drawOn(canvas, self.theme.margin("left"),
+                   self.height - self.theme.margin("top") - self._height(box))
+        canvas.restoreState()
+
+    def draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int, total: int) -> None:
+        if not inlines:
+            return
+        theme = self.theme
+        markup = self.text.markup(inlines, 0, fields={"number": str(page), "count": str(total)})
+        paragraph = RLParagraph(markup, self.styles["footer"])
+        _, height = paragraph.wrap(self.text_width, self.height)
+        y = theme.margin("bottom")
+        canvas.saveState()
+        canvas.setStrokeColor(theme.colour("rule"))
+        canvas.setLineWidth(0.5)
+        top = y + height + 2 * mm
+        canvas.line(theme.margin("left"), top, theme.margin("left") + self.text_width, top)
+        paragraph.drawOn(canvas, theme.margin("left"), y)
+        canvas.restoreState()
+
+
+def footer_canvas(draw: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    """A canvas that holds every page until the end, so each footer can say 'of N'."""
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held_pages)
+            for number, state in enumerate(self._held_pages, start=1):
+                self.__dict__.update(state)
+                draw(self, number, total)
+                super().showPage()
+            super().save()
+
+    return FooterCanvas
