@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
 
@@ -12,7 +14,7 @@ import yaml
 from conftest import BACLOFEN, ROOT
 
 from leaflet import __version__
-from leaflet.cli import main
+from leaflet.cli import _parser, main
 
 
 def test_version(capsys):
@@ -31,14 +33,56 @@ def test_build_help_lists_every_option(capsys):
         assert option in out
 
 
-def test_every_option_is_documented_in_the_readme(capsys):
-    readme = (ROOT / "README.md").read_text("utf-8")
-    with pytest.raises(SystemExit):
-        main(["build", "--help"])
-    options = {word.rstrip(",") for word in capsys.readouterr().out.split()
-               if word.startswith("--") and word != "--help"}
-    assert options, "no options found"
-    assert sorted(o for o in options if o not in readme) == []
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    """'build', 'templates init', ... -> its parser, for every command the CLI accepts."""
+    found = {}
+
+    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
+        subparsers = [action for action in parser._actions
+                      if isinstance(action, argparse._SubParsersAction)]
+        if path and not subparsers:
+            found[" ".join(path)] = parser
+        for action in subparsers:
+            for name, child in action.choices.items():
+                walk(child, (*path, name))
+
+    walk(_parser(), ())
+    return found
+
+
+def visible_options(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option --help shows (a hidden --debug, where there is nothing to trace, not)."""
+    return [option for action in parser._actions if action.help is not argparse.SUPPRESS
+            for option in action.option_strings if option not in ("-h", "--help")]
+
+
+def cli_md_sections() -> dict[str, str]:
+    """'build' -> the text under the heading 'leaflet build' in docs/cli.md."""
+    text = (ROOT / "docs" / "cli.md").read_text("utf-8")
+    parts = re.split(r"^#{2,3} (.+)$", text, flags=re.MULTILINE)
+    return {title.strip().removeprefix("leaflet "): body
+            for title, body in zip(parts[1::2], parts[2::2], strict=True)
+            if title.startswith("leaflet ")}
+
+
+def test_every_command_has_its_section_in_the_docs():
+    commands = command_parsers()
+    assert {"build", "check", "inspect", "batch", "schema", "templates init"} <= set(commands)
+    assert sorted(set(commands) - set(cli_md_sections())) == []
+
+
+def test_every_option_of_every_command_is_documented_in_its_section():
+    sections = cli_md_sections()
+    options = {name: visible_options(parser) for name, parser in command_parsers().items()}
+    assert "--max-pages" in options["build"] and "--shard" in options["batch"]
+    missing = [f"leaflet {name} {option}" for name in options for option in options[name]
+               if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])",
+                                sections.get(name, ""))]
+    assert missing == []
+
+
+def test_the_docs_describe_no_command_that_is_gone():
+    assert sorted(set(cli_md_sections()) - set(command_parsers()) - {"--version"}) == []
 
 
 def test_default_output_goes_to_the_current_directory(tmp_path, monkeypatch, capsys):

@@ -1,4 +1,4 @@
-"""A clinic makes the leaflet its own: every step of README "Customising the leaflet",
+"""A clinic makes the leaflet its own: every step of the walkthrough in docs/customising.md,
 the lookup order, theme checks and the hostile-template battery."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def test_sets_that_extend_each_other_in_a_circle(tmp_path):
         templates.resolve_set(str(tmp_path / "a"))
 
 
-# README steps
+# the walkthrough's steps
 
 
 def test_step_colours_and_logo(clinic):
