@@ -24,6 +24,7 @@ from leaflet.render import resolve_set
 from leaflet.render.templates import describe_sets, init_set
 from leaflet.render.theme import PAPER_SIZES
 from leaflet.sources import json_schema
+from leaflet.sources.blank import default_file_name, write_blank
 
 INTERNAL_ERROR = 3
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_print_options(build_cmd)
     _add_patient_option(build_cmd)
+    _add_new_command(commands)
     _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
@@ -63,6 +65,28 @@ def _parser() -> argparse.ArgumentParser:
                     "complete content files.")
     schema_cmd.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def _add_new_command(commands: argparse._SubParsersAction) -> None:
+    new_cmd = commands.add_parser(
+        "new", help="write a blank content file to fill in for a new medicine",
+        description="Write a blank content file for a new medicine: every key of the content "
+                    "format, each with a comment on what it holds and the words a list is "
+                    "printed after, and a [placeholder] to fill in. Never overwrites a file.")
+    new_cmd.add_argument("name", metavar="NAME",
+                         help="the medicine's name, e.g. Metformin (in quotes if it has spaces)")
+    new_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
+                         help="content file to write (default: NAME in lower case, each run "
+                              "of other characters a '-', with .yaml, in the current "
+                              "directory)")
+    new_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    output = args.output or default_file_name(args.name)
+    write_blank(args.name, output)
+    print(f"wrote {output}: fill in every [placeholder], then run: leaflet check {output}")
+    return 0
 
 
 def _add_templates_command(commands: argparse._SubParsersAction) -> None:
@@ -219,6 +243,8 @@ def _run(args: argparse.Namespace) -> int:
         return _run_batch(args)
     if args.command == "inspect":
         return _run_inspect(args)
+    if args.command == "new":
+        return _run_new(args)
     from leaflet.build import BuildOptions, build  # the batch's main process stays light
 
     output = args.output or Path(args.content.stem + ".pdf")

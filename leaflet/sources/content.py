@@ -43,35 +43,69 @@ def check_steps(steps: list[Any], node: yaml.SequenceNode, path: str, walk: Walk
                       "required on every step but the last (how many days this dose lasts)")
 
 
+def after(default: str, us_medguide: str | None = None) -> str:
+    """Where the built-in sets print a key: the words just before it (NAME is the medicine's
+    name), so that a writer phrases items to follow on. Checked against the templates by
+    tests/test_new.py; `leaflet new` puts it in each key's comment."""
+    if us_medguide is None:
+        return f"both sets: after '{default}'"
+    return f"default set: after '{default}'; us-medguide: after '{us_medguide}'"
+
+
 STEP = Mapping(
     {
         "days": Field(Integer(description="How many days this step lasts; the last step may "
                                           "leave it out to mean 'until your doctor says'",
                               minimum=1, maximum=3650), required=False),
         "dose": Field(DoseSpec(description="Dose each time, e.g. '5 mg'")),
-        "times_a_day": Field(Integer(description="Intakes a day", minimum=1, maximum=24)),
+        "times_a_day": Field(Integer(description="How many times a day, e.g. 3",
+                                     minimum=1, maximum=24)),
     },
     description="One row of the dose table.",
 )
 
+# The words each set prints before a group of side effects: (default set, us-medguide).
+FREQUENCIES = {
+    "very_common": ("Very common (may affect more than 1 in 10 people):",
+                    "The most common side effects (more than 1 in 10 people):"),
+    "common": ("Common (may affect up to 1 in 10 people):",
+               "Common side effects (up to 1 in 10 people):"),
+    "uncommon": ("Uncommon (may affect up to 1 in 100 people):",
+                 "Uncommon side effects (up to 1 in 100 people):"),
+    "rare": ("Rare (may affect up to 1 in 1,000 people):",
+             "Rare side effects (up to 1 in 1,000 people):"),
+    "very_rare": ("Very rare (may affect up to 1 in 10,000 people):",
+                  "Very rare side effects (up to 1 in 10,000 people):"),
+    "not_known": ("Not known (frequency cannot be estimated from the available data):",
+                  "Other side effects (how often is not known):"),
+}
+
 CONTENT = Mapping(
     {
         "medicine": Field(Mapping({
-            "name": Field(Text(description="The medicine's name as the leaflet uses it")),
-            "strength": Field(Text(description="e.g. '10 mg'"), required=False),
-            "form": Field(Text(description="e.g. 'tablets', 'oral solution'")),
-            "active_substance": Field(Text()),
-        })),
+            "name": Field(Text(description="The medicine's name as the leaflet prints it in "
+                                           "the title, headings and lead-in words")),
+            "strength": Field(Text(description="The strength of one tablet or unit, e.g. "
+                                               "'10 mg'; printed after the name in the title"),
+                              required=False),
+            "form": Field(Text(description="The form, e.g. 'tablets' or 'oral solution'; "
+                                           "printed after the strength in the title")),
+            "active_substance": Field(Text(description="The active substance, printed under "
+                                                       "the title")),
+        }, description="The medicine the leaflet is about")),
         "leaflet": Field(Mapping({
             "language": Field(Text(reader=False, pattern=LANGUAGE_TAG,
-                                   hint="expected a language tag such as 'en-GB'")),
+                                   hint="expected a language tag such as 'en-GB'",
+                                   description="The language of the text as a tag, e.g. "
+                                               "'en-GB' or 'en-US'")),
             "revision_date": Field(Text(
-                description="'2026-05' or '2026-05-14', or a [placeholder] until it is known",
+                description="When the text was last revised: '2026-05' or '2026-05-14', or a "
+                            "[placeholder] until it is known",
                 pattern=rf"\d{{4}}-\d{{2}}(-\d{{2}})?|{PLACEHOLDER}",
                 hint="expected a date like '2026-05' or a [placeholder]")),
             "author": Field(Text(reader=False,
                                  description="Who issues the leaflet (PDF metadata)")),
-        })),
+        }, description="About the leaflet itself: its language, revision date and issuer")),
         "review": Field(Mapping({
             "status": Field(Choice(REVIEW_STATUSES, description="'approved' only once a "
                                    "named pharmacist or doctor has signed the text off")),
@@ -86,74 +120,171 @@ CONTENT = Mapping(
             required=False),
         "sections": Field(Mapping({
             "about": Field(Mapping({
-                "what_it_is": Field(paragraphs()),
-                "used_for": Field(paragraphs("Conditions it treats")),
-                "how_it_helps": Field(paragraphs(), required=False),
+                "what_it_is": Field(paragraphs(
+                    "What the medicine is, in paragraphs. "
+                    + after("What NAME is and what it is used for", "What is NAME?"))),
+                "used_for": Field(paragraphs(
+                    "Conditions it treats, one per item (e.g. 'muscle spasms caused by "
+                    "multiple sclerosis'). "
+                    + after("NAME is used to treat:",
+                            "NAME is a prescription medicine used to treat:"))),
+                "how_it_helps": Field(paragraphs(
+                    "How it helps and what to expect, in paragraphs. both sets: after the "
+                    "used_for list"), required=False),
             }, description="What the medicine is and what it is used for")),
             "key_information": Field(Mapping({
-                "points": Field(paragraphs()),
+                "points": Field(paragraphs(
+                    "The most important facts, one per item, printed in bold. "
+                    + after("Most important things to know about NAME", "Read this first"))),
             }, description="The most important information, printed first in a box")),
             "before_taking": Field(Mapping({
-                "do_not_take": Field(paragraphs()),
-                "talk_to_doctor": Field(paragraphs("Warnings and precautions")),
-                "children": Field(paragraphs()),
+                "do_not_take": Field(paragraphs(
+                    "Who must not take it, one per item, finishing the sentence (e.g. 'you are "
+                    "allergic to ...'). " + after("Do not take NAME if:"))),
+                "talk_to_doctor": Field(paragraphs(
+                    "Warnings and precautions, one per item, finishing the sentence (e.g. "
+                    "'have kidney problems'). "
+                    + after("Talk to your doctor or pharmacist before taking NAME if you:",
+                            "Before you take NAME, tell your healthcare provider about all of "
+                            "your medical conditions, including if you:"))),
+                "children": Field(paragraphs(
+                    "Use in children and adolescents, in paragraphs. "
+                    + after("Children and adolescents", "Children"))),
                 "other_medicines": Field(Mapping({
-                    "intro": Field(Text()),
-                    "items": Field(paragraphs()),
-                })),
-                "food_and_alcohol": Field(paragraphs()),
-                "pregnancy_and_breastfeeding": Field(paragraphs()),
-                "driving": Field(paragraphs()),
-                "contains": Field(paragraphs("Ingredients with a known effect"),
+                    "intro": Field(Text(
+                        description="One paragraph leading into the list; end it with the "
+                                    "words the items finish (e.g. '... This is more likely "
+                                    "with:'). " + after("Other medicines and NAME",
+                                                        "Other medicines"))),
+                    "items": Field(paragraphs(
+                        "Medicines or groups of medicines, one per item. both sets: after "
+                        "other_medicines.intro")),
+                }, description="Other medicines that affect it or that it affects")),
+                "food_and_alcohol": Field(paragraphs(
+                    "Taking it with food, drink and alcohol, in paragraphs. "
+                    + after("NAME with food, drink and alcohol", "Alcohol, food and drink"))),
+                "pregnancy_and_breastfeeding": Field(paragraphs(
+                    "Pregnancy and breast-feeding, in paragraphs. "
+                    + after("Pregnancy and breast-feeding", "Pregnancy and breastfeeding"))),
+                "driving": Field(paragraphs(
+                    "Effects on driving and using machines, in paragraphs. "
+                    + after("Driving and using machines"))),
+                "contains": Field(paragraphs(
+                    "Ingredients with a known effect and what they mean for the patient, in "
+                    "paragraphs. " + after("NAME contains", "Ingredients to know about")),
                                   required=False),
-            })),
+            }, description="What to know before taking it")),
             "dosing": Field(Mapping({
-                "general": Field(paragraphs()),
+                "general": Field(paragraphs(
+                    "Taking it as prescribed, in paragraphs. "
+                    + after("How to take NAME", "How should I take NAME?"))),
                 "schedule": Field(Mapping({
-                    "intro": Field(Text()),
-                    "timing": Field(Text(description="Explicit times of day for each intake")),
-                    "steps": Field(ListOf(STEP, check=check_steps)),
-                    "after": Field(paragraphs(), required=False),
-                })),
-                "maximum_daily_dose": Field(DoseSpec()),
-                "how_to_take": Field(paragraphs()),
-            })),
-            "missed_dose": Field(paragraphs()),
+                    "intro": Field(Text(description="One paragraph introducing the dose "
+                                                    "table. " + after("How much to take"))),
+                    "timing": Field(Text(
+                        description="Explicit times of day for each intake (e.g. 'in the "
+                                    "morning and in the evening'). "
+                                    + after("When to take each dose:"))),
+                    "steps": Field(ListOf(STEP, check=check_steps, description=(
+                        "The rows of the dose table, in order. both sets: after "
+                        "schedule.intro, in a table with the columns 'Days', 'Dose each time', "
+                        "'How many times a day' and 'Total in one day'"))),
+                    "after": Field(paragraphs(
+                        "What happens after these steps, in paragraphs. both sets: after the "
+                        "schedule.timing line"), required=False),
+                }, description="The usual dose, printed as a table")),
+                "maximum_daily_dose": Field(DoseSpec(
+                    description="The most to take in one day, e.g. '80 mg'; both sets print "
+                                "'Highest dose: usually no more than DOSE in one day.'")),
+                "how_to_take": Field(paragraphs(
+                    "How to take each dose, one per item (e.g. 'Swallow the tablets with "
+                    "water.'). " + after("How to take it", "Never take more than your "
+                                         "healthcare provider has told you."))),
+            }, description="How much to take, when and how")),
+            "missed_dose": Field(paragraphs(
+                "What to do after a missed dose, in paragraphs. "
+                + after("If you forget to take NAME", "If you miss a dose"))),
             "overdose": Field(Mapping({
-                "action": Field(paragraphs("What to do at once")),
-                "signs": Field(paragraphs()),
-            })),
+                "action": Field(paragraphs(
+                    "What to do at once, in paragraphs printed in bold in a box. "
+                    + after("Too much NAME is an emergency"))),
+                "signs": Field(paragraphs(
+                    "Signs of taking too much, one per item. "
+                    + after("Signs of taking too much include:"))),
+            }, description="What to do after taking too much")),
             "stopping": Field(Mapping({
-                "advice": Field(paragraphs()),
-                "withdrawal_signs": Field(paragraphs()),
-            })),
+                "advice": Field(paragraphs(
+                    "What to know before stopping, in paragraphs. "
+                    + after("If you stop taking NAME", "Do not stop taking NAME suddenly"))),
+                "withdrawal_signs": Field(paragraphs(
+                    "Signs of stopping too quickly, one per item. "
+                    + after("Signs of stopping too quickly include:"))),
+            }, description="What happens when you stop taking it")),
             "side_effects": Field(Mapping({
-                "intro": Field(paragraphs()),
+                "intro": Field(paragraphs(
+                    "Side effects in general, in paragraphs. default set: after the urgent "
+                    "box; us-medguide: after the see_doctor list (or the urgent box)")),
                 "urgent": Field(Mapping({
-                    "intro": Field(Text()),
-                    "signs": Field(paragraphs()),
+                    "intro": Field(Text(
+                        description="One line in bold leading into the signs; end it with the "
+                                    "words they finish (e.g. '... go to hospital if you "
+                                    "have:'). "
+                                    + after("Serious side effects: get help at once",
+                                            "Get emergency help right away"))),
+                    "signs": Field(paragraphs(
+                        "Serious effects that need help at once, one per item, in bold. both "
+                        "sets: after urgent.intro, in the box")),
                 }, description="Serious effects that need help at once; printed first")),
-                "see_doctor": Field(paragraphs(), required=False),
+                "see_doctor": Field(paragraphs(
+                    "Effects to tell a doctor about soon, one per item (e.g. 'you feel "
+                    "confused'). " + after("Tell your doctor as soon as you can if:",
+                                           "Call your healthcare provider as soon as you can "
+                                           "if:")), required=False),
                 "by_frequency": Field(Mapping(
-                    {name: Field(paragraphs(), required=False) for name in (
-                        "very_common", "common", "uncommon", "rare", "very_rare", "not_known")},
-                    at_least_one=True)),
-                "reporting": Field(paragraphs()),
-            })),
-            "storage": Field(paragraphs()),
+                    {key: Field(paragraphs("Side effects this common, one per item. "
+                                           + after(*words)), required=False)
+                     for key, words in FREQUENCIES.items()},
+                    at_least_one=True,
+                    description="Other side effects by how often they happen: give at least "
+                                "one group and delete the groups you have nothing for")),
+                "reporting": Field(paragraphs(
+                    "How to report side effects, in paragraphs. "
+                    + after("Reporting of side effects",
+                            "These are not all the possible side effects of NAME."))),
+            }, description="Possible side effects")),
+            "storage": Field(paragraphs(
+                "How to store it and throw it away, one per item. "
+                + after("How to store NAME", "How should I store NAME?"))),
             "other_information": Field(Mapping({
-                "contains": Field(paragraphs()),
-                "appearance": Field(paragraphs()),
-                "holder": Field(paragraphs()),
-                "contact": Field(paragraphs()),
-            })),
-        })),
+                "contains": Field(paragraphs(
+                    "The active substance and the other ingredients, in paragraphs. "
+                    + after("What NAME contains", "What are the ingredients in NAME?"))),
+                "appearance": Field(paragraphs(
+                    "What it looks like and the pack sizes, in paragraphs. "
+                    + after("What NAME looks like and contents of the pack",
+                            "What NAME looks like"))),
+                "holder": Field(paragraphs(
+                    "Who holds the marketing authorisation and who makes it, in paragraphs. "
+                    + after("Marketing authorisation holder and manufacturer", "Made by"))),
+                "contact": Field(paragraphs(
+                    "Who to ask with questions, in paragraphs. "
+                    + after("Questions and contact",
+                            "You can ask your pharmacist or healthcare provider for "
+                            "information about NAME that is written for health "
+                            "professionals."))),
+            }, description="Contents of the pack and other information")),
+        }, description="The text of the leaflet; each template set words the headings and "
+                       "orders the sections")),
         "extra_sections": Field(MapOf(Mapping({
-            "title": Field(Text()),
-            "paragraphs": Field(paragraphs(), required=False),
-            "items": Field(paragraphs(), required=False),
-        }, at_least_one=True), description="Sections of your own: each has a title and "
-                                            "paragraphs and/or a list"), required=False),
+            "title": Field(Text(description="The section's heading")),
+            "paragraphs": Field(paragraphs("Paragraphs. both sets: after the title"),
+                                required=False),
+            "items": Field(paragraphs("A bulleted list, one per item. both sets: after the "
+                                      "paragraphs (or the title)"), required=False),
+        }, at_least_one=True, description="One section of your own, named with lower-case "
+                                          "letters, digits and '_'"),
+            description="Sections of your own, printed after the numbered ones: each has a "
+                        "title and paragraphs and/or a list"), required=False),
     },
     description="A patient information leaflet's content.",
 )
