@@ -1,6 +1,6 @@
 """The whole pipeline in one call: content -> checks -> markup -> document -> PDF -> file.
 
-Every build reads its own PDF back and holds it to the legibility profile (leaflet/
+Every build reads its own PDF back and holds it to the legibility profile (pdf/
 inspect.py), so no theme, template or fitting step can quietly print text too small,
 lines too tight or anything outside the margins.
 """
