@@ -27,7 +27,7 @@ from leaflet.errors import (
 from leaflet.output import check_output_path, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import FontSet, describe_char, load_family
-from leaflet.pdf.impose import impose
+from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
 from leaflet.personal.patient import Patient, load_patient, template_context
@@ -65,8 +65,9 @@ class BuildOptions:
 @dataclass(frozen=True)
 class BuildResult:
     pdf: bytes
-    pages: int
+    pages: int  # pages in the file: for a booklet, sides of the sheets
     findings: tuple[Finding, ...] = ()  # what the checks found that did not stop the build
+    booklet_pages: int | None = None  # a booklet's own (A5) pages, before imposition
 
 
 def load_fonts(theme: Theme) -> FontSet:
@@ -187,7 +188,8 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
     verifier(theme, settings.profile)(raw)
     if settings.layout.booklet:
-        raw = impose(raw)
+        return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
+                           booklet_pages=pages)
     return BuildResult(finish(raw, metadata), pages)
 
 

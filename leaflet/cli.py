@@ -229,9 +229,19 @@ def _run(args: argparse.Namespace) -> int:
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
             print(f"warning: {finding}", file=sys.stderr)
-    pages = "page" if result.pages == 1 else "pages"
-    print(f"wrote {output} ({result.pages} {pages})")
+    print(_wrote(output, result.pages, result.booklet_pages))
     return 0
+
+
+def _wrote(output: Path, pages: int, booklet_pages: int | None) -> str:
+    """'wrote X (7 pages)': the pages in the file. A booklet's file holds the sides of its
+    sheets, so it also says how many A5 pages those carry and on how many sheets."""
+    counted = f"{pages} page" + ("" if pages == 1 else "s")
+    if booklet_pages is not None:
+        sheets = pages // 2
+        counted += (f": a booklet of {booklet_pages} A5 page{'' if booklet_pages == 1 else 's'}"
+                    f", {sheets} sheet{'' if sheets == 1 else 's'} printed on both sides")
+    return f"wrote {output} ({counted})"
 
 
 def _add_check_command(commands: argparse._SubParsersAction) -> None:
