@@ -110,19 +110,17 @@ def _check_outputs(listing: Listing, names: dict[int, str], shard: Shard,
 
 def _inputs(listing: Listing, template: str) -> Iterator[Input]:
     yield Input(listing.path, "the batch list")
-    contents = (_content_path(entry.values.get("content", ""), listing.source)
-                for entry in listing.entries())
-    for path in dict.fromkeys(path for path in contents if path is not None):
+    contents = (_content_path(content, listing.source) for entry in listing.entries()
+                if (content := entry.values.get("content")))
+    for path in dict.fromkeys(contents):
         yield Input(path, "a content file of the list")
     for name, folder in resolve_set(template).chain:
         yield from files_in(folder, f"a file of template set {name!r}")
     yield from files_in(data_dir("fonts"), "a bundled font")
 
 
-def _content_path(content: str, source: str) -> Path | None:
+def _content_path(content: str, source: str) -> Path:
     """A row's content file: relative to the list, not to the current folder."""
-    if not content:
-        return None
     path = Path(content)
     return path if path.is_absolute() else Path(source).parent / path
 
@@ -201,7 +199,6 @@ def _jobs(rows: Iterable[Row], spec: Mapping, out_dir: Path | None,
             yield Job(row.number, problems=tuple(row.problems))
             continue
         path = _content_path(row.content, row.source)
-        assert path is not None
         if path not in contents:
             try:
                 contents[path] = load_content(path)
