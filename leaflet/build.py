@@ -7,7 +7,7 @@ lines too tight or anything outside the margins.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -24,10 +24,10 @@ from leaflet.errors import (
     ThemeError,
     UsageError,
 )
-from leaflet.output import check_output_path, write_atomically
+from leaflet.output import Input, check_output_path, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import FontSet, describe_char, load_family
-from leaflet.pdf.impose import impose
+from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
 from leaflet.personal.patient import Patient, load_patient, template_context
@@ -65,8 +65,9 @@ class BuildOptions:
 @dataclass(frozen=True)
 class BuildResult:
     pdf: bytes
-    pages: int
+    pages: int  # pages in the file: for a booklet, sides of the sheets
     findings: tuple[Finding, ...] = ()  # what the checks found that did not stop the build
+    booklet_pages: int | None = None  # a booklet's own (A5) pages, before imposition
 
 
 def load_fonts(theme: Theme) -> FontSet:
@@ -187,7 +188,8 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
     verifier(theme, settings.profile)(raw)
     if settings.layout.booklet:
-        raw = impose(raw)
+        return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
+                           booklet_pages=pages)
     return BuildResult(finish(raw, metadata), pages)
 
 
@@ -235,13 +237,24 @@ def build(content_path: Path | str, output: Path | str,
     """Check, build and write ``output`` atomically; check errors (and with ``strict``,
     warnings) stop it, and a failed build leaves any old file untouched."""
     output = Path(output)
-    check_output_path(output)
     template_set = resolve_set(options.template)
+    check_output_path(output, build_inputs(Path(content_path), options.patient, template_set))
     checker = Checker(template_set, today or date.today(), readability=options.strict)
     content, report = checked_content(content_path, checker, options.strict)
     result = render_content(content, template_set, options)
     write_atomically(result.pdf, output)
     return replace(result, findings=report.findings)
+
+
+def build_inputs(content: Path, patient: Path | None,
+                 template_set: TemplateSet) -> Iterator[Input]:
+    """Every file a build reads, so that its output never replaces one of them."""
+    yield Input(content, "the content file")
+    if patient is not None:
+        yield Input(patient, "the patient file")
+    for name, folder in template_set.chain:
+        yield from files_in(folder, f"a file of template set {name!r}")
+    yield from files_in(data_dir("fonts"), "a bundled font")
 
 
 def checked_content(path: Path | str, checker: Checker,

@@ -3,15 +3,17 @@
 Exit codes: 0 built (or checked without errors); 1 the inputs are wrong (content,
 template, theme, fonts) or the checks found errors; 2 the command line is wrong (unknown
 option, bad output path); 3 an internal error (a bug: please report it, with --debug
-output).
+output); 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), with nothing half-written
+and no temporary file left.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -212,6 +214,7 @@ def _shard(text: str) -> Shard:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    restore = _raise_on_sigterm()
     try:
         return _run(args)
     except LeafletError as exc:
@@ -220,15 +223,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted; nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        word, code = _stopped(exc)
+        print(f"{word}; nothing written", file=sys.stderr)
+        return code
     except Exception as exc:
         if args.debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
               "report it)", file=sys.stderr)
         return INTERNAL_ERROR
+    finally:
+        restore()
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is, so that every `finally` runs and no temporary file is
+    left behind: by default SIGTERM ends the process on the spot."""
+
+
+def _raise_on_sigterm() -> Callable[[], None]:
+    """Turn SIGTERM into _Terminated while a command runs; return what puts the previous
+    handler back (tests call main in-process)."""
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread, where Python cannot handle signals
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+
+
+def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """What stopped the run, in a word, and its exit code: 128 plus the signal's number."""
+    if isinstance(exc, _Terminated):
+        return "terminated", 128 + signal.SIGTERM
+    return "interrupted", 128 + signal.SIGINT
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -255,9 +287,19 @@ def _run(args: argparse.Namespace) -> int:
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
             print(f"warning: {finding}", file=sys.stderr)
-    pages = "page" if result.pages == 1 else "pages"
-    print(f"wrote {output} ({result.pages} {pages})")
+    print(_wrote(output, result.pages, result.booklet_pages))
     return 0
+
+
+def _wrote(output: Path, pages: int, booklet_pages: int | None) -> str:
+    """'wrote X (7 pages)': the pages in the file. A booklet's file holds the sides of its
+    sheets, so it also says how many A5 pages those carry and on how many sheets."""
+    counted = f"{pages} page" + ("" if pages == 1 else "s")
+    if booklet_pages is not None:
+        sheets = pages // 2
+        counted += (f": a booklet of {booklet_pages} A5 page{'' if booklet_pages == 1 else 's'}"
+                    f", {sheets} sheet{'' if sheets == 1 else 's'} printed on both sides")
+    return f"wrote {output} ({counted})"
 
 
 def _add_check_command(commands: argparse._SubParsersAction) -> None:
@@ -299,10 +341,11 @@ def _run_batch(args: argparse.Namespace) -> int:
         from leaflet.batch.run import run_batch  # multiprocessing only when a batch runs
 
         report = run_batch(args.rows, options, progress)
-    except KeyboardInterrupt:
-        print("interrupted; the PDFs already written are whole, the rest were not built "
+    except KeyboardInterrupt as exc:
+        word, code = _stopped(exc)
+        print(f"{word}; the PDFs already written are whole, the rest were not built "
               "(no combined file)", file=sys.stderr)
-        return 130
+        return code
     finally:
         if progress:
             progress.finish()

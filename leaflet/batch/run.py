@@ -34,7 +34,10 @@ from leaflet.errors import (
     Problem,
     UsageError,
 )
+from leaflet.output import Input, check_outputs, files_in
 from leaflet.personal import PATIENT, PATIENT_FIELDS, Patient, patient_from_node
+from leaflet.render import resolve_set
+from leaflet.resources import data_dir
 from leaflet.sources import Content, load_content
 from leaflet.sources.schema import Field, Mapping, Text
 
@@ -63,6 +66,7 @@ def run_batch(list_path: Path, options: BatchOptions,
     names, refused = name_files(listing.entries(), options.name_pattern, listing.source)
     shard = options.shard or Shard(1, 1)
     count = sum(1 for number in range(1, listing.count + 1) if shard.holds(number))
+    _check_outputs(listing, names, shard, options)
     out_dir = _prepare(options.out_dir) if options.out_dir else None
     report = BatchReport(count)
     writer = _combined_writer(options.combined, count) if options.combined else None
@@ -91,6 +95,34 @@ def run_batch(list_path: Path, options: BatchOptions,
             writer.abort()
         raise
     return report
+
+
+def _check_outputs(listing: Listing, names: dict[int, str], shard: Shard,
+                   options: BatchOptions) -> None:
+    """Refuse, before any work, a print file or a row's file that is a device, a pipe or a
+    file the run reads (the list, a content file, the template set)."""
+    outputs = [options.combined] if options.combined else []
+    if options.out_dir is not None and options.out_dir.is_dir():
+        outputs += [options.out_dir / name for number, name in names.items()
+                    if shard.holds(number)]
+    check_outputs(outputs, _inputs(listing, options.template))
+
+
+def _inputs(listing: Listing, template: str) -> Iterator[Input]:
+    yield Input(listing.path, "the batch list")
+    contents = (_content_path(content, listing.source) for entry in listing.entries()
+                if (content := entry.values.get("content")))
+    for path in dict.fromkeys(contents):
+        yield Input(path, "a content file of the list")
+    for name, folder in resolve_set(template).chain:
+        yield from files_in(folder, f"a file of template set {name!r}")
+    yield from files_in(data_dir("fonts"), "a bundled font")
+
+
+def _content_path(content: str, source: str) -> Path:
+    """A row's content file: relative to the list, not to the current folder."""
+    path = Path(content)
+    return path if path.is_absolute() else Path(source).parent / path
 
 
 def _prepare(out_dir: Path) -> Path:
@@ -166,9 +198,7 @@ def _jobs(rows: Iterable[Row], spec: Mapping, out_dir: Path | None,
         if row.problems:
             yield Job(row.number, problems=tuple(row.problems))
             continue
-        path = Path(row.content)
-        if not path.is_absolute():
-            path = Path(row.source).parent / path
+        path = _content_path(row.content, row.source)
         if path not in contents:
             try:
                 contents[path] = load_content(path)
