@@ -41,7 +41,11 @@ NUMBER_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4
                 "twelve": 12}
 _NUMBER = r"\d+|" + "|".join(NUMBER_WORDS)
 _UNITS = "|".join(sorted((*UNIT_WORDS, *MISREAD_UNITS), key=len, reverse=True))
-TEXT_DOSE = re.compile(rf"(?<![\w.,])(\d+(?:\.\d+)?|\.\d+) ?({_UNITS})(?![\w])")
+# "4,000 mg" and "4 000 mg" (a space, a no-break or a narrow no-break space) are 4000 mg:
+# read as "000 mg", an amount over the maximum would pass unseen.
+THOUSANDS = ",\u00a0\u202f "
+TEXT_DOSE = re.compile(rf"(?<![\w.,])(\d{{1,3}}(?:[{THOUSANDS}]\d{{3}})+(?:\.\d+)?(?![\d])|"
+                       rf"\d+(?:\.\d+)?|\.\d+) ?({_UNITS})(?![\w])")
 PER_DAY = re.compile(r"\s*(?:a|per|in one|in a|each|every) day|\s*daily|\s*in 24 hours",
                      re.IGNORECASE)
 TIMES = re.compile(rf"\s*((?:{_NUMBER}) times|once|twice)", re.IGNORECASE)
@@ -51,7 +55,12 @@ DAYS = re.compile(rf"\b(?:first|these) ({_NUMBER}) days\b", re.IGNORECASE)
 # Words that make an amount a stated maximum: "no more than 80 mg a day", "the highest
 # dose is 80 mg a day"; not "if you take more than 30 mg a day", which is a threshold.
 MAXIMUM_WORDS = re.compile(r"(?:\b(?:no|not|never)\b[\w\s]{0,20}\bmore than|\bat most|"
-                           r"\bmaximum|\bhighest|\bexceed)\W+(?:\w+\W+){0,3}$", re.IGNORECASE)
+                           r"\bthe most|\bmaximum|\bhighest|\bexceed)\W+(?:\w+\W+){0,3}$",
+                           re.IGNORECASE)
+# The same with the day before the amount: "the most you should take in one day is 80 mg".
+MAXIMUM_A_DAY = re.compile(r"(?:\bthe most|\bmaximum|\bhighest|\bno more than|\bat most)"
+                           r"[^.;:!?]{0,60}?(?:\b(?:a|per|in one|in a|each|every) day|\bdaily|"
+                           r"\bin 24 hours)\b[^.;:!?\d]{0,20}$", re.IGNORECASE)
 TIME_OF_DAY = re.compile(r"\b(morning|midday|noon|lunchtime|lunch|afternoon|evening|night|"
                          r"bedtime|breakfast|dinner|supper|teatime)\b|"
                          r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
@@ -86,9 +95,11 @@ def times_words(times: int) -> str:
 
 
 def text_doses(content: Content) -> Iterator[TextDose]:
+    """Every amount in the text, its thousands separators taken out ("4,000" is 4000)."""
     for key, text in prose(content):
         for match in TEXT_DOSE.finditer(text):
-            yield TextDose(key, match.group(0), match.group(1), match.group(2),
+            amount = re.sub(f"[{THOUSANDS}]", "", match.group(1))
+            yield TextDose(key, match.group(0), amount, match.group(2),
                            text[:match.start()], text[match.end():])
 
 
@@ -197,7 +208,9 @@ def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Find
         top = limit if limit is not None else maximum.amount
         per_day = PER_DAY.match(mention.after)
         times = TIMES.match(mention.after)
-        if per_day and MAXIMUM_WORDS.search(mention.before) and amount != top:
+        stated_maximum = ((per_day and MAXIMUM_WORDS.search(mention.before))
+                          or MAXIMUM_A_DAY.search(mention.before))
+        if stated_maximum and amount != top:
             findings.append(at.error(mention.key, f'the text says at most "{mention.written}" a '
                                                   f"day, but the maximum daily dose is "
                                                   f"{maximum}"))
