@@ -20,9 +20,10 @@ from pdfread import body_text
 
 from leaflet.build import BuildOptions, build_pdf
 from leaflet.cli import main
-from leaflet.errors import ThemeError
+from leaflet.errors import ContentError, ThemeError
 from leaflet.render.theme import load_theme
 from leaflet.sources.characters import refused_character
+from leaflet.sources.files import read_file
 
 GOOD_OLD_PDF = b"%PDF-1.4 an earlier, good leaflet\n"
 PATIENT = """\
@@ -142,6 +143,15 @@ def test_a_theme_file_that_is_a_device_is_refused():
     with pytest.raises(ThemeError) as exc:
         load_theme(Path("/dev/zero"))
     assert [str(p) for p in exc.value.problems] == ["/dev/zero: is a device, not a file"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="needs Linux /proc")
+def test_reading_stops_at_the_limit_whatever_size_the_file_reports():
+    maps = Path("/proc/self/maps")
+    assert maps.stat().st_size == 0
+    with pytest.raises(ContentError) as exc:
+        read_file(maps, 10, ContentError, "file is larger than 10 bytes")
+    assert [str(p) for p in exc.value.problems] == [f"{maps}: file is larger than 10 bytes"]
 
 
 # numbers YAML reads another way (these were internal errors)
@@ -289,6 +299,19 @@ def test_chart_days_in_a_csv_cell_is_a_plain_number(tmp_path, capsys):
              "5 mg once a day", "010"]])
     assert main(["batch", str(listing), "--out-dir", str(tmp_path / "out")]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_chart_days_in_a_csv_cell_of_only_zeros_is_zero(run, tmp_path):
+    listing = tmp_path / "list.csv"
+    with listing.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows([
+            ["content", "name", "prescriber", "pharmacy", "start_date", "times", "schedule",
+             "chart_days"],
+            [str(BACLOFEN), "Jane", "Dr Patel", "Riverside", "2026-03-12", "8:00",
+             "5 mg once a day", "0" * 30]])
+    code, err = run("batch", str(listing), "--out-dir", str(tmp_path / "out"))
+    assert (code, err) == (1, [f"error: row 1: {listing}:2: chart_days: expected a number from "
+                               "1 to 92, got 0"])
 
 
 # right-to-left text
@@ -443,3 +466,4 @@ def test_the_check_report_escapes_what_it_quotes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "medicine.x\\x1b[2J\\u2028" in out
     assert "\x1b" not in out and "\u2028" not in out
+

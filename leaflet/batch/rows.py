@@ -201,7 +201,8 @@ def _csv_node(values: dict[str, str], name: str,
 def _number(digits: str) -> str:
     """A CSV cell's digits as the loader reads numbers: '010' is 10 (not YAML's octal 8),
     any script's digits count; too many to be a count are left for the range check."""
-    return str(int(digits)) if len(digits) <= 20 else digits
+    significant = digits.lstrip("0") or "0"
+    return str(int(significant)) if len(significant) <= 20 else significant
 
 
 def _times_node(text: str, mark: yaml.Mark) -> yaml.SequenceNode:
