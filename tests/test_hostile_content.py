@@ -380,6 +380,15 @@ def test_a_list_of_more_than_200_items(run, tmp_path, baclofen_data):
         "at most 200 are allowed here: shorten it"])
 
 
+def test_more_than_1000_sections_of_ones_own(run, tmp_path, baclofen_data):
+    baclofen_data["extra_sections"] = {f"s{n}": {"title": "T", "items": ["x"]}
+                                       for n in range(1001)}
+    path, text = dump(tmp_path, baclofen_data)
+    assert run("build", path) == (1, [
+        f"error: {path}:{line_of(text, 'extra_sections:') + 1}: extra_sections: mapping has "
+        "1,001 keys; at most 1,000 are allowed here: shorten it"])
+
+
 # images
 
 

@@ -31,7 +31,8 @@ SCALAR_KIND = {
 # 15 items), low enough that no one text can stall the layout or fill pages on its own.
 SHORT_CHARS = 500  # a text on its own: a name, a title, the sentence before a list
 PARAGRAPH_CHARS = 5_000  # each paragraph or list item
-MAX_ITEMS = 200  # items in one list, keys in one mapping of your own
+MAX_ITEMS = 200  # items in one list
+MAX_KEYS = 1_000  # keys in a mapping of your own: sections of your own, a word list
 
 
 @dataclass
@@ -400,7 +401,7 @@ class MapOf(Spec):
     description: str = ""
     key_pattern: str | None = r"[a-z][a-z0-9_]*"
     non_empty: bool = False
-    max_entries: int = MAX_ITEMS
+    max_entries: int = MAX_KEYS
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, Any] | None:
         walk.lines[path] = node.start_mark.line + 1
