@@ -13,6 +13,7 @@ import argparse
 import json
 import signal
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -221,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            _say(f"error: {problem}")
         return exc.exit_code
     except KeyboardInterrupt as exc:
         word, code = _stopped(exc)
@@ -230,8 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
-              "report it)", file=sys.stderr)
+        _say(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
+             "report it)")
         return INTERNAL_ERROR
     finally:
         restore()
@@ -263,6 +264,19 @@ def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
     return "interrupted", 128 + signal.SIGINT
 
 
+def _say(line: str) -> None:
+    """One line on stderr, with every character that is not printable shown escaped
+    (\\x00, \\u202e): a message quoting bad input stays one line, and a control character
+    or a direction override in it can neither drive the terminal nor disguise the text."""
+    print(_printable(line), file=sys.stderr)
+
+
+def _printable(text: str) -> str:
+    """Spaces of every width stay as they are: a no-break space is still a space."""
+    return "".join(char if char.isprintable() or unicodedata.category(char) == "Zs"
+                   else char.encode("unicode_escape").decode() for char in text)
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "schema":
         print(json_schema())
@@ -286,7 +300,7 @@ def _run(args: argparse.Namespace) -> int:
     result = build(args.content, output, options)
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
-            print(f"warning: {finding}", file=sys.stderr)
+            _say(f"warning: {finding}")
     print(_wrote(output, result.pages, result.booklet_pages))
     return 0
 
@@ -328,7 +342,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(json.dumps(report_json(reports, targets, args.strict), indent=2,
                          ensure_ascii=False))
     else:
-        print(report_text(reports, targets))
+        print("\n".join(_printable(line) for line in report_text(reports, targets).split("\n")))
     return 0 if all(report.passed for report in reports) else 1
 
 
@@ -356,7 +370,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 def _print_report(report: BatchReport, combined: Path | None) -> None:
     for failure in report.failed:
         for problem in failure.problems:
-            print(f"error: row {failure.row}: {problem}", file=sys.stderr)
+            _say(f"error: row {failure.row}: {problem}")
     rows = "row" if report.rows == 1 else "rows"
     summary = f"built {report.built} of {report.rows} {rows}"
     if report.failed:

@@ -21,6 +21,7 @@ import yaml
 from leaflet.errors import PatientError, Problem
 from leaflet.sources.content import STEP, Content, check_steps
 from leaflet.sources.schema import (
+    PARAGRAPH_CHARS,
     Dose,
     Field,
     Integer,
@@ -128,8 +129,8 @@ PATIENT_FIELDS = {
     "times": Field(TIMES, required=False),
     "steps": Field(ListOf(PATIENT_STEP, check=check_steps,
                           description="The prescribed schedule, in order")),
-    "note": Field(Text(description="An instruction from the prescriber, printed as written"),
-                  required=False),
+    "note": Field(Text(description="An instruction from the prescriber, printed as written",
+                       max_chars=PARAGRAPH_CHARS), required=False),
     "chart_days": Field(Integer(description="How many days the tick chart covers",
                                 minimum=1, maximum=MAX_CHART_DAYS), required=False),
 }

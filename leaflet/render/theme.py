@@ -18,16 +18,27 @@ from reportlab.lib.pagesizes import A4, A5, LETTER
 from reportlab.lib.units import mm
 
 from leaflet.errors import Problem, ThemeError
+from leaflet.render.images import read_image
 from leaflet.sources.schema import Choice, Field, Mapping, Number, Spec, Text, Walk, colour
 from leaflet.sources.yaml_source import read_nodes
 
 PAPER_SIZES = {"a4": A4, "letter": LETTER, "a5": A5}
-IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+# A font is named inside the fonts folder: no absolute path, no '..', so a theme cannot
+# have ReportLab read /proc or /dev as a font.
+FONT_FILE = r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*\.(ttf|otf|TTF|OTF)"
+
+
+def _font_file() -> Text:
+    return Text(reader=False, pattern=FONT_FILE,
+                hint="expected a .ttf or .otf file inside the fonts folder, such as "
+                     "'dejavu/DejaVuSans.ttf'")
 
 
 def _font_files(required: tuple[str, ...], optional: tuple[str, ...]) -> Mapping:
-    fields = {k: Field(Text(reader=False)) for k in required}
-    fields.update({k: Field(Text(reader=False), required=False) for k in optional})
+    fields = {k: Field(_font_file()) for k in required}
+    fields.update({k: Field(_font_file(), required=False) for k in optional})
     return Mapping(fields, description="Font files, relative to the fonts folder")
 
 
@@ -205,7 +216,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_logo(folder: Path, name: str, walk: Walk) -> Path | None:
-    """The logo must be a PNG or JPEG inside the template folder."""
+    """The logo must be a PNG or JPEG inside the template folder that decodes in full."""
     path = (folder / name).resolve()
     problem = None
     if Path(name).is_absolute() or not path.is_relative_to(folder.resolve()):
@@ -213,10 +224,9 @@ def _check_logo(folder: Path, name: str, walk: Walk) -> Path | None:
     elif not path.is_file():
         problem = f"image {name!r} not found in {folder}"
     else:
-        with path.open("rb") as stream:
-            head = stream.read(8)
-        if not head.startswith(IMAGE_SIGNATURES):
-            problem = f"{name!r} is not a PNG or JPEG image"
+        checked = read_image(path)
+        if isinstance(checked, str):
+            problem = f"{name!r} {checked}"
     if problem:
         walk.problems.append(Problem(walk.file, walk.lines.get("logo"), "logo", problem))
         return None

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from reportlab.platypus import Image as RLImage
 from reportlab.platypus.flowables import HRFlowable
@@ -19,6 +18,7 @@ from reportlab.platypus.flowables import HRFlowable
 from leaflet.errors import MarkupError, Problem
 from leaflet.pdf.layout.inline import InlineText, Locate
 from leaflet.pdf.layout.styles import Styles
+from leaflet.render.images import read_image
 from leaflet.render.markup import Block, Callout, Heading, Image, ItemList, Paragraph
 from leaflet.render.theme import Theme
 
@@ -100,13 +100,11 @@ def image(block: Image, width: float, find_image: FindImage, locate: Locate) -> 
         name, line = locate(block.line)
         raise MarkupError(Problem(name, line, None, f"image {block.src!r} not found inside "
                                   "the template folder"))
-    try:
-        pixel_width, pixel_height = ImageReader(str(path)).getSize()
-    except Exception as exc:  # ReportLab raises plain exceptions for unreadable images
+    checked = read_image(path)
+    if isinstance(checked, str):
         name, line = locate(block.line)
-        raise MarkupError(Problem(name, line, None, f"image {block.src!r} cannot be read: "
-                                  f"{exc}")) from exc
+        raise MarkupError(Problem(name, line, None, f"image {block.src!r} {checked}"))
     drawn = min(block.width_mm * mm, width)
-    picture = RLImage(str(path), width=drawn, height=drawn * pixel_height / pixel_width)
+    picture = RLImage(str(path), width=drawn, height=drawn * checked.height / checked.width)
     picture.hAlign = "LEFT"
     return picture
