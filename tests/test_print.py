@@ -311,3 +311,12 @@ def test_a_boxed_paragraph_taller_than_a_page_is_refused_by_its_template(write_c
         "sections/key_information.xml.j2: a boxed warning holds a paragraph taller than a page "
         "('Take care. Take care. Take care. Take care. Take care. Take…'); shorten it or make "
         "it several points")
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/dev/zero", "is a device, not a file"),
+    (".", "is a folder, not a file"),
+])
+def test_inspect_reads_only_regular_files(path, message, capsys):
+    assert main(["inspect", path]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {path}: {message}"
