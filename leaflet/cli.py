@@ -20,6 +20,14 @@ from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard
 from leaflet.check import Checker, Severity
 from leaflet.check.report import report_json, report_text
 from leaflet.errors import LeafletError
+from leaflet.limits import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_SECONDS,
+    MAX_MEMORY_MB,
+    MAX_SECONDS,
+    MIN_MEMORY_MB,
+    Limits,
+)
 from leaflet.render import resolve_set
 from leaflet.render.templates import describe_sets, init_set
 from leaflet.render.theme import PAPER_SIZES
@@ -52,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_print_options(build_cmd)
     _add_patient_option(build_cmd)
+    _add_limit_options(build_cmd)
     _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
@@ -173,6 +182,38 @@ def _add_batch_command(commands: argparse._SubParsersAction) -> None:
     batch_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
+def _add_limit_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--time-limit", type=_seconds, default=DEFAULT_SECONDS,
+                         metavar="SECONDS",
+                         help="CPU time the template set's rendering and layout may take for "
+                              f"one leaflet, 1 to {MAX_SECONDS} (default: {DEFAULT_SECONDS}); "
+                              "raise it only for a set you trust")
+    command.add_argument("--memory-limit", type=_megabytes, default=DEFAULT_MEMORY_MB,
+                         metavar="MB",
+                         help="memory the process doing that work may use, in MB, "
+                              f"{MIN_MEMORY_MB} or more (default: {DEFAULT_MEMORY_MB}); raise "
+                              "it only for a set you trust")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(seconds=args.time_limit, memory_mb=args.memory_limit)
+
+
+def _seconds(text: str) -> int:
+    return _whole(text, 1, MAX_SECONDS, "seconds")
+
+
+def _megabytes(text: str) -> int:
+    return _whole(text, MIN_MEMORY_MB, MAX_MEMORY_MB, "megabytes")
+
+
+def _whole(text: str, low: int, high: int, unit: str) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"expected a whole number of {unit} from {low} to "
+                                         f"{high}, got {text!r}")
+    return int(text)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
@@ -224,7 +265,7 @@ def _run(args: argparse.Namespace) -> int:
     output = args.output or Path(args.content.stem + ".pdf")
     options = BuildOptions(template=args.template, paper=args.paper, layout=args.layout,
                            profile=args.profile, max_pages=args.max_pages, strict=args.strict,
-                           patient=args.patient)
+                           patient=args.patient, limits=_limits(args))
     result = build(args.content, output, options)
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
