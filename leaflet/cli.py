@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -179,6 +180,7 @@ def _add_batch_command(commands: argparse._SubParsersAction) -> None:
                            help="template set: a built-in name or a folder (default: default)")
     batch_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
                            help="paper size (default: the template's, A4)")
+    _add_limit_options(batch_cmd)
     batch_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -308,36 +310,55 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     options = BatchOptions(out_dir=args.out_dir, combined=args.combined, jobs=args.jobs,
                            shard=args.shard, name_pattern=args.name, template=args.template,
-                           paper=args.paper)
+                           paper=args.paper, limits=_limits(args))
     progress = _ProgressBar() if sys.stderr.isatty() else None
     try:
         from leaflet.batch.run import run_batch  # multiprocessing only when a batch runs
 
         report = run_batch(args.rows, options, progress)
-    except KeyboardInterrupt:
-        print("interrupted; the PDFs already written are whole, the rest were not built "
-              "(no combined file)", file=sys.stderr)
-        return 130
     finally:
         if progress:
             progress.finish()
-    _print_report(report, args.combined)
+    _print_report(report, args.combined, args.debug)
+    if report.interrupted:
+        return 128 + report.interrupted
     return 1 if report.failed else 0
 
 
-def _print_report(report: BatchReport, combined: Path | None) -> None:
+def _print_report(report: BatchReport, combined: Path | None, debug: bool) -> None:
     for failure in report.failed:
         for problem in failure.problems:
             print(f"error: row {failure.row}: {problem}", file=sys.stderr)
+        if debug and failure.trace:
+            print(failure.trace.rstrip(), file=sys.stderr)
     rows = "row" if report.rows == 1 else "rows"
     summary = f"built {report.built} of {report.rows} {rows}"
     if report.failed:
         numbers = ", ".join(str(f.row) for f in report.failed)
         summary += f"; {len(report.failed)} failed (rows {numbers})"
     print(summary)
-    if combined is not None:
+    if report.interrupted:
+        left = report.rows - report.built - len(report.failed)
+        written = f"rows {_ranges(report.built_rows)} were written, each whole; " \
+            if report.built_rows else ""
+        print(f"interrupted by {signal.Signals(report.interrupted).name}: {written}{left} "
+              f"{'row was' if left == 1 else 'rows were'} not built"
+              + ("; no combined file was written" if combined is not None else ""),
+              file=sys.stderr)
+    elif combined is not None:
         print(f"wrote {combined} ({report.combined_pages} pages)" if report.combined_pages
               else f"no leaflet was built, so {combined} was not written")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5, 7, 8] -> '1-3, 5, 7-8'."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 class _ProgressBar:

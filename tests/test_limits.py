@@ -174,7 +174,7 @@ def test_a_paragraph_of_millions_of_characters_is_refused_naming_template_and_li
                                "got 'lots'"),
 ])
 def test_limit_options_are_checked(tmp_path, capsys, option, value, message):
-    for command in (["build", str(BACLOFEN)],):
+    for command in (["build", str(BACLOFEN)], ["batch", "rx.csv", "--out-dir", "out"]):
         with pytest.raises(SystemExit) as exc:
             main([*command, option, value])
         assert exc.value.code == 2
@@ -271,3 +271,98 @@ def test_build_options_carry_limits(tmp_path):
         f"{clinic}: template set stopped at its time limit of 1 s of CPU time, in "
         f"sections/storage.xml.j2:2; {ADVICE_TIME}"]
 
+
+# batches
+
+
+def write_rows(path: Path, names: list[str]) -> Path:
+    from test_batch import good_row, write_csv
+
+    return write_csv(path, [{**good_row(n), "name": name} for n, name in enumerate(names, 1)])
+
+
+def test_a_batch_with_a_hostile_set_fails_every_row_quickly_naming_the_set(tmp_path, capsys):
+    clinic = hostile_set(tmp_path / "clinic", SPIN)
+    listing = write_rows(tmp_path / "rx.csv", ["Ann Example", "Bo Example", "Cy Example"])
+    start = time.perf_counter()
+    code = main(["batch", str(listing), "--out-dir", str(tmp_path / "out"), "--template",
+                 str(clinic), "--jobs", "2", *SMALL])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.splitlines() == [
+        f"error: row {n}: {clinic}: template set stopped at its time limit of 1 s of CPU time, "
+        f"in sections/storage.xml.j2:2; {ADVICE_TIME}" for n in (1, 2, 3)]
+    assert captured.out.splitlines() == ["built 0 of 3 rows; 3 failed (rows 1, 2, 3)"]
+    assert list((tmp_path / "out").iterdir()) == []
+    assert time.perf_counter() - start < 2 * Limits(seconds=1).wall_seconds + 2 * STARTUP
+
+
+def test_a_row_that_hits_a_limit_fails_alone_and_the_batch_goes_on(tmp_path, capsys):
+    snippet = ("{% if patient and patient.name == 'Slow Example' %}" + SPIN + "{% endif %}"
+               "{% if patient and patient.name == 'Big Example' %}"
+               "{{ 'a'.ljust(10**9)|length }}{% endif %}")
+    clinic = hostile_set(tmp_path / "clinic", snippet)
+    listing = write_rows(tmp_path / "rx.csv", ["Ann Example", "Slow Example", "Big Example",
+                                               "Cy Example", "Di Example"])
+    code = main(["batch", str(listing), "--out-dir", str(tmp_path / "out"), "--template",
+                 str(clinic), "--combined", str(tmp_path / "day.pdf"), *SMALL])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.splitlines() == [
+        f"error: row 2: {clinic}: template set stopped at its time limit of 1 s of CPU time, "
+        f"in sections/storage.xml.j2:2; {ADVICE_TIME}",
+        f"error: row 3: {clinic}: template set stopped at its memory limit of 300 MB, in "
+        f"sections/storage.xml.j2:2; {ADVICE_MEMORY}"]
+    assert captured.out.splitlines()[0] == "built 3 of 5 rows; 2 failed (rows 2, 3)"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "0001-baclofen.pdf", "0004-baclofen.pdf", "0005-baclofen.pdf"]
+    assert (tmp_path / "day.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_row_that_hits_a_bug_while_being_checked_fails_alone(tmp_path, capsys, monkeypatch):
+    from leaflet.batch import run
+
+    checked = run._patient
+
+    def patient(row, spec, content):
+        if row.values["name"] == "Bug Example":
+            raise KeyError("surprise")
+        return checked(row, spec, content)
+
+    monkeypatch.setattr(run, "_patient", patient)
+    listing = write_rows(tmp_path / "rx.csv", ["Ann Example", "Bug Example", "Cy Example"])
+    code = main(["batch", str(listing), "--out-dir", str(tmp_path / "out"), "--jobs", "2"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.splitlines() == [f"error: row 2: {listing}:3: internal error: KeyError: "
+                                         "'surprise' (please report it)"]
+    assert captured.out.splitlines() == ["built 2 of 3 rows; 1 failed (rows 2)"]
+    code = main(["batch", str(listing), "--out-dir", str(tmp_path / "out"), "--debug"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback (most recent call last)" in err and "in patient" in err
+
+
+def test_a_row_that_hits_a_bug_in_a_worker_fails_alone_and_retires_the_worker(tmp_path,
+                                                                              monkeypatch):
+    from test_patient import PATIENT
+
+    from leaflet.batch import worker
+    from leaflet.batch.jobs import Job
+    from leaflet.personal import load_patient
+    from leaflet.sources import load_content
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("in the layout")
+
+    (tmp_path / "patient.yaml").write_text(PATIENT, "utf-8")
+    patient = load_patient(tmp_path / "patient.yaml", load_content(BACLOFEN))
+    worker.start_worker("default", None, Limits())
+    monkeypatch.setattr(worker, "render", broken)
+    try:
+        result = worker.build_row(Job(7, BACLOFEN, patient))
+        assert [str(p) for p in result.problems] == [
+            f"{BACLOFEN}: internal error: ZeroDivisionError: in the layout (please report it)"]
+        assert "in broken" in result.trace
+        assert "spent" in worker._setup  # the worker serves no further row
+    finally:
+        worker._setup.clear()
