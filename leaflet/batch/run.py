@@ -160,7 +160,7 @@ def _pool(options: BatchOptions, count: int, label: str) -> WorkerPool[Job, RowR
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        context.set_forkserver_preload(["leaflet.batch.worker"])
+        context.set_forkserver_preload(["leaflet.batch.run", "leaflet.batch.worker"])
     limits = options.limits
 
     def lost(job: Job, exitcode: int | None) -> RowResult:

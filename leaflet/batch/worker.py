@@ -41,14 +41,18 @@ class _Stopped(BaseException):
     """SIGTERM: the batch is stopping. Not an Exception, so no row's handler keeps it."""
 
 
+_stoppable = False  # serving rows, where _Stopped is caught; not on the way in or out
 _writing = False  # a PDF is being written: SIGTERM waits until it is whole
 _stop_asked = False
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    """Stop at once, except halfway through a PDF; raise once only, since the main
+    process may send SIGTERM again while this one is already on its way out."""
     global _stop_asked
+    first = not _stop_asked
     _stop_asked = True
-    if not _writing:
+    if first and _stoppable and not _writing:
         raise _Stopped
 
 
@@ -57,11 +61,13 @@ def serve(conn: Connection, template: str, paper: str | None, limits: Limits) ->
     stop, until a row leaves the process in doubt (a limit hit or a bug halfway through
     a row may leave a cache half-filled), or until the batch is gone. Ctrl-C belongs to
     the main process, which stops the workers; none prints a traceback on the way out."""
+    global _stoppable
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     parent = os.getppid()
     watch_parent = not die_with_parent(parent)
     try:
+        _stoppable = True
         set_memory_limit(limits)
         start_worker(template, paper, limits)
         while not _stop_asked:
@@ -78,6 +84,8 @@ def serve(conn: Connection, template: str, paper: str | None, limits: Limits) ->
                 return
     except (_Stopped, EOFError, OSError):
         return  # asked to stop, or the main process is gone
+    finally:
+        _stoppable = False
 
 
 def start_worker(template: str, paper: str | None, limits: Limits) -> None:
