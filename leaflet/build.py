@@ -8,7 +8,7 @@ lines too tight or anything outside the margins.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,11 +19,13 @@ from leaflet.errors import (
     ContentError,
     FontError,
     LayoutError,
+    LimitError,
     Problem,
     TemplateError,
     ThemeError,
     UsageError,
 )
+from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_output_path, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import FontSet, describe_char, load_family
@@ -40,6 +42,7 @@ from leaflet.render.templates import (
     markup_locator,
     render_markup,
     resolve_set,
+    template_position,
 )
 from leaflet.render.theme import Theme
 from leaflet.resources import data_dir
@@ -60,6 +63,7 @@ class BuildOptions:
     max_pages: int | None = None
     strict: bool = False  # check warnings stop the build too
     patient: Path | None = None
+    limits: Limits = field(default_factory=Limits)  # what rendering and layout may take
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,20 @@ def render_content(content: Content, template_set: TemplateSet,
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)
-    return render(content, template_set, settings, fonts, patient, options.max_pages)
+    return run_limited(
+        lambda: render(content, template_set, settings, fonts, patient, options.max_pages),
+        options.limits, limit_stops(template_set, options.limits))
+
+
+def limit_stops(template_set: TemplateSet, limits: Limits) -> OnLimit:
+    """The error for a limit hit while rendering with ``template_set``: the set, the limit
+    and, when the work was in a template at the time, which template and line."""
+
+    def stopped(stop: Stop, exc: BaseException | None) -> LimitError:
+        where = template_position(template_set, exc) if exc is not None else None
+        return limit_error(stop, limits, template_set.label, where)
+
+    return stopped
 
 
 def render(content: Content, template_set: TemplateSet, settings: PrintSettings,

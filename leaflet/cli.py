@@ -23,6 +23,14 @@ from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard
 from leaflet.check import Checker, Severity
 from leaflet.check.report import report_json, report_text
 from leaflet.errors import LeafletError
+from leaflet.limits import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_SECONDS,
+    MAX_MEMORY_MB,
+    MAX_SECONDS,
+    MIN_MEMORY_MB,
+    Limits,
+)
 from leaflet.render import resolve_set
 from leaflet.render.templates import describe_sets, init_set
 from leaflet.render.theme import PAPER_SIZES
@@ -57,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_print_options(build_cmd)
     _add_patient_option(build_cmd)
     _add_new_command(commands)
+    _add_limit_options(build_cmd)
     _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
@@ -197,7 +206,40 @@ def _add_batch_command(commands: argparse._SubParsersAction) -> None:
                            help="template set: a built-in name or a folder (default: default)")
     batch_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
                            help="paper size (default: the template's, A4)")
+    _add_limit_options(batch_cmd)
     batch_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _add_limit_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--time-limit", type=_seconds, default=DEFAULT_SECONDS,
+                         metavar="SECONDS",
+                         help="CPU time the template set's rendering and layout may take for "
+                              f"one leaflet, 1 to {MAX_SECONDS} (default: {DEFAULT_SECONDS}); "
+                              "raise it only for a set you trust")
+    command.add_argument("--memory-limit", type=_megabytes, default=DEFAULT_MEMORY_MB,
+                         metavar="MB",
+                         help="memory the process doing that work may use, in MB, "
+                              f"{MIN_MEMORY_MB} or more (default: {DEFAULT_MEMORY_MB}); raise "
+                              "it only for a set you trust")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(seconds=args.time_limit, memory_mb=args.memory_limit)
+
+
+def _seconds(text: str) -> int:
+    return _whole(text, 1, MAX_SECONDS, "seconds")
+
+
+def _megabytes(text: str) -> int:
+    return _whole(text, MIN_MEMORY_MB, MAX_MEMORY_MB, "megabytes")
+
+
+def _whole(text: str, low: int, high: int, unit: str) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"expected a whole number of {unit} from {low} to "
+                                         f"{high}, got {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -296,7 +338,7 @@ def _run(args: argparse.Namespace) -> int:
     output = args.output or Path(args.content.stem + ".pdf")
     options = BuildOptions(template=args.template, paper=args.paper, layout=args.layout,
                            profile=args.profile, max_pages=args.max_pages, strict=args.strict,
-                           patient=args.patient)
+                           patient=args.patient, limits=_limits(args))
     result = build(args.content, output, options)
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
@@ -349,37 +391,57 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     options = BatchOptions(out_dir=args.out_dir, combined=args.combined, jobs=args.jobs,
                            shard=args.shard, name_pattern=args.name, template=args.template,
-                           paper=args.paper)
+                           paper=args.paper, limits=_limits(args))
     progress = _ProgressBar() if sys.stderr.isatty() else None
     try:
         from leaflet.batch.run import run_batch  # multiprocessing only when a batch runs
 
         report = run_batch(args.rows, options, progress)
-    except KeyboardInterrupt as exc:
-        word, code = _stopped(exc)
-        print(f"{word}; the PDFs already written are whole, the rest were not built "
-              "(no combined file)", file=sys.stderr)
-        return code
     finally:
         if progress:
             progress.finish()
-    _print_report(report, args.combined)
+    _print_report(report, args.combined, args.debug)
+    if report.interrupted:
+        return 128 + report.interrupted
     return 1 if report.failed else 0
 
 
-def _print_report(report: BatchReport, combined: Path | None) -> None:
+def _print_report(report: BatchReport, combined: Path | None, debug: bool) -> None:
     for failure in report.failed:
         for problem in failure.problems:
             _say(f"error: row {failure.row}: {problem}")
+        if debug and failure.trace:
+            print(failure.trace.rstrip(), file=sys.stderr)
     rows = "row" if report.rows == 1 else "rows"
     summary = f"built {report.built} of {report.rows} {rows}"
     if report.failed:
         numbers = ", ".join(str(f.row) for f in report.failed)
         summary += f"; {len(report.failed)} failed (rows {numbers})"
     print(summary)
-    if combined is not None:
+    if report.interrupted:
+        left = report.rows - report.built - len(report.failed)
+        written = (f"row {report.built_rows[0]} was written, whole; "
+                   if len(report.built_rows) == 1
+                   else f"rows {_ranges(report.built_rows)} were written, each whole; "
+                   if report.built_rows else "")
+        print(f"interrupted by {signal.Signals(report.interrupted).name}: {written}{left} "
+              f"{'row was' if left == 1 else 'rows were'} not built"
+              + ("; no combined file was written" if combined is not None else ""),
+              file=sys.stderr)
+    elif combined is not None:
         print(f"wrote {combined} ({report.combined_pages} pages)" if report.combined_pages
               else f"no leaflet was built, so {combined} was not written")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5, 7, 8] -> '1-3, 5, 7-8'."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 class _ProgressBar:

@@ -222,9 +222,9 @@ def test_ctrl_c_while_writing_the_print_file_leaves_no_temporary(tmp_path, cli, 
     code, out, err = cli("batch", str(listing), "--combined", str(tmp_path / "day.pdf"),
                          "--jobs", "1")
     assert calls and calls[0], "the print file's temporary file should exist by now"
-    assert (code, out) == (130, [])
-    assert err == ["interrupted; the PDFs already written are whole, the rest were not built "
-                   "(no combined file)"]
+    assert (code, out) == (130, ["built 1 of 1 row"])
+    assert err == ["interrupted by SIGINT: row 1 was written, whole; 0 rows were not built; "
+                   "no combined file was written"]
     assert sorted(os.listdir(tmp_path)) == ["rx.csv"]
 
 
