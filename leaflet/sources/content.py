@@ -215,10 +215,14 @@ CONTENT = Mapping(
             "stopping": Field(Mapping({
                 "advice": Field(paragraphs(
                     "What to know before stopping, in paragraphs. "
-                    + after("If you stop taking NAME", "Do not stop taking NAME suddenly"))),
+                    + after("If you stop taking NAME", "Do not stop taking NAME suddenly")
+                    + " (or after 'If you stop taking NAME' when withdrawal_signs "
+                      "is left out)")),
                 "withdrawal_signs": Field(paragraphs(
-                    "Signs of stopping too quickly, one per item. "
-                    + after("Signs of stopping too quickly include:"))),
+                    "Signs of stopping too quickly, one per item; only for a medicine whose "
+                    "dose must be lowered slowly: leave it out and nothing on the leaflet "
+                    "speaks of stopping too quickly. "
+                    + after("Signs of stopping too quickly include:")), required=False),
             }, description="What happens when you stop taking it")),
             "side_effects": Field(Mapping({
                 "intro": Field(paragraphs(
