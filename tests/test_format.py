@@ -11,6 +11,8 @@ import pytest
 from conftest import BACLOFEN
 
 from leaflet.check import Checker
+from leaflet.errors import PatientError
+from leaflet.personal import load_patient, template_context
 from leaflet.render import render_markup, resolve_set
 from leaflet.sources import load_content
 
@@ -59,3 +61,81 @@ def test_completeness_asks_for_stopping_advice_not_withdrawal_signs(write_conten
     report = checker.check(write_content(no_withdrawal))
     assert report.passed
     assert [f for f in report.findings if f.key and "stopping" in f.key] == []
+
+
+PATIENT = """\
+name: Jane Example
+prescriber: Dr Amir Patel
+pharmacy: Riverside Pharmacy
+start_date: 2026-03-12
+times: [8:00, 20:00]
+steps:
+  - {days: 7, dose: 500 mg, times_a_day: 2}
+  - {dose: 1000 mg, times_a_day: 2}
+"""
+
+
+def prolonged_release(splitting: str | None):
+    """Baclofen's text around 500 mg tablets: enough for a patient's pages, not a leaflet."""
+    def change(data: dict) -> None:
+        data["medicine"].update(strength="500 mg", form="prolonged-release tablets")
+        if splitting:
+            data["medicine"]["splitting"] = splitting
+        data["sections"]["dosing"]["maximum_daily_dose"] = "2000 mg"
+        data["sections"]["dosing"]["schedule"]["steps"] = [
+            {"days": 7, "dose": "500 mg", "times_a_day": 2},
+            {"dose": "1000 mg", "times_a_day": 2}]
+    return change
+
+
+def personal_text(tmp_path, content_path, patient: str = PATIENT) -> str:
+    content = load_content(content_path)
+    (tmp_path / "patient.yaml").write_text(patient, "utf-8")
+    person = template_context(load_patient(tmp_path / "patient.yaml", content), content)
+    return plain(render_markup(content, resolve_set("default"), person))
+
+
+def test_tablets_swallowed_whole_are_counted_in_whole_tablets(tmp_path, write_content):
+    text = personal_text(tmp_path, write_content(prolonged_release("whole")))
+    assert "take 500 mg (1 tablet) at 8:00 and 20:00" in text
+    assert "take 1000 mg (2 tablets) at 8:00 and 20:00" in text
+
+
+def test_a_dose_of_half_a_tablet_swallowed_whole_is_refused(tmp_path, write_content):
+    content = write_content(prolonged_release("whole"))
+    strength_line = next(n for n, line in enumerate(content.read_text("utf-8").splitlines(), 1)
+                         if "strength:" in line)
+    with pytest.raises(PatientError) as caught:
+        personal_text(tmp_path, content, PATIENT.replace("dose: 1000 mg", "dose: 750 mg"))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path / 'patient.yaml'}:8: steps[1].dose: 750 mg is not a whole number of "
+        f"tablets of 500 mg, and these are swallowed whole ({content}:{strength_line}); check "
+        "the prescription"]
+
+
+def test_tablets_that_may_be_split_are_counted_in_halves(tmp_path, write_content):
+    text = personal_text(tmp_path, write_content(prolonged_release("halves")),
+                         PATIENT.replace("dose: 1000 mg", "dose: 750 mg"))
+    assert "take 750 mg (1 and a half tablets) at 8:00 and 20:00" in text
+
+
+def test_the_dose_table_is_held_to_the_tablet(write_content, checker):
+    def change(data: dict) -> None:
+        prolonged_release("whole")(data)
+        data["sections"]["dosing"]["schedule"]["steps"][1]["dose"] = "750 mg"
+
+    report = checker.check(write_content(change))
+    assert [f.message for f in report.findings if f.key and f.key.endswith("steps[1].dose")] \
+        == ["step 2: 750 mg is not a whole number of tablets of 500 mg, and these are "
+            "swallowed whole"]
+
+
+def test_a_prolonged_release_form_must_say_whether_it_may_be_split(write_content, checker):
+    report = checker.check(write_content(prolonged_release(None)))
+    assert [(f.severity.value, f.key, f.message) for f in report.findings
+            if f.key == "medicine.form"] == [
+        ("warning", "medicine.form", '"prolonged-release tablets" are usually swallowed '
+                                     "whole: add medicine.splitting: whole (or halves, if the "
+                                     "tablet may be split)")]
+    report = checker.check(write_content(prolonged_release("whole")))
+    assert [f for f in report.findings if f.key == "medicine.form"] == []

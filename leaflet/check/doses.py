@@ -19,6 +19,7 @@ from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import prose, under
 from leaflet.sources.content import Content
 from leaflet.sources.schema import Dose
+from leaflet.sources.tablets import Tablet, misfit, tablet_of
 
 MICROGRAMS_PER_UNIT = {"micrograms": Decimal(1), "mg": Decimal(1000), "g": Decimal(1_000_000)}
 UNIT_WORDS = {
@@ -65,6 +66,10 @@ TIME_OF_DAY = re.compile(r"\b(morning|midday|noon|lunchtime|lunch|afternoon|even
                          r"bedtime|breakfast|dinner|supper|teatime)\b|"
                          r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
 EVERY_HOURS = re.compile(rf"\bevery ({_NUMBER}) hours\b", re.IGNORECASE)
+# Forms that are, as a rule, swallowed whole: broken, they release the dose at once.
+WHOLE_FORMS = re.compile(r"\b(?:prolonged|modified|extended|delayed|sustained|controlled)"
+                         r"[- ]release\b|\bgastro-resistant\b|\benteric[- ]coated\b",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,8 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
     steps: list[dict[str, Any]] = dosing["schedule"]["steps"]
     maximum: Dose = dosing["maximum_daily_dose"]
     findings = _unit_spelling(at, content)
-    findings += _table(at, steps, maximum)
+    findings += _splitting(at, content.data["medicine"])
+    findings += _table(at, steps, maximum, tablet_of(content.data["medicine"]))
     findings += _timing(at, steps, dosing["schedule"]["timing"])
     mentions = [d for d in text_doses(content)
                 if any(under(d.key, prefix) for prefix in dose_text)]
@@ -143,13 +149,29 @@ def _unit_spelling(at: Located, content: Content) -> list[Finding]:
     return findings
 
 
-def _table(at: Located, steps: list[dict[str, Any]], maximum: Dose) -> list[Finding]:
+def _splitting(at: Located, medicine: dict[str, Any]) -> list[Finding]:
+    """A prolonged-release tablet left to the default (halves) would be counted in halves
+    on a patient's page: say which it is."""
+    form = medicine["form"]
+    if "splitting" in medicine or not WHOLE_FORMS.search(form):
+        return []
+    return [at.warning("medicine.form", f'"{form}" are usually swallowed whole: add '
+                                        f"medicine.splitting: whole (or halves, if the "
+                                        f"tablet may be split)")]
+
+
+def _table(at: Located, steps: list[dict[str, Any]], maximum: Dose,
+           tablet: Tablet | None) -> list[Finding]:
+    """Each step is whole tablets (or halves) and within the maximum daily dose."""
     findings = []
     limit = in_micrograms(maximum)
     units = {step["dose"].unit for step in steps} | {maximum.unit}
     for index, step in enumerate(steps):
         key = f"sections.dosing.schedule.steps[{index}]"
         dose: Dose = step["dose"]
+        reason = misfit(dose, tablet) if tablet else None
+        if reason:
+            findings.append(at.error(f"{key}.dose", f"step {index + 1}: {reason}"))
         daily = dose.per_day(step["times_a_day"])
         if (in_micrograms(dose) is None) != (limit is None):
             findings.append(at.error(f"{key}.dose", f"a dose in {dose.unit} cannot be checked "

@@ -27,6 +27,7 @@ from leaflet.sources.schema import (
     Walk,
     paragraphs,
 )
+from leaflet.sources.tablets import SPLITTING
 from leaflet.sources.yaml_source import read_nodes
 
 PLACEHOLDER = r"\[[^\[\]]+\]"
@@ -90,6 +91,11 @@ CONTENT = Mapping(
                               required=False),
             "form": Field(Text(description="The form, e.g. 'tablets' or 'oral solution'; "
                                            "printed after the strength in the title")),
+            "splitting": Field(Choice(SPLITTING, description=(
+                "For tablets: 'halves' if a tablet may be split in half (a patient's page may "
+                "then say 'half a tablet'), 'whole' if it must be swallowed whole (prolonged-"
+                "release, coated): doses are then whole tablets. Left out: halves")),
+                required=False),
             "active_substance": Field(Text(description="The active substance, printed under "
                                                        "the title")),
         }, description="The medicine the leaflet is about")),
