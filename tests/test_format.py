@@ -139,3 +139,78 @@ def test_a_prolonged_release_form_must_say_whether_it_may_be_split(write_content
                                      "tablet may be split)")]
     report = checker.check(write_content(prolonged_release("whole")))
     assert [f for f in report.findings if f.key == "medicine.form"] == []
+
+
+def unwritten_table(data: dict) -> None:
+    """A draft from a leaflet whose prose gives no dose steps."""
+    data["sections"]["dosing"]["schedule"]["steps"] = [
+        {"days": "[days]", "dose": "[dose]", "times_a_day": "[times a day]"},
+        {"dose": "[dose]", "times_a_day": 3}]
+    data["sections"]["dosing"]["maximum_daily_dose"] = "[maximum daily dose]"
+
+
+@pytest.mark.parametrize("template", SETS)
+def test_a_draft_prints_its_unwritten_dose_table_as_placeholders(write_content, template):
+    text = plain(render_markup(load_content(write_content(unwritten_table)),
+                               resolve_set(template)))
+    assert ("Days Dose each time How many times a day Total in one day "
+            "[days] [dose] [times a day] [total in one day] "
+            "Then until your doctor changes it [dose] 3 times [total in one day]") in text
+    assert "Highest dose: usually no more than [maximum daily dose] in one day." in text
+
+
+def test_check_says_a_person_must_write_each_value_of_the_table(write_content, checker):
+    path = write_content(unwritten_table)
+    report = checker.check(path)
+    assert report.passed
+    dose_findings = [(f.severity.value, f.rule, f.key, f.message) for f in report.findings
+                     if f.key and f.key.startswith("sections.dosing.")
+                     and f.rule in ("completeness", "dose")]
+    steps = "sections.dosing.schedule.steps"
+    assert dose_findings == [
+        ("warning", "completeness", f"{steps}[0].days",
+         "dose table: a person must write this before approval: [days]"),
+        ("warning", "completeness", f"{steps}[0].dose",
+         "dose table: a person must write this before approval: [dose]"),
+        ("warning", "completeness", f"{steps}[0].times_a_day",
+         "dose table: a person must write this before approval: [times a day]"),
+        ("warning", "completeness", f"{steps}[1].dose",
+         "dose table: a person must write this before approval: [dose]"),
+        ("warning", "completeness", "sections.dosing.maximum_daily_dose",
+         "dose table: a person must write this before approval: [maximum daily dose]")]
+
+
+def test_approved_content_may_not_leave_its_dose_table_to_a_person(write_content, checker):
+    def change(data: dict) -> None:
+        unwritten_table(data)
+        data["review"] = {"status": "approved", "reviewer": "A. Example, pharmacist",
+                          "date": "2026-01-05"}
+
+    report = checker.check(write_content(change))
+    assert not report.passed
+    assert ("error", "sections.dosing.schedule.steps[0].dose",
+            "placeholder left in approved content: [dose]") in [
+        (f.severity.value, f.key, f.message) for f in report.findings]
+
+
+def test_a_patient_s_leaflet_needs_a_written_dose_table(tmp_path, write_content):
+    content = write_content(unwritten_table)
+    line = next(n for n, text in enumerate(content.read_text("utf-8").splitlines(), 1)
+                if "[days]" in text)
+    with pytest.raises(PatientError) as caught:
+        personal_text(tmp_path, content, PATIENT.replace("500 mg", "10 mg")
+                      .replace("1000 mg", "20 mg"))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{content}:{line}: sections.dosing.schedule.steps[0].days: the dose table is not "
+        "written yet ([days], [dose], [times a day], [maximum daily dose]): a person must "
+        "write it before a leaflet for a patient can be built"]
+
+
+def test_a_patient_s_dose_cannot_be_a_placeholder(tmp_path):
+    content = load_content(BACLOFEN)
+    (tmp_path / "patient.yaml").write_text(PATIENT.replace("500 mg", '"[dose]"'), "utf-8")
+    with pytest.raises(PatientError) as caught:
+        load_patient(tmp_path / "patient.yaml", content)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path / 'patient.yaml'}:7: steps[0].dose: expected a dose like '5 mg' (number, "
+        "space, unit); got '[dose]'"]

@@ -174,7 +174,17 @@ def load_patient(path: Path | str, content: Content) -> Patient:
 def patient_from_node(node: yaml.Node, source: str, content: Content,
                       spec: Mapping = PATIENT) -> Patient:
     """Validate ``node`` (a patient mapping; ``spec`` may allow more keys, as a batch row
-    does) and check it against ``content``; raise PatientError with every problem."""
+    does) and check it against ``content``; raise PatientError with every problem, or
+    with one alone when the content's dose table is still to be written: nothing can be
+    checked against it."""
+    unwritten = content.unwritten_doses()
+    if unwritten:
+        key = unwritten[0][0]
+        texts = ", ".join(dict.fromkeys(text for _, text in unwritten))
+        raise PatientError(Problem(content.name, content.lines.get(key), key,
+                                   f"the dose table is not written yet ({texts}): a person "
+                                   "must write it before a leaflet for a patient can be "
+                                   "built"))
     walk = Walk(file=source)
     data = spec.validate(node, "", walk)
     if data is not None and not walk.problems:

@@ -16,6 +16,7 @@ import yaml
 
 from leaflet.errors import ContentError, Problem
 from leaflet.sources.schema import (
+    PLACEHOLDER,
     Choice,
     DoseSpec,
     Field,
@@ -23,6 +24,7 @@ from leaflet.sources.schema import (
     ListOf,
     MapOf,
     Mapping,
+    Placeholder,
     Text,
     Walk,
     paragraphs,
@@ -30,7 +32,6 @@ from leaflet.sources.schema import (
 from leaflet.sources.tablets import SPLITTING
 from leaflet.sources.yaml_source import read_nodes
 
-PLACEHOLDER = r"\[[^\[\]]+\]"
 LANGUAGE_TAG = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*"
 DATE = r"\d{4}-\d{2}-\d{2}"
 REVIEW_STATUSES = ("draft", "approved")
@@ -53,17 +54,30 @@ def after(default: str, us_medguide: str | None = None) -> str:
     return f"default set: after '{default}'; us-medguide: after '{us_medguide}'"
 
 
-STEP = Mapping(
-    {
-        "days": Field(Integer(description="How many days this step lasts; the last step may "
-                                          "leave it out to mean 'until your doctor says'",
-                              minimum=1, maximum=3650), required=False),
-        "dose": Field(DoseSpec(description="Dose each time, e.g. '5 mg'")),
-        "times_a_day": Field(Integer(description="How many times a day, e.g. 3",
-                                     minimum=1, maximum=24)),
-    },
-    description="One row of the dose table.",
-)
+DRAFT_VALUE = " A draft may hold a [placeholder] for a person to write."
+
+
+def _step(placeholders: bool) -> Mapping:
+    """A row of the dose table; content's may hold [placeholders] (a draft from a leaflet
+    that gives no dose steps), a patient's never."""
+    hint = DRAFT_VALUE if placeholders else ""
+    return Mapping(
+        {
+            "days": Field(Integer(description="How many days this step lasts; the last step "
+                                              "may leave it out to mean 'until your doctor "
+                                              "says'." + hint,
+                                  minimum=1, maximum=3650, placeholder=placeholders),
+                          required=False),
+            "dose": Field(DoseSpec(description="Dose each time, e.g. '5 mg'." + hint,
+                                   placeholder=placeholders)),
+            "times_a_day": Field(Integer(description="How many times a day, e.g. 3." + hint,
+                                         minimum=1, maximum=24, placeholder=placeholders)),
+        },
+        description="One row of the dose table.",
+    )
+
+
+STEP = _step(placeholders=False)
 
 # The words each set prints before a group of side effects: (default set, us-medguide).
 FREQUENCIES = {
@@ -191,7 +205,8 @@ CONTENT = Mapping(
                         description="Explicit times of day for each intake (e.g. 'in the "
                                     "morning and in the evening'). "
                                     + after("When to take each dose:"))),
-                    "steps": Field(ListOf(STEP, check=check_steps, description=(
+                    "steps": Field(ListOf(_step(placeholders=True), check=check_steps,
+                                          description=(
                         "The rows of the dose table, in order. both sets: after "
                         "schedule.intro, in a table with the columns 'Days', 'Dose each time', "
                         "'How many times a day' and 'Total in one day'"))),
@@ -200,8 +215,9 @@ CONTENT = Mapping(
                         "schedule.timing line"), required=False),
                 }, description="The usual dose, printed as a table")),
                 "maximum_daily_dose": Field(DoseSpec(
-                    description="The most to take in one day, e.g. '80 mg'; both sets print "
-                                "'Highest dose: usually no more than DOSE in one day.'")),
+                    description="The most to take in one day, e.g. '80 mg' (both sets print "
+                                "'Highest dose: usually no more than DOSE in one day.')."
+                                + DRAFT_VALUE, placeholder=True)),
                 "how_to_take": Field(paragraphs(
                     "How to take each dose, one per item (e.g. 'Swallow the tablets with "
                     "water.'). " + after("How to take it", "Never take more than your "
@@ -321,6 +337,16 @@ class Content:
     @property
     def approved(self) -> bool:
         return self.review.get("status") == "approved"
+
+    def unwritten_doses(self) -> list[tuple[str, str]]:
+        """(key, text) of each [placeholder] in the dose table and maximum daily dose: values
+        a person has still to write, which nothing may compare or count."""
+        dosing = self.data["sections"]["dosing"]
+        values = [(f"sections.dosing.schedule.steps[{index}].{key}", value)
+                  for index, step in enumerate(dosing["schedule"]["steps"])
+                  for key, value in step.items()]
+        values.append(("sections.dosing.maximum_daily_dose", dosing["maximum_daily_dose"]))
+        return [(key, value) for key, value in values if isinstance(value, Placeholder)]
 
 
 @dataclass(frozen=True)
