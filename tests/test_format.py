@@ -214,3 +214,25 @@ def test_a_patient_s_dose_cannot_be_a_placeholder(tmp_path):
     assert [str(p) for p in caught.value.problems] == [
         f"{tmp_path / 'patient.yaml'}:7: steps[0].dose: expected a dose like '5 mg' (number, "
         "space, unit); got '[dose]'"]
+
+
+def test_a_section_of_one_s_own_reads_as_a_template_author_writes_it(tmp_path,
+                                                                       write_content):
+    folder = tmp_path / "my-clinic"
+    (folder / "sections").mkdir(parents=True)
+    (folder / "sections" / "travel.xml.j2").write_text(
+        "<h2>{{ extra.title }}</h2>\n"
+        "{% for text in extra.paragraphs %}<p>{{ text }}</p>{% endfor %}\n"
+        "<ul>{% for item in extra.items %}<li>{{ item }}</li>{% endfor %}</ul>\n"
+        "<ul>{% for item in extra['items'] %}<li>again: {{ item }}</li>{% endfor %}</ul>\n",
+        "utf-8")
+    (folder / "leaflet.xml.j2").write_text(
+        '{% extends "!default/leaflet.xml.j2" %}\n{% block extra_sections %}\n'
+        "{% for id, extra in extra_sections.items() %}\n"
+        '<section id="{{ id }}">{% include "sections/" ~ id ~ ".xml.j2" %}</section>\n'
+        "{% endfor %}\n{% endblock %}\n", "utf-8")
+    content = load_content(write_content(lambda d: d.update(extra_sections={"travel": {
+        "title": "Travelling with baclofen", "items": ["Keep them in your hand luggage."]}})))
+    text = plain(render_markup(content, resolve_set(str(folder))))
+    assert ("Travelling with baclofen Keep them in your hand luggage. "
+            "again: Keep them in your hand luggage.") in text

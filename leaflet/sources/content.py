@@ -317,6 +317,31 @@ CONTENT = Mapping(
 
 
 @dataclass(frozen=True)
+class ExtraSection:
+    """A section of the content's own, as templates read it. A mapping would set a trap:
+    `extra.items` is a mapping's own method, so `{% for item in extra.items %}` fails. Here
+    it is the list; `extra["items"]` and `"items" in extra` (given in the file) still work."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+
+    def __contains__(self, key: object) -> bool:
+        return key in ("title", "paragraphs", "items") and bool(getattr(self, str(key)))
+
+    def __getitem__(self, key: str) -> str | tuple[str, ...]:
+        if key not in self:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+def _extra_sections(sections: dict[str, dict[str, Any]]) -> dict[str, ExtraSection]:
+    return {key: ExtraSection(section["title"], tuple(section.get("paragraphs", ())),
+                              tuple(section.get("items", ())))
+            for key, section in sections.items()}
+
+
+@dataclass(frozen=True)
 class Content:
     """A validated content file: the data, where each key was, and every reader-facing text."""
 
@@ -367,6 +392,8 @@ def parse_content(path: Path | str) -> ParsedContent:
     root = read_nodes(path, ContentError)
     walk = Walk(file=str(path))
     data = CONTENT.validate(root, "", walk)
+    if data and data.get("extra_sections") and not walk.problems:
+        data["extra_sections"] = _extra_sections(data["extra_sections"])
     content = None if walk.problems or data is None else Content(
         path, data, walk.lines, tuple(walk.reader_texts))
     return ParsedContent(root, content, walk.lines, walk.problems)
