@@ -451,7 +451,7 @@ def test_control_characters_and_direction_overrides_in_messages_are_escaped(run,
     path = write(tmp_path, "bad.yaml", text)
     assert run("build", str(path)) == (1, [
         f"error: {path}:{line_of(text, 'evil')}: medicine.x\\x1b[31m\\u202eevil: unknown key; "
-        "expected one of: name, strength, form, active_substance"])
+        "expected one of: name, strength, form, splitting, active_substance"])
 
 
 def test_an_internal_error_is_one_escaped_line(tmp_path, capsys, monkeypatch):

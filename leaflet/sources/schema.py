@@ -33,6 +33,12 @@ SHORT_CHARS = 500  # a text on its own: a name, a title, the sentence before a l
 PARAGRAPH_CHARS = 5_000  # each paragraph or list item
 MAX_ITEMS = 200  # items in one list
 MAX_KEYS = 1_000  # keys in a mapping of your own: sections of your own, a word list
+PLACEHOLDER = r"\[[^\[\]]+\]"
+
+
+class Placeholder(str):
+    """A [placeholder] where the format otherwise wants a number or a dose: a value a
+    person has still to write. Its own type, so nothing does sums with it."""
 
 
 @dataclass
@@ -175,8 +181,11 @@ class Integer(Spec):
     description: str = ""
     minimum: int = 1
     maximum: int = 10_000
+    placeholder: bool = False  # a draft may leave it to a person as a [placeholder]
 
-    def validate(self, node: yaml.Node, path: str, walk: Walk) -> int | None:
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> int | Placeholder | None:
+        if self.placeholder and _is_placeholder(node):
+            return _placeholder(node, path, walk)
         if not walk.expect_scalar(node, path, (INT,), "a whole number"):
             return None
         text = _plain_number(node, path, walk, "a whole number in plain digits, such as 14")
@@ -191,8 +200,8 @@ class Integer(Spec):
         return value
 
     def json_schema(self) -> dict[str, Any]:
-        return self._schema({"type": "integer", "minimum": self.minimum,
-                             "maximum": self.maximum})
+        body = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        return self._schema(_or_placeholder(body) if self.placeholder else body)
 
 
 DOSE_UNITS = ("mg", "g", "micrograms", "ml")
@@ -221,8 +230,11 @@ class DoseSpec(Spec):
     """'5 mg': a number, one space and a unit written the way patients read it."""
 
     description: str = ""
+    placeholder: bool = False  # a draft may leave it to a person as a [placeholder]
 
-    def validate(self, node: yaml.Node, path: str, walk: Walk) -> Dose | None:
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> Dose | Placeholder | None:
+        if self.placeholder and _is_placeholder(node):
+            return _placeholder(node, path, walk)
         if not walk.expect_scalar(node, path, (STR,), "a dose like '5 mg'"):
             return None
         match = _DOSE_RE.fullmatch(str(node.value).strip())
@@ -242,7 +254,28 @@ class DoseSpec(Spec):
 
     def json_schema(self) -> dict[str, Any]:
         units = "|".join(DOSE_UNITS)
-        return self._schema({"type": "string", "pattern": rf"^\d+(\.\d+)? ({units})$"})
+        body = {"type": "string", "pattern": rf"^\d+(\.\d+)? ({units})$"}
+        return self._schema(_or_placeholder(body) if self.placeholder else body)
+
+
+def _is_placeholder(node: yaml.Node) -> bool:
+    return (isinstance(node, yaml.ScalarNode) and node.tag == STR
+            and re.fullmatch(PLACEHOLDER, str(node.value).strip()) is not None)
+
+
+def _placeholder(node: yaml.Node, path: str, walk: Walk) -> Placeholder | None:
+    """The [placeholder] as written, kept with the reader's texts so the checks list it."""
+    walk.lines[path] = node.start_mark.line + 1
+    text = checked_text(str(node.value).strip(), SHORT_CHARS)
+    if isinstance(text, Refusal):
+        walk.fail(node, path, text.reason)
+        return None
+    walk.reader_texts.append((path, text))
+    return Placeholder(text)
+
+
+def _or_placeholder(body: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [body, {"type": "string", "pattern": f"^{PLACEHOLDER}$"}]}
 
 
 @dataclass
