@@ -14,7 +14,7 @@ import json
 import signal
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +30,8 @@ from leaflet.limits import (
     MAX_SECONDS,
     MIN_MEMORY_MB,
     Limits,
+    Terminated,
+    sigterm_as_exception,
 )
 from leaflet.render import resolve_set
 from leaflet.render.templates import describe_sets, init_set
@@ -257,9 +259,9 @@ def _shard(text: str) -> Shard:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    restore = _raise_on_sigterm()
     try:
-        return _run(args)
+        with sigterm_as_exception():
+            return _run(args)
     except LeafletError as exc:
         if args.debug:
             raise
@@ -276,32 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
              "report it)")
         return INTERNAL_ERROR
-    finally:
-        restore()
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised as Ctrl-C is, so that every `finally` runs and no temporary file is
-    left behind: by default SIGTERM ends the process on the spot."""
-
-
-def _raise_on_sigterm() -> Callable[[], None]:
-    """Turn SIGTERM into _Terminated while a command runs; return what puts the previous
-    handler back (tests call main in-process)."""
-
-    def raise_terminated(signum: int, frame: object) -> None:
-        raise _Terminated
-
-    try:
-        previous = signal.signal(signal.SIGTERM, raise_terminated)
-    except ValueError:  # not the main thread, where Python cannot handle signals
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
 
 
 def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
     """What stopped the run, in a word, and its exit code: 128 plus the signal's number."""
-    if isinstance(exc, _Terminated):
+    if isinstance(exc, Terminated):
         return "terminated", 128 + signal.SIGTERM
     return "interrupted", 128 + signal.SIGINT
 

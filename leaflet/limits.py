@@ -6,6 +6,9 @@ a loop in an included file, a string method running in C or a paragraph too long
 out all escape any check Python code could make. So that work runs in a process of its
 own under setrlimit (RLIMIT_CPU, RLIMIT_AS), and its parent kills it when the clock runs
 out. Hitting a limit is a LimitError naming the set, the limit and how to raise it.
+
+SIGTERM, which would end a process on the spot, is raised as `Terminated` (a kind of
+Ctrl-C) in whatever process is told to stop, so it stops the way Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pickle
 import resource
 import selectors
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -40,6 +44,30 @@ T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _NO_MEMORY = 99  # the child's exit status when too little memory was left even to report
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as a kind of Ctrl-C, so one path stops a build or
+    a batch either way: every `finally` runs and no temporary file is left behind (by
+    default SIGTERM ends the process on the spot)."""
+
+
+@contextlib.contextmanager
+def sigterm_as_exception() -> Iterator[None]:
+    """While inside, SIGTERM raises Terminated (in the main thread; elsewhere it keeps its
+    handler), so the caller can stop its workers and say what was written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,6 @@ worker answers ``(index, result, retire)`` and exits after it when ``retire`` is
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -28,29 +26,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 STOP_GRACE = 2.0  # seconds a stopped worker has to finish the file it is writing
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread as a kind of Ctrl-C, so one path stops a batch
-    either way (and a handler for KeyboardInterrupt stops on it too)."""
-
-
-@contextlib.contextmanager
-def sigterm_as_exception() -> Iterator[None]:
-    """While inside, SIGTERM raises Terminated (in the main thread; elsewhere it keeps its
-    handler), so the caller can stop its workers and say what was written."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_terminated(signum: int, frame: Any) -> None:
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from leaflet.batch.jobs import (
     Shard,
 )
 from leaflet.batch.names import check_pattern, name_files
-from leaflet.batch.pool import Terminated, WorkerPool, sigterm_as_exception
+from leaflet.batch.pool import WorkerPool
 from leaflet.batch.rows import Entry, Listing, Row, as_column
 from leaflet.errors import (
     ContentError,
@@ -39,7 +39,14 @@ from leaflet.errors import (
     Problem,
     UsageError,
 )
-from leaflet.limits import ChildTraceback, Limits, Stop, limit_error
+from leaflet.limits import (
+    ChildTraceback,
+    Limits,
+    Stop,
+    Terminated,
+    limit_error,
+    sigterm_as_exception,
+)
 from leaflet.output import Input, check_outputs, files_in
 from leaflet.personal import PATIENT, PATIENT_FIELDS, Patient, patient_from_node
 from leaflet.render import resolve_set
