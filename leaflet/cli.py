@@ -388,6 +388,8 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 def _print_report(report: BatchReport, combined: Path | None, debug: bool) -> None:
+    for warning in report.warnings:
+        _say(f"warning: {warning}")
     for failure in report.failed:
         for problem in failure.problems:
             _say(f"error: row {failure.row}: {problem}")

@@ -33,13 +33,16 @@ def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] = HEADER
 
 @pytest.fixture
 def batch(tmp_path, capsys):
-    """Run `leaflet batch` in-process; return (exit code, stdout lines, stderr lines)."""
+    """Run `leaflet batch` in-process; return (exit code, stdout lines, stderr lines but the
+    content's warnings, which baclofen's placeholders give and a test of its own covers)."""
 
     def run(*args: str) -> tuple[int, list[str], list[str]]:
         code = main(["batch", *args])
         captured = capsys.readouterr()
         assert "Traceback" not in captured.err
-        return code, captured.out.strip().splitlines(), captured.err.strip().splitlines()
+        return code, captured.out.strip().splitlines(), [
+            line for line in captured.err.strip().splitlines()
+            if not line.startswith("warning: ")]
 
     return run
 
@@ -346,3 +349,27 @@ def test_a_row_whose_dose_is_not_whole_half_tablets_is_that_row_s_error(tmp_path
                    f"of half tablets of 10 mg ({BACLOFEN}:{strength_line}); check the "
                    "prescription"]
     assert out == ["built 1 of 2 rows; 1 failed (rows 2)"]
+
+
+def test_content_warnings_are_printed_once_per_content_file(tmp_path, capsys):
+    """`build` prints the checks' warnings (placeholders, a draft); a batch does too, once for
+    each content file however many rows and workers use it."""
+    assert main(["build", str(BACLOFEN), "-o", str(tmp_path / "one.pdf")]) == 0
+    from_build = [line for line in capsys.readouterr().err.splitlines()
+                  if line.startswith("warning: ")]
+    listing = write_csv(tmp_path / "rx.csv", [good_row(n) for n in range(1, 6)])
+    assert main(["batch", str(listing), "--out-dir", str(tmp_path / "o"), "--jobs", "2"]) == 0
+    from_batch = [line for line in capsys.readouterr().err.splitlines()
+                  if line.startswith("warning: ")]
+    assert from_build and sorted(from_batch) == sorted(from_build)
+
+
+def test_the_print_file_may_not_be_a_rows_file(tmp_path, batch):
+    listing = write_csv(tmp_path / "rx.csv", [good_row(1), good_row(2)])
+    out = tmp_path / "o"
+    code, out_lines, err = batch(str(listing), "--out-dir", str(out), "--combined",
+                                 str(out / "0002-baclofen.pdf"))
+    assert code == 2 and out_lines == []
+    assert err == [f"error: {out / '0002-baclofen.pdf'}: the print file would also be row 2's "
+                   "file; give it a name of its own"]
+    assert not out.exists() or list(out.iterdir()) == []

@@ -67,6 +67,7 @@ class RowResult:
     pdf: bytes | None = None
     setup_failed: bool = False  # the worker could not load the set or fonts: no row can be built
     trace: str = ""  # an internal error's traceback, for --debug
+    warnings: tuple[str, ...] = ()  # the checks' warnings on the row's content, the first time
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class BatchReport:
     combined_pages: int | None = None
     built_rows: list[int] = field(default_factory=list)
     interrupted: int | None = None
+    warnings: dict[str, None] = field(default_factory=dict)  # each once, in the order found
 
 
 Progress = Callable[[int, int, int], None]

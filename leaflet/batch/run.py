@@ -126,6 +126,13 @@ def _check_outputs(listing: Listing, names: dict[int, str], shard: Shard,
     if options.out_dir is not None and options.out_dir.is_dir():
         outputs += [options.out_dir / name for number, name in names.items()
                     if shard.holds(number)]
+    if options.combined and options.out_dir is not None:
+        combined = options.combined.resolve()
+        for number, name in names.items():
+            if shard.holds(number) and (options.out_dir / name).resolve() == combined:
+                raise OutputError(Problem(str(options.combined), None, None,
+                                          f"the print file would also be row {number}'s file; "
+                                          "give it a name of its own"))
     check_outputs(outputs, _inputs(listing, options.template))
 
 
@@ -152,6 +159,7 @@ def _record(result: RowResult, report: BatchReport, writer: CombinedWriter | Non
             raise RuntimeError(f"a batch worker could not start: "
                                f"{result.problems[0].message}") from ChildTraceback(result.trace)
         raise LeafletError(list(result.problems))
+    report.warnings.update(dict.fromkeys(result.warnings))
     if result.problems:
         report.failed.append(RowFailure(result.row, result.problems, result.trace))
         return

@@ -26,7 +26,7 @@ from leaflet.build import (
     load_fonts,
     render,
 )
-from leaflet.check import Checker
+from leaflet.check import Checker, Severity
 from leaflet.errors import LeafletError, Problem
 from leaflet.limits import Limits, OutOfTime, cpu_limit, die_with_parent, set_memory_limit
 from leaflet.output import write_atomically
@@ -35,6 +35,7 @@ from leaflet.render.templates import resolve_set
 from leaflet.sources.content import Content
 
 _setup: dict[str, Any] = {}
+_warned: set[Path] = set()  # content files whose warnings this worker has sent
 
 
 class _Stopped(BaseException):
@@ -107,12 +108,13 @@ def start_worker(template: str, paper: str | None, limits: Limits) -> None:
 
 
 @functools.cache
-def _content(path: Path) -> Content:
+def _content(path: Path) -> tuple[Content, tuple[str, ...]]:
     """Each content file is loaded, checked (as `leaflet build` checks it) and its characters
-    checked once per worker: a leaflet the checks refuse is refused in a batch too."""
-    content, _ = checked_content(path, _setup["checker"])
+    checked once per worker: a leaflet the checks refuse is refused in a batch too. The
+    checks' warnings come back with the first row built from it, as `build` prints them."""
+    content, report = checked_content(path, _setup["checker"])
     check_coverage(content, _setup["fonts"])
-    return content
+    return content, tuple(str(f) for f in report.findings if f.severity is Severity.WARNING)
 
 
 def build_row(job: Job) -> RowResult:
@@ -125,14 +127,17 @@ def build_row(job: Job) -> RowResult:
                          trace=_setup.get("trace", ""))
     assert job.content is not None and job.patient is not None
     try:
-        content = _content(job.content)
+        content, warnings = _content(job.content)
+        warnings = () if job.content in _warned else warnings
+        _warned.add(job.content)
         check_patient_coverage(job.patient, _setup["fonts"])
         with cpu_limit(_setup["limits"]):
             result = render(content, _setup["template_set"], _setup["settings"],
                             _setup["fonts"], job.patient)
         if job.output is not None:
             _write(result.pdf, job.output)
-        return RowResult(job.row, result.pages, pdf=result.pdf if job.want_pdf else None)
+        return RowResult(job.row, result.pages, pdf=result.pdf if job.want_pdf else None,
+                         warnings=warnings)
     except (OutOfTime, MemoryError) as exc:
         _setup["spent"] = True
         stop = "memory" if isinstance(exc, MemoryError) else "time"
