@@ -43,7 +43,7 @@ class _Stopped(BaseException):
 
 
 _stoppable = False  # serving rows, where _Stopped is caught; not on the way in or out
-_writing = False  # a PDF is being written: SIGTERM waits until it is whole
+_writing = False  # a PDF is being written, or written and not yet reported: SIGTERM waits
 _stop_asked = False
 
 
@@ -62,7 +62,7 @@ def serve(conn: Connection, template: str, paper: str | None, limits: Limits) ->
     stop, until a row leaves the process in doubt (a limit hit or a bug halfway through
     a row may leave a cache half-filled), or until the batch is gone. Ctrl-C belongs to
     the main process, which stops the workers; none prints a traceback on the way out."""
-    global _stoppable
+    global _stoppable, _writing
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     parent = os.getppid()
@@ -81,6 +81,7 @@ def serve(conn: Connection, template: str, paper: str | None, limits: Limits) ->
             index, job = message
             result = build_row(job)
             conn.send((index, result, "spent" in _setup))
+            _writing = False  # reported: the main process knows the file is there
             if "spent" in _setup:
                 return
     except (_Stopped, EOFError, OSError):
@@ -152,13 +153,16 @@ def build_row(job: Job) -> RowResult:
 
 
 def _write(pdf: bytes, output: Path) -> None:
-    """Write atomically, with SIGTERM held off until the file is whole."""
+    """Write atomically, with SIGTERM held off until the file is whole and, once it is,
+    until its row is reported (`serve` clears the flag after sending): a file on disk the
+    report does not list would be a leaflet nobody knows was printed."""
     global _writing
     _writing = True
     try:
         write_atomically(pdf, output)
-    finally:
+    except BaseException:
         _writing = False
+        raise
 
 
 def _internal(exc: Exception) -> str:
