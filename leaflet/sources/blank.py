@@ -38,6 +38,7 @@ WIDTH = 92
 INDENT = "  "
 EXAMPLE_KEY = "my_section"  # the key of a MapOf's example entry (a section of your own)
 NAME_PATH = ("medicine", "name")
+IMPORTED_ONLY = (("leaflet", "source"),)  # written by leaflet import; a blank has no source
 
 HEADER = """\
 # Content of the {name} patient leaflet.
@@ -123,7 +124,8 @@ def _leaf_paths(spec: Spec, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     """The key path of every value to fill in (a list's items share the list's path)."""
     if isinstance(spec, Mapping):
         for key, field in spec.fields.items():
-            yield from _leaf_paths(field.spec, (*path, key))
+            if (*path, key) not in IMPORTED_ONLY:
+                yield from _leaf_paths(field.spec, (*path, key))
     elif isinstance(spec, MapOf):
         yield from _leaf_paths(spec.value, (*path, EXAMPLE_KEY))
     elif isinstance(spec, ListOf):
@@ -152,6 +154,8 @@ class _Blank:
         lines: list[str] = []
         after_block = False
         for key, field in spec.fields.items():
+            if (*path, key) in IMPORTED_ONLY:
+                continue
             block = isinstance(field.spec, (Mapping, MapOf))
             if lines and (block or after_block):
                 lines.append("")  # a blank line around each block of keys
