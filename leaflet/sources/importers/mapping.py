@@ -143,7 +143,7 @@ TITLES: tuple[tuple[str, str, str], ...] = (
     ("before_taking", "es", rf"qué necesita saber antes de (empezar a )?(tomar|usar) {N}"),
     ("do_not_take", "es", rf"no (tome|use) {N}"),
     ("talk_to_doctor", "es", r"advertencias y precauciones"),
-    ("children", "es", r"niños y adolescentes"),
+    ("children", "es", r"(uso en )?niños( y adolescentes)?"),
     ("other_medicines", "es", rf"otros medicamentos y {N}|(uso|toma) de {N} con otros "
                               r"medicamentos"),
     ("food_and_alcohol", "es", rf"(toma|uso) de {N} con (los )?alimentos(,| y) bebidas"
