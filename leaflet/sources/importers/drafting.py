@@ -53,7 +53,7 @@ def draft_content(document: SourceDocument) -> Drafted:
     first = Titles((product.name or "", product.substance or ""))
     opening = next((u.blocks for u in units_of(document.sections, first)
                     if u.target == "opening" and u.blocks), ())
-    medicine, _rest = read_medicine(opening, product, _titles(document.sections))
+    medicine = read_medicine(opening, product, _titles(document.sections))
     names = (medicine.name or "", product.name or "", medicine.substance or "",
              product.substance or "")
     titles = Titles(names)
@@ -63,10 +63,10 @@ def draft_content(document: SourceDocument) -> Drafted:
     draft.replaced += [Replaced(u.repeated, "heading") for u in units
                        if u.repeated and not u.title_kept]  # a kept title is printed
     _opening(units, medicine, draft)
-    place_units([u for u in units if u.target not in ("opening", "read_first", "contents")]
-                + [u for u in units if u.target == "contents" and not _is_contents(u, units)],
-                draft, english)
-    _contents([u for u in units if u.target == "contents" and _is_contents(u, units)], draft)
+    contents = [u for u in units if u.target == "contents" and _is_contents(u, units)]
+    place_units([u for u in units if u.target not in ("opening", "read_first")
+                 and u not in contents], draft, english)
+    _contents(contents, draft)
     if english:
         _dosing_values(draft)
     if "leaflet.revision_date" not in draft.structured:
@@ -206,14 +206,14 @@ def _assemble(document: SourceDocument, medicine: Medicine, language: str,
         "review": {"status": "draft"},
         "sections": _sections(CONTENT.fields["sections"].spec, "sections", draft),
     }
-    if medicine.lines:
-        draft.comments.setdefault("medicine", []).append(
-            "From the name line" + (f"s: {' / '.join(medicine.lines)}" if medicine.lines else
-                                    "") + "; what they leave out from the document's "
-            "product data.")
-    draft.comments.setdefault("leaflet.source", []).append(
-        "Where the text was imported from (printed under 'Contents of the pack and other "
-        "information').")
+    notes = [f"From the name lines: {' / '.join(medicine.lines)}."] if medicine.lines else []
+    if medicine.from_data:
+        notes.append(f"{', '.join(medicine.from_data).capitalize()}: from the document's "
+                     "product data.")
+    if notes:
+        draft.comments["medicine"] = [" ".join(notes)]
+    draft.comments["leaflet.source"] = ["Where the text was imported from; printed beside "
+                                        "the revision date."]
     extras = extra_sections(draft)
     if extras:
         data["extra_sections"] = extras

@@ -26,7 +26,9 @@ class Imported:
 
     @property
     def name(self) -> str | None:
-        return self.data["medicine"].get("name")
+        """The medicine's name, if the source gave one (not a placeholder)."""
+        name = self.data["medicine"].get("name")
+        return None if not name or name.startswith("[") else name
 
     def yaml_text(self, file_name: str) -> str:
         """The content file's text; ``file_name`` is what its header says to check."""

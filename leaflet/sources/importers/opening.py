@@ -43,13 +43,13 @@ class Medicine:
     form: str | None
     substance: str | None
     lines: tuple[str, ...]  # the lines of the source that say it
+    from_data: tuple[str, ...]  # the fields the document's product data gave instead
 
 
-def read_medicine(blocks: tuple[Block, ...], product: Product,
-                  texts: list[str]) -> tuple[Medicine, tuple[Block, ...]]:
-    """The medicine as the opening's first lines name it (the structured data filling what
-    they leave out), and the blocks after those lines. ``texts`` (titles, mostly) show how
-    the text writes the name where the name line is in capitals."""
+def read_medicine(blocks: tuple[Block, ...], product: Product, texts: list[str]) -> Medicine:
+    """The medicine as the opening's first lines name it, the structured data filling what
+    they leave out. ``texts`` (titles, mostly) show how the text writes the name where the
+    name line is in capitals."""
     lines = []
     for block in blocks[:3]:
         if not isinstance(block, (Paragraph, Heading)) or not _title_like(block.text):
@@ -71,13 +71,17 @@ def read_medicine(blocks: tuple[Block, ...], product: Product,
         lines = lines[:2]
     if name is None:
         lines = []
-    medicine = Medicine(
-        name=_as_written(name, texts) if name else product.name,
-        strength=strength or product.strength,
-        form=form or product.form,
-        substance=substance or product.substance,
-        lines=tuple(lines))
-    return medicine, blocks[len(lines):]
+        match = PRODUCT_LINE.fullmatch(_TRADEMARKS.sub("", product.name or ""))
+        if match:  # 'Karvea 75 mg tablet' as the structured data names the product
+            name, strength, form = match.group("name"), match.group("strength"), \
+                match.group("form")
+    own = {"name": _as_written(name, texts) if name else None, "strength": strength,
+           "form": form, "substance": substance}
+    data = {"name": product.name, "strength": product.strength, "form": product.form,
+            "substance": product.substance}
+    found = {key: own[key] or data[key] for key in own}
+    return Medicine(**found, lines=tuple(lines),
+                    from_data=tuple(k for k in own if not own[k] and data[k]))
 
 
 def is_standard_box(blocks: tuple[Block, ...]) -> bool:

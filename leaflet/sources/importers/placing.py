@@ -76,6 +76,9 @@ OTHER_INTRO, OTHER_ITEMS = S + "before_taking.other_medicines.intro", \
     S + "before_taking.other_medicines.items"
 # What a person writes where the source has nothing, by key.
 TO_WRITE = {
+    "medicine.name": "the medicine's name",
+    "medicine.form": "the form, such as tablets",
+    "medicine.active_substance": "the active substance",
     S + "about.what_it_is": "what the medicine is",
     S + "about.used_for": "what it is used for, one item each",
     S + "key_information.points": "the most important things to know, one item each",
@@ -140,9 +143,10 @@ class Draft:
         if not lines:
             return
         self.texts.setdefault(key, []).extend(lines)
-        self._from(key, source)
+        self.cite(key, source)
 
-    def _from(self, key: str, source: str) -> None:
+    def cite(self, key: str, source: str) -> None:
+        """Note above ``key`` which source section its text came from."""
         note = f"From: {source}"
         notes = self.comments.setdefault(key, [])
         if note not in notes:
@@ -292,7 +296,7 @@ def _other_medicines(unit: Unit, draft: Draft) -> None:
         joined = " ".join(lead)
         draft.singles[OTHER_INTRO] = f"{draft.singles[OTHER_INTRO]} {joined}" \
             if OTHER_INTRO in draft.singles else joined
-        draft._from(OTHER_INTRO, unit.source)
+        draft.cite(OTHER_INTRO, unit.source)
     draft.add(OTHER_ITEMS, rest, unit.source)
 
 

@@ -6,8 +6,8 @@ they differ, the title wins (files are seen coding "4. Possible side effects" as
 in children") and the unit says so. A heading inside the text that names a place
 starts a unit of its own; one that names none stays in the text where it is. A section
 that names no place belongs to its parent's; at the top it becomes a section of its
-own. Inside text for health professionals, a contents list or a part with no place of
-ours, nothing is re-placed: their sub-headings stay theirs.
+own, with its parts that name no place either. Inside text for health professionals or
+a contents list, nothing is re-placed: their sub-headings stay theirs.
 """
 
 from __future__ import annotations
@@ -56,10 +56,17 @@ def _visit(section: Section, parent: str | None, path: tuple[str, ...], titles: 
     found += [unit] if target in CLOSED or target is None else _split(unit, titles)
     inherited = None if target in OPENINGS else target
     for child in section.children:
-        if target in CLOSED or target is None:
+        if target in CLOSED or (target is None and not _named(child, titles)):
             _visit_closed(child, target, path, found)
         else:
             _visit(child, inherited, path, titles, found)
+
+
+def _named(section: Section, titles: Titles) -> bool:
+    """The section names a place of ours in the leaflet itself, by its code or title."""
+    by_title = titles.match(section.title)
+    target = match_code(section.codes) or (by_title.target if by_title else None)
+    return target is not None and target not in CLOSED
 
 
 def _visit_closed(section: Section, target: str | None, path: tuple[str, ...],
