@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,6 +130,9 @@ BAD_INPUTS = {
                                                    "patient section"),
     "a Drug Facts label without text": (text(spl("34390-5")),
                                         "{}: this Drug Facts label has no text"),
+    "nested too deeply": (text(f'<Bundle xmlns="http://hl7.org/fhir">{"<a>" * 5000}'
+                               f'{"</a>" * 5000}</Bundle>'),
+                          "{}: nested too deeply to be a leaflet; refused"),
 }
 
 
@@ -223,3 +227,17 @@ def test_an_output_in_a_missing_folder_is_refused(good, run, tmp_path):
     assert code == 2
     assert err == [f"error: {tmp_path / 'no-such-folder' / 'x.yaml'}: output directory "
                    f"'{tmp_path / 'no-such-folder'}' does not exist"]
+
+
+def test_a_huge_bold_paragraph_is_not_a_heading_and_costs_no_time(tmp_path, capsys):
+    """Heading wordings are matched only against text short enough to be a heading."""
+    huge = "Take " + "with water, " * 20000 + ":"
+    data = bundle(composition=composition(section=[
+        {"title": "3. How to take Madeupol",
+         "text": {"div": f'<div xmlns="{XHTML}"><b>{huge}</b><p>Daily.</p></div>'}}]))
+    source = tmp_path / "huge.json"
+    source.write_text(json.dumps(data), "utf-8")
+    start = time.perf_counter()
+    assert main(["import", str(source), "-o", str(tmp_path / "out.yaml")]) == 0
+    assert time.perf_counter() - start < 5
+    capsys.readouterr()

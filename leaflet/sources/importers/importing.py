@@ -60,7 +60,10 @@ class Imported:
 def import_source(path: Path) -> Imported:
     """Read ``path`` and draft its content; SourceError for anything that is not a
     package leaflet we can read, in one line."""
-    drafted = draft_content(read_document(path))
+    try:
+        drafted = draft_content(read_document(path))
+    except RecursionError as exc:  # sections or markup nested thousands deep
+        raise refuse(str(path), "nested too deeply to be a leaflet; refused") from exc
     return Imported(drafted.data, drafted.comments, drafted.report, drafted.language)
 
 

@@ -180,6 +180,7 @@ TITLES: tuple[tuple[str, str, str], ...] = (
     ("other_information", "fi", r"pakkauksen sisältö ja muuta tietoa"),
 )
 
+MAX_HEADING = 300  # characters; the longest QRD heading has about 100
 _NUMBERING = re.compile(r"^(\d+(\.\d+)*\.?|[a-z]\.)\s+")
 _TRADEMARKS = re.compile("[®™©]")
 
@@ -209,7 +210,9 @@ class Titles:
             for target, language, pattern in TITLES)
 
     def match(self, title: str | None) -> TitleMatch | None:
-        if not title:
+        """The place a heading names; None for text too long to be a heading, which also
+        keeps a huge bold paragraph from costing the patterns' backtracking."""
+        if not title or len(title) > MAX_HEADING:
             return None
         text = normalise_title(title)
         for target, language, pattern in self.patterns:

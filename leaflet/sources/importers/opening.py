@@ -34,6 +34,7 @@ PRODUCT_LINE = re.compile(
     rf"(?:\s+(?P<form>.+))?")
 _TRADEMARKS = re.compile(r"\s*[®™]")
 TITLE_LINE_WORDS = 10
+MAX_NAME = 200  # characters of a product's name worth reading as name, strength and form
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def read_medicine(blocks: tuple[Block, ...], product: Product, texts: list[str])
         lines = lines[:2]
     if name is None:
         lines = []
-        match = PRODUCT_LINE.fullmatch(_TRADEMARKS.sub("", product.name or ""))
+        match = PRODUCT_LINE.fullmatch(_TRADEMARKS.sub("", product.name or "")[:MAX_NAME])
         if match:  # 'Karvea 75 mg tablet' as the structured data names the product
             name, strength, form = match.group("name"), match.group("strength"), \
                 match.group("form")
