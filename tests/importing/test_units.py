@@ -78,3 +78,13 @@ def test_text_for_professionals_keeps_its_own_headings():
 def test_a_top_section_with_no_place_of_ours_is_one_of_its_own():
     assert places(section("Travelling", Paragraph("Take enough."))) == [
         (None, "Travelling", True, ["Take enough."])]
+
+
+def test_a_heading_for_the_place_the_text_is_in_labels_part_of_it_and_stays():
+    assert places(section("Marketing authorisation holder", Paragraph("Made-up Ltd"),
+                          Paragraph("Manufacturer", emphasised=True), Paragraph("Other Ltd"),
+                          Paragraph("Marketing authorisation holder", emphasised=True),
+                          Paragraph("Third Ltd"))) == [
+        ("holder", "Marketing authorisation holder", False, ["Made-up Ltd"]),
+        ("manufacturer", "Manufacturer", True,
+         ["Other Ltd", "Marketing authorisation holder", "Third Ltd"])]

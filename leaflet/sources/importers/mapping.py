@@ -78,7 +78,8 @@ TITLES: tuple[tuple[str, str, str], ...] = (
     ("other_information", "en", r"contents of the pack and other information"),
     ("contains", "en", rf"what {N} contains"),
     ("appearance", "en", rf"what {N} looks? like and contents of the pack"),
-    ("holder", "en", r"marketing authori[sz]ation holder( and manufacturer)?|manufacturer"),
+    ("holder", "en", r"marketing authori[sz]ation holder( and manufacturer)?"),
+    ("manufacturer", "en", r"manufacturer"),
     ("revision", "en", r"this leaflet was last revised in( .*)?"),
     ("contact", "en", r"other sources of information"),
     ("professionals", "en", r"the following information is intended for (medical or )?"
@@ -132,7 +133,8 @@ TITLES: tuple[tuple[str, str, str], ...] = (
     ("other_information", "no", r"innholdet i pakningen og ytterligere informasjon"),
     ("contains", "no", rf"sammensetning av {N}"),
     ("appearance", "no", rf"hvordan {N} ser ut og innholdet i pakningen"),
-    ("holder", "no", r"innehaver av markedsføringstillatelsen( og tilvirker)?|tilvirker"),
+    ("holder", "no", r"innehaver av markedsføringstillatelsen( og tilvirker)?"),
+    ("manufacturer", "no", r"tilvirker"),
     ("revision", "no", r"dette pakningsvedlegget ble sist oppdatert( .*)?"),
     ("contact", "no", r"andre informasjonskilder"),
     ("professionals", "no", r"informasjon til helsepersonell"),
@@ -162,7 +164,8 @@ TITLES: tuple[tuple[str, str, str], ...] = (
     ("contains", "es", rf"composición de {N}"),
     ("appearance", "es", rf"aspecto (del producto|de {N}) y contenido del envase"),
     ("holder", "es", r"titular de la autorización de comercialización( y responsable de la "
-                     r"fabricación)?|responsable de la fabricación"),
+                     r"fabricación)?"),
+    ("manufacturer", "es", r"responsable de la fabricación"),
     ("revision", "es", r"fecha de la última revisión de este prospecto( .*)?"),
     # Danish and Finnish: the numbered headings (QRD-HEADINGS.md)
     ("opening", "da", r"indlægsseddel: information til (brugeren|patienten)"),

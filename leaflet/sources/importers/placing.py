@@ -47,6 +47,7 @@ PARAGRAPH_KEYS = {
     "contains": S + "other_information.contains",
     "appearance": S + "other_information.appearance",
     "holder": S + "other_information.holder",
+    "manufacturer": S + "other_information.holder",
     "revision": S + "other_information.holder",
     "contact": S + "other_information.contact",
 }

@@ -20,8 +20,9 @@ from leaflet.sources.importers.model import Block, Heading, Paragraph, Section
 OPENINGS = frozenset({"opening"})
 CLOSED = frozenset({"professionals", "contents", "extra"})  # sub-headings stay theirs
 # Headings that say more than the template's ("Karvea contains lactose" where it prints
-# "Karvea contains"): found by their wording, but copied as text.
-SAYS_MORE = frozenset({"before_contains"})
+# "Karvea contains"; "Manufacturer" over one of the addresses it prints under "Marketing
+# authorisation holder and manufacturer"): found by their wording, but copied as text.
+SAYS_MORE = frozenset({"before_contains", "manufacturer"})
 SEPARATOR = " > "
 
 
@@ -127,8 +128,8 @@ def _split(unit: Unit, titles: Titles) -> list[Unit]:
     for index, block in enumerate(unit.blocks):
         text = _heading_text(block)
         match = titles.match(text) if text and current.target != "professionals" else None
-        if match is None or match.target in OPENINGS:
-            continue
+        if match is None or match.target in OPENINGS or match.target == current.target:
+            continue  # a heading for the place the text is in already labels part of it
         units.append(_with_blocks(current, unit.blocks[start:index]))
         current = Unit(match.target, (*unit.path, text or ""), text,
                        match.target in SAYS_MORE, "by a heading in the text", ())
