@@ -80,11 +80,16 @@ def test_a_top_section_with_no_place_of_ours_is_one_of_its_own():
         (None, "Travelling", True, ["Take enough."])]
 
 
-def test_a_heading_for_the_place_the_text_is_in_labels_part_of_it_and_stays():
+def test_a_manufacturers_heading_stays_over_its_address():
     assert places(section("Marketing authorisation holder", Paragraph("Made-up Ltd"),
-                          Paragraph("Manufacturer", emphasised=True), Paragraph("Other Ltd"),
-                          Paragraph("Marketing authorisation holder", emphasised=True),
-                          Paragraph("Third Ltd"))) == [
-        ("holder", "Marketing authorisation holder", False, ["Made-up Ltd"]),
-        ("manufacturer", "Manufacturer", True,
-         ["Other Ltd", "Marketing authorisation holder", "Third Ltd"])]
+                          Paragraph("Manufacturer", emphasised=True), Paragraph("Other Ltd"))) \
+        == [("holder", "Marketing authorisation holder", False, ["Made-up Ltd"]),
+            ("manufacturer", "Manufacturer", True, ["Other Ltd"])]
+
+
+def test_a_heading_for_the_place_the_text_is_in_stays_as_text():
+    assert places(section("Children and adolescents", Paragraph("Not under 12."),
+                          Paragraph("Use in children", emphasised=True),
+                          Paragraph("Not at all."))) == [
+        ("children", "Children and adolescents", False,
+         ["Not under 12.", "Use in children", "Not at all."])]
