@@ -323,8 +323,8 @@ def test_a_value_worked_out_from_the_text_is_in_the_report_and_the_file(imported
     assert [(d.key, d.value) for d in report.derivations] == [
         ("sections.side_effects.urgent.signs", "8 signs")]
     text = imported["lipitor"].read_text("utf-8")
-    comment = re.search(r"# Worked out from the source: 'Call your doctor right away if you "
-                        r"have:' and the list\n\s+# after it say .*\n\s+signs:", text)
+    comment = re.search(r"# Worked out from the source \('Call your doctor right away if you "
+                        r"have:' and the\n\s+# list after it say .*\n\s+signs:", text)
     assert comment, "the derivation is not commented above the key"
     data = yaml.safe_load(text)
     assert data["sections"]["side_effects"]["urgent"]["intro"] == \
@@ -387,3 +387,44 @@ def _fhir_children(parent: ET.Element, value: dict[str, Any]) -> None:
             else:
                 ET.SubElement(parent, tag, value=str(item).lower() if isinstance(item, bool)
                               else str(item))
+
+
+def test_a_leaflet_that_says_its_doses_plainly_imports_ready_to_check(tmp_path, capsys,
+                                                                      monkeypatch):
+    """A made-up English ePI whose words leave one reading of the dose, the highest dose,
+    a frequency group and the signs that need help at once: each is filled, commented and
+    reported, and the draft checks and builds without a person writing numbers."""
+    div = '<div xmlns="http://www.w3.org/1999/xhtml">{}</div>'.format
+    sections = [
+        ("Package leaflet: Information for the user", "<p>Madeupol 10 mg tablets</p>"
+                                                      "<p>madeupolol</p>"),
+        ("1. What Madeupol is and what it is used for",
+         "<p>Madeupol is a made-up medicine. It is used to treat:</p><ul><li>made-up pain"
+         "</li></ul>"),
+        ("3. How to take Madeupol", "<p>The usual dose is 10 mg twice a day.</p>"
+                                    "<p>Do not take more than 20 mg a day.</p>"),
+        ("4. Possible side effects", "<p>Get emergency help at once if you have:</p>"
+                                     "<ul><li>a swollen face</li></ul>"
+                                     "<p>Common (may affect up to 1 in 10 people):</p>"
+                                     "<ul><li>headache</li></ul>"),
+    ]
+    bundle = {"resourceType": "Bundle", "type": "document", "entry": [{"resource": {
+        "resourceType": "Composition", "language": "en",
+        "type": {"coding": [{"code": "100000155538"}]},
+        "section": [{"title": title, "text": {"div": div(body)}} for title, body in sections],
+    }}]}
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(bundle), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "import", str(source))[0] == 0  # named after the medicine
+    content = tmp_path / "madeupol.yaml"
+    data = yaml.safe_load(content.read_text("utf-8"))
+    dosing, effects = data["sections"]["dosing"], data["sections"]["side_effects"]
+    assert dosing["schedule"]["steps"] == [{"dose": "10 mg", "times_a_day": 2}]
+    assert dosing["maximum_daily_dose"] == "20 mg"
+    assert effects["urgent"] == {"intro": "Get emergency help at once if you have:",
+                                 "signs": ["a swollen face"]}
+    assert effects["by_frequency"] == {"common": ["headache"]}
+    assert content.read_text("utf-8").count("# Worked out from the source (") == 4
+    assert run(capsys, "check", str(content))[0] == 0
+    assert run(capsys, "build", str(content), "-o", str(tmp_path / "madeupol.pdf"))[0] == 0

@@ -57,6 +57,8 @@ def test_one_step_only_where_it_is_the_only_amount():
     assert deriving.single_step(["The usual dose is 150 mg once a day. It may be raised to "
                                  "300 mg."]) is None
     assert deriving.single_step(["Take 5 mcg once a day."]) is None  # a unit we never write
+    assert deriving.single_step(["The usual dose is 10 mg twice a day. Do not take more "
+                                 "than 20 mg a day."]).value["dose"] == "10 mg"
 
 
 @pytest.mark.parametrize(("text", "date"), [

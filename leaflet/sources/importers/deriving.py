@@ -123,7 +123,7 @@ def _labelled_items(items: tuple[Item, ...]) -> list[tuple[str, str]] | None:
 def maximum_daily_dose(texts: list[str]) -> Derived | None:
     """'Do not take more than 80 mg a day': one stated maximum, the same wherever it is
     said."""
-    found = {(m.group(1), m.group(2).lower()): m.group(0) for text in texts
+    found = {(m.group(1), m.group(2).lower()): _sentence(text, m) for text in texts
              for m in MAXIMUM.finditer(text)}
     if len(found) != 1:
         return None
@@ -132,17 +132,25 @@ def maximum_daily_dose(texts: list[str]) -> Derived | None:
 
 
 def single_step(texts: list[str]) -> Derived | None:
-    """'The usual dose is 10 mg twice a day' as the only amount in all the dosing text:
-    one step, until the doctor changes it. Any second amount (a higher dose for some, a
-    lower one to start) makes it a table a person must write."""
-    statements = [m for text in texts for m in DOSE_STATEMENT.finditer(text)]
-    amounts = [m.group(0) for text in texts for m in ANY_DOSE.finditer(text)]
+    """'The usual dose is 10 mg twice a day' as the only amount in all the dosing text
+    (a stated maximum aside): one step, until the doctor changes it. Any second amount (a
+    higher dose for some, a lower one to start) makes it a table a person must write."""
+    statements = [(m, text) for text in texts for m in DOSE_STATEMENT.finditer(text)]
+    amounts = [m.group(0) for text in texts for m in ANY_DOSE.finditer(MAXIMUM.sub("", text))]
     if len(statements) != 1 or len(amounts) != 1:
         return None
-    found = statements[0]
+    found, text = statements[0]
     step = {"dose": f"{found.group(1)} {found.group(2).lower()}",
             "times_a_day": _NUMBER[found.group(3).lower()]}
-    return Derived(step, found.group(0))
+    return Derived(step, _sentence(text, found))
+
+
+def _sentence(text: str, match: re.Match[str]) -> str:
+    """The sentence a match is in, to quote it whole."""
+    start = max(text.rfind(". ", 0, match.start()) + 2, 0) if ". " in text[:match.start()] \
+        else 0
+    end = text.find(". ", match.end())
+    return text[start:end + 1 if end >= 0 else len(text)]
 
 
 def revision_date(texts: list[str]) -> Derived | None:

@@ -156,8 +156,8 @@ class Draft:
     def derive(self, key: str, shown: str, reason: str) -> None:
         """Record a value worked out from the text (the caller stores it)."""
         self.derivations.append(Derivation(key, shown, reason))
-        self.comments.setdefault(key, []).append(f"Worked out from the source: {reason}. "
-                                                 "Check it.")
+        self.comments.setdefault(key, []).append(f"Worked out from the source ({reason}): "
+                                                 "check it.")
 
 
 def place_units(units: list[Unit], draft: Draft, english: bool) -> None:
@@ -321,7 +321,8 @@ def _side_effects(unit: Unit, draft: Draft, english: bool) -> None:
         if groups:
             draft.derive(FREQUENCY, ", ".join(groups),
                          "the text puts them under the exact frequency words the template "
-                         f"prints ({len(words)} lines); moved here from the text")
+                         f"prints ({', '.join(repr(w) for w in words)}); moved here from the "
+                         "text")
     _record(unit, S + "side_effects.intro", draft)
     draft.add(S + "side_effects.intro", _heading_line(unit) + paragraphs(blocks), unit.source)
 

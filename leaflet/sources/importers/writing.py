@@ -24,7 +24,6 @@ WIDTH = 92
 INDENT = "  "
 # Characters YAML reads as line breaks even inside a quoted string, so they are escaped.
 _YAML_BREAKS = {"\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-BLANK_BEFORE = frozenset({"leaflet", "review", "sections", "extra_sections"})
 
 
 def to_yaml(data: dict[str, Any], comments: dict[str, list[str]], header: list[str]) -> str:
