@@ -324,7 +324,7 @@ def test_a_value_worked_out_from_the_text_is_in_the_report_and_the_file(imported
         ("sections.side_effects.urgent.signs", "8 signs")]
     text = imported["lipitor"].read_text("utf-8")
     comment = re.search(r"# Worked out from the source \('Call your doctor right away if you "
-                        r"have:' and the\n\s+# list after it say .*\n\s+signs:", text)
+                        r"have:' and the list\n\s+# after it say .*\n\s+signs:", text)
     assert comment, "the derivation is not commented above the key"
     data = yaml.safe_load(text)
     assert data["sections"]["side_effects"]["urgent"]["intro"] == \
