@@ -52,7 +52,6 @@ URGENT_SIGN = "a sign the pharmacist writes here"
 LAYOUTS = ("standard", "two-column", "booklet")
 PROFILES = ("eu", "us", "clear", "large")
 
-pytestmark = pytest.mark.skipif(not EPI.is_dir(), reason="../shared/examples/epi is missing")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
