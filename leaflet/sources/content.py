@@ -119,7 +119,7 @@ CONTENT = Mapping(
                 "language": Field(Text(reader=False, description="The language the source "
                                                                  "declares"), required=False),
             }, description="Where the text was imported from; written by leaflet import, "
-                           "printed under other information"), required=False),
+                           "printed beside the revision date"), required=False),
         }, description="About the leaflet itself: its language, revision date and issuer")),
         "review": Field(Mapping({
             "status": Field(Choice(REVIEW_STATUSES, description="'approved' only once a "
