@@ -14,15 +14,15 @@ def items(*texts: str) -> ItemList:
 
 def test_signs_the_text_says_need_help_at_once_move_to_the_urgent_box():
     blocks = (Paragraph("Side effects are rare."),
-              Paragraph("Call your doctor right away if you have:"), items("a rash", "fever"),
+              Paragraph("Get help right away if you have:"), items("a rash", "fever"),
               Paragraph("Other effects:"), items("tiredness"))
     found, rest = deriving.urgent_signs(blocks)
-    assert found.value == ("Call your doctor right away if you have:", ["a rash", "fever"])
+    assert found.value == ("Get help right away if you have:", ["a rash", "fever"])
     assert rest == (blocks[0], blocks[3], blocks[4])
 
 
 @pytest.mark.parametrize("lead_in", ["Tell your doctor if you have:",  # not at once
-                                     "Call your doctor right away.",  # leads into nothing
+                                     "Get help right away.",  # leads into nothing
                                      "Get help at once: the signs are"])  # no list after
 def test_no_urgent_signs_without_the_words_and_the_list(lead_in):
     assert deriving.urgent_signs((Paragraph(lead_in), Paragraph("a rash"))) is None
@@ -64,8 +64,8 @@ def test_one_step_only_where_it_is_the_only_amount():
 @pytest.mark.parametrize(("text", "date"), [
     ("This leaflet was last revised in 05/2026.", "2026-05"),
     ("This leaflet was last revised in May 2026", "2026-05"),
-    ("Dette pakningsvedlegget ble sist oppdatert 09.11.2022", "2022-11-09"),
-    ("Fecha de la última revisión de este prospecto: enero 2022", "2022-01"),
+    ("Dette pakningsvedlegget ble sist oppdatert 14.05.2026", "2026-05-14"),
+    ("Fecha de la última revisión de este prospecto: mayo 2026", "2026-05"),
     ("This leaflet was last revised in", None),
     ("This leaflet was last revised in 13/2026", None),
 ])

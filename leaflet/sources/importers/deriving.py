@@ -55,7 +55,7 @@ class Derived:
 
 
 def urgent_signs(blocks: tuple[Block, ...]) -> tuple[Derived, tuple[Block, ...]] | None:
-    """'Call your doctor right away if you have:' and the list right after it: the text
+    """'Get help at once if you have:' and the list right after it: the text
     itself says these need help at once. The value is (intro, signs); the blocks come
     back without them, as they move to the urgent box."""
     for index, block in enumerate(blocks[:-1]):
@@ -154,8 +154,8 @@ def _sentence(text: str, match: re.Match[str]) -> str:
 
 
 def revision_date(texts: list[str]) -> Derived | None:
-    """'This leaflet was last revised in 05/2026', 'sist oppdatert 09.11.2022', 'Fecha de
-    la última revisión de este prospecto: enero 2022': one date, however often it is
+    """'This leaflet was last revised in 05/2026', 'sist oppdatert 14.05.2026', 'Fecha de
+    la última revisión de este prospecto: mayo 2026': one date, however often it is
     said."""
     found = {}
     for text in texts:
@@ -170,7 +170,7 @@ def revision_date(texts: list[str]) -> Derived | None:
 
 
 def _date(text: str) -> str | None:
-    """'05/2026' or 'May 2026' -> '2026-05'; '09.11.2022' -> '2022-11-09' (day first,
+    """'05/2026' or 'May 2026' -> '2026-05'; '14.05.2026' -> '2026-05-14' (day first,
     as every European leaflet writes it); None for anything else."""
     text = text.strip().rstrip(".").strip()
     if match := re.fullmatch(r"(\d{1,2})/(\d{4})", text):

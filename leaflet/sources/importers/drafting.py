@@ -1,7 +1,7 @@
 """A source document in, a draft content file (data, comments) and its report out.
 
 The medicine's name comes first, from the opening's name line, because headings name
-the medicine ("Do not take Karvea") and are matched with it. Then every unit of text is
+the medicine ("Do not take Madeupol") and are matched with it. Then every unit of text is
 placed, the few unambiguous values are worked out, and what is still missing becomes a
 placeholder. The content is always a draft.
 """
@@ -148,7 +148,7 @@ def _opening(units: list[Unit], medicine: Medicine, draft: Draft) -> None:
 
 def _is_contents(unit: Unit, units: list[Unit]) -> bool:
     """A contents list names the other sections: every line's words are in one of their
-    headings ('How to take Karvea' in '3. How to take Karvea')."""
+    headings ('How to take Madeupol' in '3. How to take Madeupol')."""
     headings = [set(_words(u.title)) for u in units if u.title and u is not unit]
     lines = items(unit.blocks)
     return bool(lines) and all(any(set(_words(line)) <= heading for heading in headings)

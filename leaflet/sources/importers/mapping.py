@@ -7,7 +7,7 @@ A target is a place in our format, named as placing.py routes it ("do_not_take",
 heading wrongly, or repeat the heading inside the text, so wording decides when a code
 says nothing or disagrees (placing reports the disagreement). The wordings are facts of
 the QRD template and 21 CFR 208.20 and 201.66, not leaflet text; NAME stands for the
-medicine's name (or its active substance) and whatever follows it ("Tegretol 200 mg
+medicine's name (or its active substance) and whatever follows it ("Madeupol 200 mg
 comprimidos").
 """
 
@@ -195,8 +195,8 @@ class TitleMatch:
 
 
 def normalise_title(title: str) -> str:
-    """'2.  What you need to know before you take Karvea:' -> 'what you need to know
-    before you take karvea'."""
+    """'2.  What you need to know before you take Madeupol:' -> 'what you need to know
+    before you take madeupol'."""
     text = unicodedata.normalize("NFKC", _TRADEMARKS.sub("", title)).casefold()
     text = _NUMBERING.sub("", re.sub(r"\s+", " ", text).strip())
     return text.rstrip(" :.").replace("\u2019", "'")  # a typographic apostrophe

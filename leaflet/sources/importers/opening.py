@@ -1,4 +1,4 @@
-"""The top of a leaflet: the name line ("Karvea 75 mg tablets"), the active substance line,
+"""The top of a leaflet: the name line ("Madeupol 10 mg tablets"), the active substance line,
 and the box that tells the reader to read and keep the leaflet.
 
 The name, strength, form and substance lines are not copied as text: they become the
@@ -73,7 +73,7 @@ def read_medicine(blocks: tuple[Block, ...], product: Product, texts: list[str])
     if name is None:
         lines = []
         match = PRODUCT_LINE.fullmatch(_TRADEMARKS.sub("", product.name or "")[:MAX_NAME])
-        if match:  # 'Karvea 75 mg tablet' as the structured data names the product
+        if match:  # 'Madeupol 10 mg tablet' as structured data names a product
             name, strength, form = match.group("name"), match.group("strength"), \
                 match.group("form")
     own = {"name": _as_written(name, texts) if name else None, "strength": strength,
@@ -101,7 +101,7 @@ def _title_like(text: str) -> bool:
 
 
 def _as_written(name: str, texts: list[str]) -> str:
-    """'TEGRETOL' as the titles write it ('Tegretol'), if the name line shouts."""
+    """'MADEUPOL' as the titles write it ('Madeupol'), if the name line shouts."""
     if not name.isupper():
         return name
     pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)

@@ -254,7 +254,7 @@ def _to_items(unit: Unit, key: str, draft: Draft) -> None:
 
 def _about(unit: Unit, draft: Draft, english: bool) -> None:
     """What it is, what it is used for (a list the line before says is what it treats:
-    'Karvea is used in adult patients' + 'to treat high blood pressure'), how it helps
+    'Madeupol is used in adults' + 'to treat made-up pain'), how it helps
     (the rest). A list after any other line ('risk factors such as:') is not what it
     treats, and without English words to tell, no list is taken for it."""
     _record(unit, S + "about", draft)

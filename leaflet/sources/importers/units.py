@@ -19,8 +19,8 @@ from leaflet.sources.importers.model import Block, Heading, Paragraph, Section
 
 OPENINGS = frozenset({"opening"})
 CLOSED = frozenset({"professionals", "contents", "extra"})  # sub-headings stay theirs
-# Headings that say more than the template's ("Karvea contains lactose" where it prints
-# "Karvea contains"; "Manufacturer" over one of the addresses it prints under "Marketing
+# Headings that say more than the template's ("Madeupol contains lactose" where it prints
+# "Madeupol contains"; "Manufacturer" over one of the addresses it prints under "Marketing
 # authorisation holder and manufacturer"): found by their wording, but copied as text.
 SAYS_MORE = frozenset({"before_contains", "manufacturer"})
 SEPARATOR = " > "
