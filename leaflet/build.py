@@ -1,14 +1,14 @@
 """The whole pipeline in one call: content -> checks -> markup -> document -> PDF -> file.
 
-Every build reads its own PDF back and holds it to the legibility profile (leaflet/
+Every build reads its own PDF back and holds it to the legibility profile (pdf/
 inspect.py), so no theme, template or fitting step can quietly print text too small,
 lines too tight or anything outside the margins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,15 +19,17 @@ from leaflet.errors import (
     ContentError,
     FontError,
     LayoutError,
+    LimitError,
     Problem,
     TemplateError,
     ThemeError,
     UsageError,
 )
-from leaflet.output import check_output_path, write_atomically
+from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
+from leaflet.output import Input, check_output_path, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import FontSet, describe_char, load_family
-from leaflet.pdf.impose import impose
+from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
 from leaflet.personal.patient import Patient, load_patient, template_context
@@ -40,6 +42,7 @@ from leaflet.render.templates import (
     markup_locator,
     render_markup,
     resolve_set,
+    template_position,
 )
 from leaflet.render.theme import Theme
 from leaflet.resources import data_dir
@@ -60,13 +63,15 @@ class BuildOptions:
     max_pages: int | None = None
     strict: bool = False  # check warnings stop the build too
     patient: Path | None = None
+    limits: Limits = field(default_factory=Limits)  # what rendering and layout may take
 
 
 @dataclass(frozen=True)
 class BuildResult:
     pdf: bytes
-    pages: int
+    pages: int  # pages in the file: for a booklet, sides of the sheets
     findings: tuple[Finding, ...] = ()  # what the checks found that did not stop the build
+    booklet_pages: int | None = None  # a booklet's own (A5) pages, before imposition
 
 
 def load_fonts(theme: Theme) -> FontSet:
@@ -160,7 +165,20 @@ def render_content(content: Content, template_set: TemplateSet,
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)
-    return render(content, template_set, settings, fonts, patient, options.max_pages)
+    return run_limited(
+        lambda: render(content, template_set, settings, fonts, patient, options.max_pages),
+        options.limits, limit_stops(template_set, options.limits))
+
+
+def limit_stops(template_set: TemplateSet, limits: Limits) -> OnLimit:
+    """The error for a limit hit while rendering with ``template_set``: the set, the limit
+    and, when the work was in a template at the time, which template and line."""
+
+    def stopped(stop: Stop, exc: BaseException | None) -> LimitError:
+        where = template_position(template_set, exc) if exc is not None else None
+        return limit_error(stop, limits, template_set.label, where)
+
+    return stopped
 
 
 def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
@@ -187,7 +205,8 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
     verifier(theme, settings.profile)(raw)
     if settings.layout.booklet:
-        raw = impose(raw)
+        return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
+                           booklet_pages=pages)
     return BuildResult(finish(raw, metadata), pages)
 
 
@@ -235,13 +254,24 @@ def build(content_path: Path | str, output: Path | str,
     """Check, build and write ``output`` atomically; check errors (and with ``strict``,
     warnings) stop it, and a failed build leaves any old file untouched."""
     output = Path(output)
-    check_output_path(output)
     template_set = resolve_set(options.template)
+    check_output_path(output, build_inputs(Path(content_path), options.patient, template_set))
     checker = Checker(template_set, today or date.today(), readability=options.strict)
     content, report = checked_content(content_path, checker, options.strict)
     result = render_content(content, template_set, options)
     write_atomically(result.pdf, output)
     return replace(result, findings=report.findings)
+
+
+def build_inputs(content: Path, patient: Path | None,
+                 template_set: TemplateSet) -> Iterator[Input]:
+    """Every file a build reads, so that its output never replaces one of them."""
+    yield Input(content, "the content file")
+    if patient is not None:
+        yield Input(patient, "the patient file")
+    for name, folder in template_set.chain:
+        yield from files_in(folder, f"a file of template set {name!r}")
+    yield from files_in(data_dir("fonts"), "a bundled font")
 
 
 def checked_content(path: Path | str, checker: Checker,

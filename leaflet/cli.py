@@ -3,15 +3,18 @@
 Exit codes: 0 built (or checked without errors); 1 the inputs are wrong (content,
 template, theme, fonts) or the checks found errors; 2 the command line is wrong (unknown
 option, bad output path); 3 an internal error (a bug: please report it, with --debug
-output).
+output); 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), with nothing half-written
+and no temporary file left.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +23,14 @@ from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard
 from leaflet.check import Checker, Severity
 from leaflet.check.report import report_json, report_text
 from leaflet.errors import LeafletError
+from leaflet.limits import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_SECONDS,
+    MAX_MEMORY_MB,
+    MAX_SECONDS,
+    MIN_MEMORY_MB,
+    Limits,
+)
 from leaflet.render import resolve_set
 from leaflet.render.templates import describe_sets, init_set
 from leaflet.render.theme import PAPER_SIZES
@@ -54,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_print_options(build_cmd)
     _add_patient_option(build_cmd)
     _add_new_command(commands)
+    _add_limit_options(build_cmd)
     _add_import_command(commands)
     _add_inspect_command(commands)
     _add_check_command(commands)
@@ -260,7 +272,40 @@ def _add_batch_command(commands: argparse._SubParsersAction) -> None:
                            help="template set: a built-in name or a folder (default: default)")
     batch_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
                            help="paper size (default: the template's, A4)")
+    _add_limit_options(batch_cmd)
     batch_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _add_limit_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--time-limit", type=_seconds, default=DEFAULT_SECONDS,
+                         metavar="SECONDS",
+                         help="CPU time the template set's rendering and layout may take for "
+                              f"one leaflet, 1 to {MAX_SECONDS} (default: {DEFAULT_SECONDS}); "
+                              "raise it only for a set you trust")
+    command.add_argument("--memory-limit", type=_megabytes, default=DEFAULT_MEMORY_MB,
+                         metavar="MB",
+                         help="memory the process doing that work may use, in MB, "
+                              f"{MIN_MEMORY_MB} or more (default: {DEFAULT_MEMORY_MB}); raise "
+                              "it only for a set you trust")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(seconds=args.time_limit, memory_mb=args.memory_limit)
+
+
+def _seconds(text: str) -> int:
+    return _whole(text, 1, MAX_SECONDS, "seconds")
+
+
+def _megabytes(text: str) -> int:
+    return _whole(text, MIN_MEMORY_MB, MAX_MEMORY_MB, "megabytes")
+
+
+def _whole(text: str, low: int, high: int, unit: str) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"expected a whole number of {unit} from {low} to "
+                                         f"{high}, got {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -278,23 +323,66 @@ def _shard(text: str) -> Shard:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    restore = _raise_on_sigterm()
     try:
         return _run(args)
     except LeafletError as exc:
         if args.debug:
             raise
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            _say(f"error: {problem}")
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted; nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        word, code = _stopped(exc)
+        print(f"{word}; nothing written", file=sys.stderr)
+        return code
     except Exception as exc:
         if args.debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
-              "report it)", file=sys.stderr)
+        _say(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
+             "report it)")
         return INTERNAL_ERROR
+    finally:
+        restore()
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is, so that every `finally` runs and no temporary file is
+    left behind: by default SIGTERM ends the process on the spot."""
+
+
+def _raise_on_sigterm() -> Callable[[], None]:
+    """Turn SIGTERM into _Terminated while a command runs; return what puts the previous
+    handler back (tests call main in-process)."""
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread, where Python cannot handle signals
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+
+
+def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """What stopped the run, in a word, and its exit code: 128 plus the signal's number."""
+    if isinstance(exc, _Terminated):
+        return "terminated", 128 + signal.SIGTERM
+    return "interrupted", 128 + signal.SIGINT
+
+
+def _say(line: str) -> None:
+    """One line on stderr, with every character that is not printable shown escaped
+    (\\x00, \\u202e): a message quoting bad input stays one line, and a control character
+    or a direction override in it can neither drive the terminal nor disguise the text."""
+    print(_printable(line), file=sys.stderr)
+
+
+def _printable(text: str) -> str:
+    """Spaces of every width stay as they are: a no-break space is still a space."""
+    return "".join(char if char.isprintable() or unicodedata.category(char) == "Zs"
+                   else char.encode("unicode_escape").decode() for char in text)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -318,14 +406,24 @@ def _run(args: argparse.Namespace) -> int:
     output = args.output or Path(args.content.stem + ".pdf")
     options = BuildOptions(template=args.template, paper=args.paper, layout=args.layout,
                            profile=args.profile, max_pages=args.max_pages, strict=args.strict,
-                           patient=args.patient)
+                           patient=args.patient, limits=_limits(args))
     result = build(args.content, output, options)
     for finding in result.findings:
         if finding.severity is Severity.WARNING:
-            print(f"warning: {finding}", file=sys.stderr)
-    pages = "page" if result.pages == 1 else "pages"
-    print(f"wrote {output} ({result.pages} {pages})")
+            _say(f"warning: {finding}")
+    print(_wrote(output, result.pages, result.booklet_pages))
     return 0
+
+
+def _wrote(output: Path, pages: int, booklet_pages: int | None) -> str:
+    """'wrote X (7 pages)': the pages in the file. A booklet's file holds the sides of its
+    sheets, so it also says how many A5 pages those carry and on how many sheets."""
+    counted = f"{pages} page" + ("" if pages == 1 else "s")
+    if booklet_pages is not None:
+        sheets = pages // 2
+        counted += (f": a booklet of {booklet_pages} A5 page{'' if booklet_pages == 1 else 's'}"
+                    f", {sheets} sheet{'' if sheets == 1 else 's'} printed on both sides")
+    return f"wrote {output} ({counted})"
 
 
 def _add_check_command(commands: argparse._SubParsersAction) -> None:
@@ -354,43 +452,64 @@ def _run_check(args: argparse.Namespace) -> int:
         print(json.dumps(report_json(reports, targets, args.strict), indent=2,
                          ensure_ascii=False))
     else:
-        print(report_text(reports, targets))
+        print("\n".join(_printable(line) for line in report_text(reports, targets).split("\n")))
     return 0 if all(report.passed for report in reports) else 1
 
 
 def _run_batch(args: argparse.Namespace) -> int:
     options = BatchOptions(out_dir=args.out_dir, combined=args.combined, jobs=args.jobs,
                            shard=args.shard, name_pattern=args.name, template=args.template,
-                           paper=args.paper)
+                           paper=args.paper, limits=_limits(args))
     progress = _ProgressBar() if sys.stderr.isatty() else None
     try:
         from leaflet.batch.run import run_batch  # multiprocessing only when a batch runs
 
         report = run_batch(args.rows, options, progress)
-    except KeyboardInterrupt:
-        print("interrupted; the PDFs already written are whole, the rest were not built "
-              "(no combined file)", file=sys.stderr)
-        return 130
     finally:
         if progress:
             progress.finish()
-    _print_report(report, args.combined)
+    _print_report(report, args.combined, args.debug)
+    if report.interrupted:
+        return 128 + report.interrupted
     return 1 if report.failed else 0
 
 
-def _print_report(report: BatchReport, combined: Path | None) -> None:
+def _print_report(report: BatchReport, combined: Path | None, debug: bool) -> None:
     for failure in report.failed:
         for problem in failure.problems:
-            print(f"error: row {failure.row}: {problem}", file=sys.stderr)
+            _say(f"error: row {failure.row}: {problem}")
+        if debug and failure.trace:
+            print(failure.trace.rstrip(), file=sys.stderr)
     rows = "row" if report.rows == 1 else "rows"
     summary = f"built {report.built} of {report.rows} {rows}"
     if report.failed:
         numbers = ", ".join(str(f.row) for f in report.failed)
         summary += f"; {len(report.failed)} failed (rows {numbers})"
     print(summary)
-    if combined is not None:
+    if report.interrupted:
+        left = report.rows - report.built - len(report.failed)
+        written = (f"row {report.built_rows[0]} was written, whole; "
+                   if len(report.built_rows) == 1
+                   else f"rows {_ranges(report.built_rows)} were written, each whole; "
+                   if report.built_rows else "")
+        print(f"interrupted by {signal.Signals(report.interrupted).name}: {written}{left} "
+              f"{'row was' if left == 1 else 'rows were'} not built"
+              + ("; no combined file was written" if combined is not None else ""),
+              file=sys.stderr)
+    elif combined is not None:
         print(f"wrote {combined} ({report.combined_pages} pages)" if report.combined_pages
               else f"no leaflet was built, so {combined} was not written")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 5, 7, 8] -> '1-3, 5, 7-8'."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 class _ProgressBar:

@@ -32,6 +32,11 @@ class LeafletError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[LeafletError], tuple[list[Problem]]]:
+        """Rebuilt from its problems, not its text: errors cross from the process that
+        renders (leaflet/limits.py) back to the one that reports."""
+        return type(self), (self.problems,)
+
 
 class ContentError(LeafletError):
     """The content file cannot be read or does not follow the content format."""
@@ -65,6 +70,11 @@ class FontError(LeafletError):
 
 class LayoutError(LeafletError):
     """Something could not be placed on the page."""
+
+
+class LimitError(LeafletError):
+    """A template set's rendering or layout went past its time or memory limit; a set
+    someone trusts may be given more (--time-limit, --memory-limit)."""
 
 
 class OutputError(LeafletError):

@@ -1,41 +1,163 @@
-"""Where a finished file goes: refuse a path we cannot write before any work, then write
-without ever leaving a half-written file or clobbering a good one. Every output format
-shares this, so it sits below all of them."""
+"""Where a finished file goes: refuse a path we cannot or must not write before any work,
+then write without ever leaving a half-written file, a stray temporary file or clobbering
+a good one. Every output format shares this, so it sits below all of them.
+
+A temporary file is named ``.NAME.leaflet-HOST-PID-XXXXXXXX.tmp``: beside its output (so
+renaming it into place is atomic), hidden, and saying which process on which machine
+made it. A run killed outright (SIGKILL, a power cut) cannot remove its own, so the next
+run that writes to the folder removes those whose process is gone, and only those.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import socket
+import stat
 import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from leaflet.errors import OutputError, Problem
 
+MAX_NAME_IN_TEMPORARY = 100  # bytes of the output's name kept in its temporary file's name
+_TEMPORARY = re.compile(r"\A\..*\.leaflet-(?P<host>[A-Za-z0-9]+)-(?P<pid>[0-9]+)-[a-z0-9_]+"
+                        r"\.tmp\Z", re.DOTALL)
+_SPECIAL = {stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFIFO: "a named pipe",
+            stat.S_IFSOCK: "a socket"}
+_swept: set[str] = set()  # folders this process has already cleared of abandoned files
 
-def check_output_path(path: Path) -> None:
-    """Refuse an output path we cannot write before doing any work."""
-    if path.is_dir():
-        raise OutputError(Problem(str(path), None, None, "output path is a directory; "
-                                  "give a file name such as leaflet.pdf"))
+
+@dataclass(frozen=True)
+class Input:
+    """A file the run reads, and what it is to the user ('the content file')."""
+
+    path: Path
+    what: str
+
+
+def files_in(folder: Path, what: str) -> Iterator[Input]:
+    """Every file under ``folder`` as an input: a template set, the bundled fonts."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            yield Input(path, what)
+
+
+def check_output_path(path: Path, inputs: Iterable[Input] = ()) -> None:
+    """Refuse an output path we cannot or must not write before doing any work."""
+    check_outputs([path], inputs)
+
+
+def check_outputs(paths: Iterable[Path], inputs: Iterable[Input] = ()) -> None:
+    """Refuse, naming each, every path that is a folder, a device or pipe (a file renamed
+    over it would break whatever uses it), in a folder that does not exist, or the same
+    file as one of ``inputs`` by any name (a symbolic or hard link too). ``inputs`` is only
+    read if an output already exists: a path that does not exist replaces nothing."""
+    problems: list[Problem] = []
+    read: list[tuple[os.stat_result, Input]] | None = None
+    for path in paths:
+        found = _stat(path)
+        problem = _unwritable(path, found)
+        if problem is None and found is not None:
+            if read is None:
+                read = [(status, each) for each in inputs
+                        if (status := _stat(each.path)) is not None]
+            same = next((each for status, each in read if os.path.samestat(status, found)),
+                        None)
+            if same is not None:
+                problem = (f"output path is {same.what} ({same.path}), which this run reads; "
+                           "choose another path")
+        if problem is not None:
+            problems.append(Problem(str(path), None, None, problem))
+    if problems:
+        raise OutputError(problems)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except (OSError, ValueError):
+        return None
+
+
+def _unwritable(path: Path, found: os.stat_result | None) -> str | None:
+    """Why ``path`` cannot take a file, from its status (None: it does not exist)."""
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        return "output path is a directory; give a file name such as leaflet.pdf"
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        kind = _SPECIAL.get(stat.S_IFMT(found.st_mode), "a special file")
+        return f"output path is {kind}, not a regular file; give a file name such as leaflet.pdf"
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise OutputError(Problem(str(path), None, None,
-                                  f"output directory {str(parent)!r} does not exist"))
+        return f"output directory {str(parent)!r} does not exist"
+    return None
 
 
 def temporary_beside(path: Path) -> tuple[int, str]:
     """A new temporary file in ``path``'s folder (so renaming it into place is atomic):
-    its descriptor and name. OutputError if the folder cannot be written."""
+    its descriptor and name. OutputError if the folder cannot be written. The first time
+    in a process, the folder is cleared of temporary files that killed runs left."""
     check_output_path(path)
     parent = path.parent if str(path.parent) else Path(".")
+    if str(parent.resolve()) not in _swept:
+        remove_abandoned(parent)
+        _swept.add(str(parent.resolve()))
+    name = path.name.encode()[:MAX_NAME_IN_TEMPORARY].decode(errors="ignore")
     try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        return tempfile.mkstemp(prefix=f".{name}.leaflet-{_host()}-{os.getpid()}-",
+                                suffix=".tmp", dir=parent)
     except OSError as exc:
         raise OutputError(Problem(str(path), None, None,
                                   f"cannot write here: {exc.strerror}")) from exc
 
 
+def remove_abandoned(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` that a process on this machine made and
+    can no longer remove, because it is gone; return them. A file whose process still
+    runs, or that another machine made (a shared folder), or not named as ours is left."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None or match["host"] != _host() or _running(int(match["pid"])):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # removed meanwhile by another run, or not ours to remove
+    return removed
+
+
+def _host() -> str:
+    """This machine's name, letters and digits only, so a temporary file's name parses."""
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "localhost"
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists; when that cannot be known, it is taken to."""
+    if os.name != "posix":
+        return True  # os.kill would end the process there, not test it
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: alive
+    return True
+
+
 def write_atomically(data: bytes, path: Path) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+    """Write to a temporary file beside ``path`` and rename it into place. However this
+    ends (a full disk, Ctrl-C, SIGTERM turned into an exception by the CLI), the temporary
+    file goes with it."""
     handle, temp_name = temporary_beside(path)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -44,7 +166,9 @@ def write_atomically(data: bytes, path: Path) -> None:
             os.fsync(stream.fileno())
         os.chmod(temp_name, 0o644)
         os.replace(temp_name, path)
-    except OSError as exc:
+    except BaseException as exc:
         Path(temp_name).unlink(missing_ok=True)
-        raise OutputError(Problem(str(path), None, None,
-                                  f"cannot write the PDF: {exc.strerror}")) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(Problem(str(path), None, None,
+                                      f"cannot write the PDF: {exc.strerror}")) from exc
+        raise

@@ -332,3 +332,17 @@ def test_nothing_built_means_no_combined_file(tmp_path, batch):
     assert code == 1 and not (tmp_path / "day.pdf").exists()
     assert out[-1] == f"no leaflet was built, so {tmp_path / 'day.pdf'} was not written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
+
+
+def test_a_row_whose_dose_is_not_whole_half_tablets_is_that_row_s_error(tmp_path, batch):
+    rows = [good_row(1), {**good_row(2), "schedule": "12 mg 3 times a day for 3 days; "
+                                                    "10 mg 3 times a day"}]
+    listing = write_csv(tmp_path / "list.csv", rows)
+    code, out, err = batch(str(listing), "--out-dir", str(tmp_path / "out"), "--jobs", "1")
+    strength_line = next(n for n, line in enumerate(BACLOFEN.read_text("utf-8").splitlines(), 1)
+                         if "strength:" in line)
+    assert code == 1
+    assert err == [f"error: row 2: {listing}:3: schedule: step 1: 12 mg is not a whole number "
+                   f"of half tablets of 10 mg ({BACLOFEN}:{strength_line}); check the "
+                   "prescription"]
+    assert out == ["built 1 of 2 rows; 1 failed (rows 2)"]

@@ -43,7 +43,7 @@ def test_the_check_itself_catches_a_missing_string(baclofen_pdf, baclofen_data):
 
 
 def test_text_crossing_a_page_break_is_found_whole(write_content):
-    long_paragraph = " ".join(f"Sentence number {n} of a very long paragraph." for n in range(400))
+    long_paragraph = " ".join(f"Sentence number {n} of a very long paragraph." for n in range(100))
     path = write_content(lambda d: d["sections"]["about"]["what_it_is"].append(long_paragraph))
     pdf = build_bytes(path)
     pages = [squash(t) for t in page_texts(pdf)]

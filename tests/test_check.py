@@ -354,6 +354,20 @@ def test_doses_in_grams_and_micrograms_compare(write_content, checker):
                                       "more than the maximum daily dose of 80 mg"),
     ("Never take more than 60 mg in one day.", 'the text says at most "60 mg" a day, but the '
                                                "maximum daily dose is 80 mg"),
+    ("Never take more than 4,000 mg a day.", 'the text says at most "4,000 mg" a day, but the '
+                                             "maximum daily dose is 80 mg"),
+    ("Never take more than 4\u00a0000 mg a day.", 'the text says at most "4\u00a0000 mg" a day, '
+                                                  "but the maximum daily dose is 80 mg"),
+    ("Never take more than 1 000 mg a day.", 'the text says at most "1 000 mg" a day, but the '
+                                             "maximum daily dose is 80 mg"),
+    ("A single dose of 2,500 mg is dangerous.", 'the text says "2,500 mg", more than the '
+                                                "maximum daily dose of 80 mg"),
+    ("The most you should take in one day is 2000 mg.", 'the text says at most "2000 mg" a '
+                                                        "day, but the maximum daily dose is 80 mg"),
+    ("The most you should take in one day is 60 mg.", 'the text says at most "60 mg" a day, but '
+                                                      "the maximum daily dose is 80 mg"),
+    ("The maximum in 24 hours is 40 mg.", 'the text says at most "40 mg" a day, but the maximum '
+                                          "daily dose is 80 mg"),
 ])
 def test_dose_text_contradictions_and_misread_units(write_content, checker, text, message):
     path = write_content(lambda d: d["sections"]["dosing"]["general"].append(text))
@@ -367,6 +381,9 @@ def test_dose_text_contradictions_and_misread_units(write_content, checker, text
     "For the first 3 days, take half a tablet.",
     "Your doctor may raise the dose to 60 mg a day.",
     "Each 5 ml spoonful is one dose.",
+    "The most you should take in one day is 80 mg.",
+    "The highest dose is 80 mg a day.",
+    "On days 1 to 3, take 5 mg three times a day.",
 ])
 def test_doses_that_agree_with_the_table_are_fine(write_content, checker, text):
     path = write_content(lambda d: d["sections"]["dosing"]["general"].append(text))

@@ -227,3 +227,14 @@ def test_a_template_set_without_the_personal_block_is_refused(tmp_path):
     with pytest.raises(TemplateError, match='prints no <section id="personal">'):
         build_pdf(BACLOFEN, BuildOptions(template=str(folder),
                                          patient=write(tmp_path, PATIENT)))
+
+
+def test_a_dose_that_is_not_whole_half_tablets_is_refused(run, tmp_path):
+    text = PATIENT.replace("{days: 3, dose: 15 mg, times_a_day: 3}",
+                           "{days: 3, dose: 12 mg, times_a_day: 3}")
+    code, err = run(text)
+    assert code == 1
+    assert err == [f"error: {tmp_path / 'patient.yaml'}:{line_of(text, '12 mg')}: "
+                   "steps[2].dose: 12 mg is not a whole number of half tablets of 10 mg "
+                   f"({BACLOFEN}:{line_of(BACLOFEN.read_text('utf-8'), 'strength:')}); "
+                   "check the prescription"]

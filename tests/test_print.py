@@ -288,3 +288,35 @@ def test_the_dose_table_starts_on_the_page_of_its_heading_and_intro(baclofen_pdf
     pages = {text: next(r.page for r in runs if r.text.startswith(text))
              for text in ("How much to take", "The table shows a usual plan", "Days 1 to 3")}
     assert len(set(pages.values())) == 1, pages
+
+
+@pytest.mark.parametrize("option", [{}, {"profile": "large"},
+                                    {"layout": "two-column", "paper": "a5"}])
+def test_a_boxed_warning_longer_than_a_page_splits_between_its_points(write_content, option):
+    """Forty key points fill more than a page: the box continues on the next one, every
+    point printed once (ReportLab's splitting inside a row used to loop for ever here)."""
+    points = [f"Key point number {n} about this medicine." for n in range(40)]
+    path = write_content(lambda d: d["sections"]["key_information"].update(points=points))
+    text = squash(" ".join(page.extract_text() for page in
+                           reader(build_pdf(path, BuildOptions(**option)).pdf).pages))
+    assert all(text.count(squash(point)) == 1 for point in points)
+
+
+def test_a_boxed_paragraph_taller_than_a_page_is_refused_by_its_template(write_content):
+    path = write_content(lambda d: d["sections"]["key_information"].update(
+        points=["Take care. " * 450]))
+    with pytest.raises(LayoutError) as caught:
+        build_pdf(path)
+    assert str(caught.value) == (
+        "sections/key_information.xml.j2: a boxed warning holds a paragraph taller than a page "
+        "('Take care. Take care. Take care. Take care. Take care. Take…'); shorten it or make "
+        "it several points")
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/dev/zero", "is a device, not a file"),
+    (".", "is a folder, not a file"),
+])
+def test_inspect_reads_only_regular_files(path, message, capsys):
+    assert main(["inspect", path]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {path}: {message}"

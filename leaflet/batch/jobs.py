@@ -10,6 +10,7 @@ from pathlib import Path
 
 from leaflet.batch.names import DEFAULT_NAME
 from leaflet.errors import Problem, UsageError
+from leaflet.limits import Limits
 from leaflet.personal import Patient
 
 
@@ -42,6 +43,7 @@ class BatchOptions:
     name_pattern: str = DEFAULT_NAME
     template: str = "default"
     paper: str | None = None
+    limits: Limits = field(default_factory=Limits)  # for each row's rendering and layout
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Job:
     output: Path | None = None
     want_pdf: bool = False
     problems: tuple[Problem, ...] = ()
+    trace: str = ""  # the traceback of an internal error that refused the row, for --debug
 
 
 @dataclass(frozen=True)
@@ -62,23 +65,28 @@ class RowResult:
     pages: int = 0
     problems: tuple[Problem, ...] = ()
     pdf: bytes | None = None
-    setup_failed: bool = False
+    setup_failed: bool = False  # the worker could not load the set or fonts: no row can be built
+    trace: str = ""  # an internal error's traceback, for --debug
 
 
 @dataclass(frozen=True)
 class RowFailure:
     row: int
     problems: tuple[Problem, ...]
+    trace: str = ""
 
 
 @dataclass
 class BatchReport:
-    """Counts, and the problems of each row that failed (only those are kept)."""
+    """Counts, the rows written, and the problems of each row that failed. ``interrupted``
+    is the signal (SIGINT, SIGTERM) that stopped the batch early, if one did."""
 
     rows: int
     built: int = 0
     failed: list[RowFailure] = field(default_factory=list)
     combined_pages: int | None = None
+    built_rows: list[int] = field(default_factory=list)
+    interrupted: int | None = None
 
 
 Progress = Callable[[int, int, int], None]

@@ -18,11 +18,13 @@ import yaml
 
 from leaflet.errors import ContentError, Problem, UsageError
 from leaflet.personal.patient import TIMESTAMP_TAG
+from leaflet.sources.files import read_file, text_lines
 from leaflet.sources.yaml_source import compose_nodes
 
 REQUIRED_COLUMNS = ("content", "name", "prescriber", "pharmacy", "start_date", "schedule")
 OPTIONAL_COLUMNS = ("output", "times", "note", "chart_days")
 MAX_LIST_BYTES = 64 * 1024 * 1024
+_TOO_BIG = f"file is larger than {MAX_LIST_BYTES // (1024 * 1024)} MB; split it"
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _TIMES_A_DAY = {"once": 1, "twice": 2}
@@ -126,8 +128,8 @@ class Listing:
 
     def _csv_records(self) -> Iterator[tuple[int, int, list[str]]]:
         """(row number, line, cells) for the header (row 0) and every non-blank row."""
-        with self.path.open(encoding="utf-8-sig", newline="") as stream:
-            reader = csv.reader(stream)
+        with text_lines(self.path, MAX_LIST_BYTES, ContentError, _TOO_BIG) as lines:
+            reader = csv.reader(lines)
             number = 0
             line = 1
             try:
@@ -143,18 +145,7 @@ class Listing:
 
 def _read_list(path: Path) -> str:
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_LIST_BYTES:
-            raise ContentError(Problem(name, None, None, "file is larger than "
-                                       f"{MAX_LIST_BYTES // (1024 * 1024)} MB; split it"))
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ContentError(Problem(name, None, None, "file not found")) from exc
-    except IsADirectoryError as exc:
-        raise ContentError(Problem(name, None, None, "is a directory, not a file")) from exc
-    except OSError as exc:
-        raise ContentError(Problem(name, None, None, f"cannot read file: {exc.strerror}")) \
-            from exc
+    data = read_file(path, MAX_LIST_BYTES, ContentError, _TOO_BIG)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -197,14 +188,21 @@ def _csv_node(values: dict[str, str], name: str,
     if values.get("note"):
         pairs.append((scalar("note"), scalar(values["note"])))
     if values.get("chart_days"):
-        digits = values["chart_days"].isdigit()
-        pairs.append((scalar("chart_days"), scalar(values["chart_days"], _INT if digits
-                                                   else _STR)))
+        digits = re.fullmatch(r"\d+", values["chart_days"])
+        pairs.append((scalar("chart_days"), scalar(_number(values["chart_days"]), _INT)
+                      if digits else scalar(values["chart_days"])))
     if values.get("times"):
         pairs.append((scalar("times"), _times_node(values["times"], mark)))
     steps, problems = _schedule_node(values.get("schedule", ""), mark, name, line)
     pairs.append((scalar("steps"), steps))
     return yaml.MappingNode("tag:yaml.org,2002:map", pairs, mark, mark), problems
+
+
+def _number(digits: str) -> str:
+    """A CSV cell's digits as the loader reads numbers: '010' is 10 (not YAML's octal 8),
+    any script's digits count; too many to be a count are left for the range check."""
+    significant = digits.lstrip("0") or "0"
+    return str(int(significant)) if len(significant) <= 20 else significant
 
 
 def _times_node(text: str, mark: yaml.Mark) -> yaml.SequenceNode:
@@ -228,7 +226,7 @@ def _schedule_node(text: str, mark: yaml.Mark, name: str,
                                     "of its own)"))
             continue
         often = match.group("often").lower()
-        times_a_day = _TIMES_A_DAY.get(often) or int(often.split()[0])
+        times_a_day = _TIMES_A_DAY.get(often) or _number(often.split()[0])
         pairs: list[tuple[yaml.Node, yaml.Node]] = [
             (yaml.ScalarNode(_STR, "dose", mark, mark),
              yaml.ScalarNode(_STR, match.group("dose"), mark, mark)),
@@ -236,7 +234,7 @@ def _schedule_node(text: str, mark: yaml.Mark, name: str,
              yaml.ScalarNode(_INT, str(times_a_day), mark, mark))]
         if match.group("days"):
             pairs.append((yaml.ScalarNode(_STR, "days", mark, mark),
-                          yaml.ScalarNode(_INT, match.group("days"), mark, mark)))
+                          yaml.ScalarNode(_INT, _number(match.group("days")), mark, mark)))
         if match.group("at"):
             pairs.append((yaml.ScalarNode(_STR, "times", mark, mark),
                           _times_node(match.group("at"), mark)))

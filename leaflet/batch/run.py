@@ -4,14 +4,18 @@ The main process reads the list, names every row's file, refuses unsafe or
 duplicate names, and checks each row against its content file; worker
 processes, each with fonts and templates loaded once, lay out and write the
 PDFs. Rows are independent: a bad row is reported with its row number, column
-and reason, and the others are built all the same.
+and reason, and the others are built all the same; so is a row that hits a time or
+memory limit (leaflet/limits.py) or a bug, even one that takes its worker down.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import traceback
 from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +29,8 @@ from leaflet.batch.jobs import (
     Shard,
 )
 from leaflet.batch.names import check_pattern, name_files
-from leaflet.batch.rows import Listing, Row, as_column
+from leaflet.batch.pool import Terminated, WorkerPool, sigterm_as_exception
+from leaflet.batch.rows import Entry, Listing, Row, as_column
 from leaflet.errors import (
     ContentError,
     LeafletError,
@@ -34,14 +39,18 @@ from leaflet.errors import (
     Problem,
     UsageError,
 )
+from leaflet.limits import ChildTraceback, Limits, Stop, limit_error
+from leaflet.output import Input, check_outputs, files_in
 from leaflet.personal import PATIENT, PATIENT_FIELDS, Patient, patient_from_node
+from leaflet.render import resolve_set
+from leaflet.resources import data_dir
 from leaflet.sources import Content, load_content
 from leaflet.sources.schema import Field, Mapping, Text
 
 if TYPE_CHECKING:
     from leaflet.pdf.combine import CombinedWriter
 
-CHUNK = 4
+WINDOW = 16  # rows handed out ahead of the oldest unfinished one, per worker
 
 BATCH_ROW = Mapping({
     **PATIENT_FIELDS,
@@ -54,7 +63,9 @@ BATCH_ROW = Mapping({
 def run_batch(list_path: Path, options: BatchOptions,
               progress: Progress | None = None) -> BatchReport:
     """Build every row of the list (of the chosen shard); raise only for problems with the
-    whole run (the list itself, an option); each row's problems go into the report."""
+    whole run (the list itself, an option, the template set); each row's problems go into
+    the report. Ctrl-C or SIGTERM stop the batch early: the report then says which rows
+    were written (each PDF whole) and no combined file is written."""
     if options.out_dir is None and options.combined is None:
         raise UsageError(Problem("batch", None, None,
                                  "give --out-dir, --combined or both: where the PDFs go"))
@@ -63,34 +74,84 @@ def run_batch(list_path: Path, options: BatchOptions,
     names, refused = name_files(listing.entries(), options.name_pattern, listing.source)
     shard = options.shard or Shard(1, 1)
     count = sum(1 for number in range(1, listing.count + 1) if shard.holds(number))
+    _check_outputs(listing, names, shard, options)
     out_dir = _prepare(options.out_dir) if options.out_dir else None
+    label = resolve_set(options.template).label  # a set that cannot be used stops it here
     report = BatchReport(count)
     writer = _combined_writer(options.combined, count) if options.combined else None
+    entries = (entry for entry in listing.entries() if shard.holds(entry.number))
+    jobs = _jobs(listing, entries, names, refused, _row_spec(fields), out_dir,
+                 want_pdf=writer is not None)
+    pool = _pool(options, count, label)
+    finished = False
     try:
-        rows = (listing.row(entry, names.get(entry.number), refused.get(entry.number, []))
-                for entry in listing.entries() if shard.holds(entry.number))
-        jobs = _jobs(rows, _row_spec(fields), out_dir, want_pdf=writer is not None)
-        for result in _results(jobs, options, count):
-            if result.setup_failed:
-                raise LeafletError(list(result.problems))
-            if result.problems:
-                report.failed.append(RowFailure(result.row, result.problems))
-            else:
-                report.built += 1
-                if writer is not None and result.pdf is not None:
-                    writer.add(result.pdf)
-            if progress:
-                progress(report.built + len(report.failed), count, len(report.failed))
-        if writer is not None and writer.pages:
-            writer.close()
-            report.combined_pages = writer.pages
-        elif writer is not None:
+        with sigterm_as_exception():
+            try:
+                for result in pool.imap(jobs):
+                    _record(result, report, writer)
+                    if progress:
+                        progress(report.built + len(report.failed), count, len(report.failed))
+                if writer is not None and writer.pages:
+                    writer.close()
+                    report.combined_pages = writer.pages
+                finished = True
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as Terminated
+                report.interrupted = signal.SIGTERM if isinstance(exc, Terminated) \
+                    else signal.SIGINT
+                for result in pool.close():  # what was written while the workers stopped
+                    _record(result, report, None)
+    finally:
+        pool.close()
+        if writer is not None and not finished:
             writer.abort()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+    if writer is not None and not writer.pages:
+        writer.abort()
+    report.built_rows.sort()
+    report.failed.sort(key=lambda failure: failure.row)
     return report
+
+
+def _check_outputs(listing: Listing, names: dict[int, str], shard: Shard,
+                   options: BatchOptions) -> None:
+    """Refuse, before any work, a print file or a row's file that is a device, a pipe or a
+    file the run reads (the list, a content file, the template set)."""
+    outputs = [options.combined] if options.combined else []
+    if options.out_dir is not None and options.out_dir.is_dir():
+        outputs += [options.out_dir / name for number, name in names.items()
+                    if shard.holds(number)]
+    check_outputs(outputs, _inputs(listing, options.template))
+
+
+def _inputs(listing: Listing, template: str) -> Iterator[Input]:
+    yield Input(listing.path, "the batch list")
+    contents = (_content_path(content, listing.source) for entry in listing.entries()
+                if (content := entry.values.get("content")))
+    for path in dict.fromkeys(contents):
+        yield Input(path, "a content file of the list")
+    for name, folder in resolve_set(template).chain:
+        yield from files_in(folder, f"a file of template set {name!r}")
+    yield from files_in(data_dir("fonts"), "a bundled font")
+
+
+def _content_path(content: str, source: str) -> Path:
+    """A row's content file: relative to the list, not to the current folder."""
+    path = Path(content)
+    return path if path.is_absolute() else Path(source).parent / path
+
+
+def _record(result: RowResult, report: BatchReport, writer: CombinedWriter | None) -> None:
+    if result.setup_failed:
+        if result.trace:  # a bug, not the set's fault
+            raise RuntimeError(f"a batch worker could not start: "
+                               f"{result.problems[0].message}") from ChildTraceback(result.trace)
+        raise LeafletError(list(result.problems))
+    if result.problems:
+        report.failed.append(RowFailure(result.row, result.problems, result.trace))
+        return
+    report.built += 1
+    report.built_rows.append(result.row)
+    if writer is not None and result.pdf is not None:
+        writer.add(result.pdf)
 
 
 def _prepare(out_dir: Path) -> Path:
@@ -117,34 +178,35 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _start_worker(template: str, paper: str | None) -> None:
-    from leaflet.batch.worker import start_worker
+def _serve(conn: Connection, template: str, paper: str | None, limits: Limits) -> None:
+    from leaflet.batch.worker import serve  # the layout is imported in the workers only
 
-    start_worker(template, paper)
-
-
-def _build_row(job: Job) -> RowResult:
-    from leaflet.batch.worker import build_row
-
-    return build_row(job)
+    serve(conn, template, paper, limits)
 
 
-def _results(jobs: Iterable[Job], options: BatchOptions, count: int) -> Iterator[RowResult]:
-    """Results in row order: in this process for one job, else from a pool whose workers
-    load fonts and templates once each (the layout modules are imported there only, so
-    this process stays small)."""
+def _pool(options: BatchOptions, count: int, label: str) -> WorkerPool[Job, RowResult]:
+    """Workers forked from a server that has imported the layout once (so this process
+    stays small), each loading fonts and templates once; at most one per row."""
     processes = min(options.jobs or default_jobs(), max(count, 1))
-    if processes == 1:
-        _start_worker(options.template, options.paper)
-        yield from map(_build_row, jobs)
-        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        context.set_forkserver_preload(["leaflet.batch.worker"])
-    with context.Pool(processes, initializer=_start_worker,
-                      initargs=(options.template, options.paper)) as pool:
-        yield from pool.imap(_build_row, jobs, chunksize=CHUNK)
+        context.set_forkserver_preload(["leaflet.batch.run", "leaflet.batch.worker"])
+    limits = options.limits
+
+    def lost(job: Job, exitcode: int | None) -> RowResult:
+        """A row whose worker was killed at the wall clock, or ended while building it."""
+        if exitcode is None or exitcode == -signal.SIGXCPU:
+            stop: Stop = "wall" if exitcode is None else "time"
+            return RowResult(job.row, problems=tuple(limit_error(stop, limits, label).problems))
+        ending = f"killed by {signal.Signals(-exitcode).name}" if exitcode < 0 \
+            else f"exit status {exitcode}"
+        return RowResult(job.row, problems=(Problem(
+            str(job.content), None, None, f"internal error: the worker building this row "
+                                          f"ended unexpectedly ({ending}) (please report it)"),))
+
+    return WorkerPool(context, _serve, (options.template, options.paper, limits), processes,
+                      limits.wall_seconds, lost, window=WINDOW * processes)
 
 
 def _row_spec(pattern_fields: set[str]) -> Mapping:
@@ -154,37 +216,49 @@ def _row_spec(pattern_fields: set[str]) -> Mapping:
     return Mapping({**BATCH_ROW.fields, **extra}, description=BATCH_ROW.description)
 
 
-def _jobs(rows: Iterable[Row], spec: Mapping, out_dir: Path | None,
+def _jobs(listing: Listing, entries: Iterable[Entry], names: dict[int, str],
+          refused: dict[int, list[Problem]], spec: Mapping, out_dir: Path | None,
           want_pdf: bool) -> Iterator[Job]:
-    """Check each row against its content as the pool asks for work, so checking overlaps
-    with building; a refused row travels as a job that carries its problems."""
+    """Check each row against its content as the workers ask for work, so checking overlaps
+    with building; a refused row travels as a job that carries its problems, and so does
+    a row that hits a bug here: the other rows are built all the same."""
     contents: dict[Path, Content | ContentError] = {}
-    for row in rows:
-        if not row.content:
-            row.problems.append(Problem(row.source, row.line, "content", "required: the "
-                                        "content file this row's leaflet is made from"))
-        if row.problems:
-            yield Job(row.number, problems=tuple(row.problems))
-            continue
-        path = Path(row.content)
-        if not path.is_absolute():
-            path = Path(row.source).parent / path
-        if path not in contents:
-            try:
-                contents[path] = load_content(path)
-            except ContentError as exc:
-                contents[path] = exc
-        content = contents[path]
-        if isinstance(content, ContentError):
-            yield Job(row.number, problems=tuple(content.problems))
-            continue
+    for entry in entries:
         try:
-            patient = _patient(row, spec, content)
-        except PatientError as exc:
-            yield Job(row.number, problems=tuple(exc.problems))
-            continue
-        output = out_dir / row.file_name if out_dir and row.file_name else None
-        yield Job(row.number, path, patient, output, want_pdf)
+            row = listing.row(entry, names.get(entry.number), refused.get(entry.number, []))
+            job = _job(row, spec, out_dir, want_pdf, contents)
+        except LeafletError as exc:
+            job = Job(entry.number, problems=tuple(exc.problems))
+        except Exception as exc:
+            job = Job(entry.number, problems=(Problem(
+                listing.source, entry.line, None,
+                f"internal error: {type(exc).__name__}: {exc} (please report it)"),),
+                trace=traceback.format_exc())
+        yield job
+
+
+def _job(row: Row, spec: Mapping, out_dir: Path | None, want_pdf: bool,
+         contents: dict[Path, Content | ContentError]) -> Job:
+    if not row.content:
+        row.problems.append(Problem(row.source, row.line, "content", "required: the "
+                                    "content file this row's leaflet is made from"))
+    if row.problems:
+        return Job(row.number, problems=tuple(row.problems))
+    path = _content_path(row.content, row.source)
+    if path not in contents:
+        try:
+            contents[path] = load_content(path)
+        except ContentError as exc:
+            contents[path] = exc
+    content = contents[path]
+    if isinstance(content, ContentError):
+        return Job(row.number, problems=tuple(content.problems))
+    try:
+        patient = _patient(row, spec, content)
+    except PatientError as exc:
+        return Job(row.number, problems=tuple(exc.problems))
+    output = out_dir / row.file_name if out_dir and row.file_name else None
+    return Job(row.number, path, patient, output, want_pdf)
 
 
 def _patient(row: Row, spec: Mapping, content: Content) -> Patient:

@@ -1,5 +1,6 @@
 """What runs in each worker process of a batch: fonts and templates loaded once per
-process, then one leaflet per task.
+process, then one leaflet per task, each under the time limit, the whole worker under
+the memory limit.
 
 Kept apart from run.py so the main process, which only reads and
 checks the list, never imports ReportLab or pypdf's writer for layout.
@@ -8,7 +9,11 @@ checks the list, never imports ReportLab or pypdf's writer for layout.
 from __future__ import annotations
 
 import functools
+import os
+import signal
+import traceback
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +22,13 @@ from leaflet.build import (
     check_coverage,
     check_patient_coverage,
     checked_content,
+    limit_stops,
     load_fonts,
     render,
 )
 from leaflet.check import Checker
 from leaflet.errors import LeafletError, Problem
+from leaflet.limits import Limits, OutOfTime, cpu_limit, die_with_parent, set_memory_limit
 from leaflet.output import write_atomically
 from leaflet.render.profiles import print_settings
 from leaflet.render.templates import resolve_set
@@ -30,18 +37,73 @@ from leaflet.sources.content import Content
 _setup: dict[str, Any] = {}
 
 
-def start_worker(template: str, paper: str | None) -> None:
-    """Pool initializer: resolve the template set and register the fonts once. A failure is
-    kept and reported with the first row, because a pool restarts a worker that dies."""
+class _Stopped(BaseException):
+    """SIGTERM: the batch is stopping. Not an Exception, so no row's handler keeps it."""
+
+
+_stoppable = False  # serving rows, where _Stopped is caught; not on the way in or out
+_writing = False  # a PDF is being written: SIGTERM waits until it is whole
+_stop_asked = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """Stop at once, except halfway through a PDF; raise once only, since the main
+    process may send SIGTERM again while this one is already on its way out."""
+    global _stop_asked
+    first = not _stop_asked
+    _stop_asked = True
+    if first and _stoppable and not _writing:
+        raise _Stopped
+
+
+def serve(conn: Connection, template: str, paper: str | None, limits: Limits) -> None:
+    """A worker's life (leaflet/batch/pool.py has the protocol): build rows until asked to
+    stop, until a row leaves the process in doubt (a limit hit or a bug halfway through
+    a row may leave a cache half-filled), or until the batch is gone. Ctrl-C belongs to
+    the main process, which stops the workers; none prints a traceback on the way out."""
+    global _stoppable
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    parent = os.getppid()
+    watch_parent = not die_with_parent(parent)
+    try:
+        _stoppable = True
+        set_memory_limit(limits)
+        start_worker(template, paper, limits)
+        while not _stop_asked:
+            while watch_parent and not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
+            message = conn.recv()
+            if message is None:
+                return
+            index, job = message
+            result = build_row(job)
+            conn.send((index, result, "spent" in _setup))
+            if "spent" in _setup:
+                return
+    except (_Stopped, EOFError, OSError):
+        return  # asked to stop, or the main process is gone
+    finally:
+        _stoppable = False
+
+
+def start_worker(template: str, paper: str | None, limits: Limits) -> None:
+    """Resolve the template set and register the fonts once. A failure is kept and
+    reported with the first row: it stops the batch, since no row could be built."""
     _setup.clear()
     try:
         template_set = resolve_set(template)
         settings = print_settings(template_set, paper=paper)
         _setup.update(template_set=template_set, settings=settings,
-                      fonts=load_fonts(settings.theme),
+                      fonts=load_fonts(settings.theme), limits=limits,
+                      stopped=limit_stops(template_set, limits),
                       checker=Checker(template_set, date.today(), readability=False))
     except LeafletError as exc:
         _setup["error"] = tuple(exc.problems)
+    except Exception as exc:  # a bug: the batch stops with an internal error (exit code 3)
+        _setup["error"] = (Problem(template, None, None, f"{type(exc).__name__}: {exc}"),)
+        _setup["trace"] = traceback.format_exc()
 
 
 @functools.cache
@@ -55,23 +117,44 @@ def _content(path: Path) -> Content:
 
 def build_row(job: Job) -> RowResult:
     """Build one row; every failure comes back as the row's problems, never as an exception
-    that would stop the other rows."""
+    that would stop the other rows. After a limit hit or a bug the worker is "spent"."""
     if job.problems:
-        return RowResult(job.row, problems=job.problems)
+        return RowResult(job.row, problems=job.problems, trace=job.trace)
     if "error" in _setup:
-        return RowResult(job.row, problems=_setup["error"], setup_failed=True)
+        return RowResult(job.row, problems=_setup["error"], setup_failed=True,
+                         trace=_setup.get("trace", ""))
     assert job.content is not None and job.patient is not None
     try:
         content = _content(job.content)
         check_patient_coverage(job.patient, _setup["fonts"])
-        result = render(content, _setup["template_set"], _setup["settings"], _setup["fonts"],
-                        job.patient)
+        with cpu_limit(_setup["limits"]):
+            result = render(content, _setup["template_set"], _setup["settings"],
+                            _setup["fonts"], job.patient)
         if job.output is not None:
-            write_atomically(result.pdf, job.output)
+            _write(result.pdf, job.output)
         return RowResult(job.row, result.pages, pdf=result.pdf if job.want_pdf else None)
+    except (OutOfTime, MemoryError) as exc:
+        _setup["spent"] = True
+        stop = "memory" if isinstance(exc, MemoryError) else "time"
+        return RowResult(job.row, problems=tuple(_setup["stopped"](stop, exc).problems))
     except LeafletError as exc:
         return RowResult(job.row, problems=tuple(exc.problems))
     except Exception as exc:  # a bug must not stop the other rows; it is reported as one
-        return RowResult(job.row, problems=(Problem(
-            str(job.content), None, None,
-            f"internal error: {type(exc).__name__}: {exc} (please report it)"),))
+        _setup["spent"] = True
+        return RowResult(job.row, problems=(Problem(str(job.content), None, None,
+                                                    _internal(exc)),),
+                         trace=traceback.format_exc())
+
+
+def _write(pdf: bytes, output: Path) -> None:
+    """Write atomically, with SIGTERM held off until the file is whole."""
+    global _writing
+    _writing = True
+    try:
+        write_atomically(pdf, output)
+    finally:
+        _writing = False
+
+
+def _internal(exc: Exception) -> str:
+    return f"internal error: {type(exc).__name__}: {exc} (please report it)"

@@ -61,15 +61,21 @@ def check_filled_in(content: Content, config: CheckConfig) -> list[Finding]:
 def _placeholders(at: Located, content: Content, severity: Severity,
                   unwritten: list[str]) -> list[Finding]:
     """Every [placeholder] printed for the reader or in the PDF's metadata, except in
-    sections already reported as unwritten."""
+    sections already reported as unwritten. One in the dose table says a person must write
+    it: nothing could be filled in there from the leaflet's prose."""
     texts = [*content.reader_texts, ("leaflet.author", content.data["leaflet"]["author"])]
     texts = [(key, text) for key, text in texts
              if not any(under(key, section) for section in unwritten)]
+    dose_table = {key for key, _ in content.unwritten_doses()}
     findings = []
     for key, text in texts:
         for match in PLACEHOLDER_RE.finditer(text):
-            message = (f"placeholder left in approved content: {match.group(0)}"
-                       if content.approved else
-                       f"placeholder to fill in before approval: {match.group(0)}")
+            if content.approved:
+                message = f"placeholder left in approved content: {match.group(0)}"
+            elif key in dose_table:
+                message = (f"dose table: a person must write this before approval: "
+                           f"{match.group(0)}")
+            else:
+                message = f"placeholder to fill in before approval: {match.group(0)}"
             findings.append(at.finding(severity, key, message))
     return findings

@@ -18,7 +18,8 @@ from typing import Any
 from leaflet.check.findings import Finding, Located
 from leaflet.check.texts import prose, under
 from leaflet.sources.content import Content
-from leaflet.sources.schema import Dose
+from leaflet.sources.schema import Dose, Placeholder
+from leaflet.sources.tablets import Tablet, misfit, tablet_of
 
 MICROGRAMS_PER_UNIT = {"micrograms": Decimal(1), "mg": Decimal(1000), "g": Decimal(1_000_000)}
 UNIT_WORDS = {
@@ -41,7 +42,11 @@ NUMBER_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4
                 "twelve": 12}
 _NUMBER = r"\d+|" + "|".join(NUMBER_WORDS)
 _UNITS = "|".join(sorted((*UNIT_WORDS, *MISREAD_UNITS), key=len, reverse=True))
-TEXT_DOSE = re.compile(rf"(?<![\w.,])(\d+(?:\.\d+)?|\.\d+) ?({_UNITS})(?![\w])")
+# "4,000 mg" and "4 000 mg" (a space, a no-break or a narrow no-break space) are 4000 mg:
+# read as "000 mg", an amount over the maximum would pass unseen.
+THOUSANDS = ",\u00a0\u202f "
+TEXT_DOSE = re.compile(rf"(?<![\w.,])(\d{{1,3}}(?:[{THOUSANDS}]\d{{3}})+(?:\.\d+)?(?![\d])|"
+                       rf"\d+(?:\.\d+)?|\.\d+) ?({_UNITS})(?![\w])")
 PER_DAY = re.compile(r"\s*(?:a|per|in one|in a|each|every) day|\s*daily|\s*in 24 hours",
                      re.IGNORECASE)
 TIMES = re.compile(rf"\s*((?:{_NUMBER}) times|once|twice)", re.IGNORECASE)
@@ -51,11 +56,20 @@ DAYS = re.compile(rf"\b(?:first|these) ({_NUMBER}) days\b", re.IGNORECASE)
 # Words that make an amount a stated maximum: "no more than 80 mg a day", "the highest
 # dose is 80 mg a day"; not "if you take more than 30 mg a day", which is a threshold.
 MAXIMUM_WORDS = re.compile(r"(?:\b(?:no|not|never)\b[\w\s]{0,20}\bmore than|\bat most|"
-                           r"\bmaximum|\bhighest|\bexceed)\W+(?:\w+\W+){0,3}$", re.IGNORECASE)
+                           r"\bthe most|\bmaximum|\bhighest|\bexceed)\W+(?:\w+\W+){0,3}$",
+                           re.IGNORECASE)
+# The same with the day before the amount: "the most you should take in one day is 80 mg".
+MAXIMUM_A_DAY = re.compile(r"(?:\bthe most|\bmaximum|\bhighest|\bno more than|\bat most)"
+                           r"[^.;:!?]{0,60}?(?:\b(?:a|per|in one|in a|each|every) day|\bdaily|"
+                           r"\bin 24 hours)\b[^.;:!?\d]{0,20}$", re.IGNORECASE)
 TIME_OF_DAY = re.compile(r"\b(morning|midday|noon|lunchtime|lunch|afternoon|evening|night|"
                          r"bedtime|breakfast|dinner|supper|teatime)\b|"
                          r"\b\d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE)
 EVERY_HOURS = re.compile(rf"\bevery ({_NUMBER}) hours\b", re.IGNORECASE)
+# Forms that are, as a rule, swallowed whole: broken, they release the dose at once.
+WHOLE_FORMS = re.compile(r"\b(?:prolonged|modified|extended|delayed|sustained|controlled)"
+                         r"[- ]release\b|\bgastro-resistant\b|\benteric[- ]coated\b",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -86,9 +100,11 @@ def times_words(times: int) -> str:
 
 
 def text_doses(content: Content) -> Iterator[TextDose]:
+    """Every amount in the text, its thousands separators taken out ("4,000" is 4000)."""
     for key, text in prose(content):
         for match in TEXT_DOSE.finditer(text):
-            yield TextDose(key, match.group(0), match.group(1), match.group(2),
+            amount = re.sub(f"[{THOUSANDS}]", "", match.group(1))
+            yield TextDose(key, match.group(0), amount, match.group(2),
                            text[:match.start()], text[match.end():])
 
 
@@ -96,13 +112,15 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
     at = Located(content.name, content.lines, "dose")
     dosing = content.data["sections"]["dosing"]
     steps: list[dict[str, Any]] = dosing["schedule"]["steps"]
-    maximum: Dose = dosing["maximum_daily_dose"]
+    maximum: Dose | Placeholder = dosing["maximum_daily_dose"]
     findings = _unit_spelling(at, content)
-    findings += _table(at, steps, maximum)
+    findings += _splitting(at, content.data["medicine"])
+    findings += _table(at, steps, maximum, tablet_of(content.data["medicine"]))
     findings += _timing(at, steps, dosing["schedule"]["timing"])
     mentions = [d for d in text_doses(content)
                 if any(under(d.key, prefix) for prefix in dose_text)]
-    findings += _mentions(at, mentions, maximum)
+    if not isinstance(maximum, Placeholder):
+        findings += _mentions(at, mentions, maximum)
     texts = [(key, text) for key, text in prose(content)
              if any(under(key, prefix) for prefix in dose_text)]
     findings += _frequencies_and_days(at, texts, steps)
@@ -132,13 +150,40 @@ def _unit_spelling(at: Located, content: Content) -> list[Finding]:
     return findings
 
 
-def _table(at: Located, steps: list[dict[str, Any]], maximum: Dose) -> list[Finding]:
+def _splitting(at: Located, medicine: dict[str, Any]) -> list[Finding]:
+    """A prolonged-release tablet left to the default (halves) would be counted in halves
+    on a patient's page: say which it is."""
+    form = medicine["form"]
+    if "splitting" in medicine or not WHOLE_FORMS.search(form):
+        return []
+    return [at.warning("medicine.form", f'"{form}" are usually swallowed whole: add '
+                                        f"medicine.splitting: whole (or halves, if the "
+                                        f"tablet may be split)")]
+
+
+def _table(at: Located, steps: list[dict[str, Any]], maximum: Dose | Placeholder,
+           tablet: Tablet | None) -> list[Finding]:
+    """Each step is whole tablets (or halves) and within the maximum daily dose; a
+    [placeholder] a person has still to write is skipped (completeness lists it)."""
     findings = []
+    doses = [step["dose"] for step in steps if not isinstance(step["dose"], Placeholder)]
+    units = {dose.unit for dose in doses}
+    for index, step in enumerate(steps):
+        dose = step["dose"]
+        if not isinstance(dose, Placeholder):
+            reason = misfit(dose, tablet) if tablet else None
+            if reason:
+                findings.append(at.error(f"sections.dosing.schedule.steps[{index}].dose",
+                                         f"step {index + 1}: {reason}"))
+    if isinstance(maximum, Placeholder):
+        return findings + _mixed_units(at, units)
     limit = in_micrograms(maximum)
-    units = {step["dose"].unit for step in steps} | {maximum.unit}
+    units |= {maximum.unit}
     for index, step in enumerate(steps):
         key = f"sections.dosing.schedule.steps[{index}]"
-        dose: Dose = step["dose"]
+        dose = step["dose"]
+        if isinstance(dose, Placeholder) or isinstance(step["times_a_day"], Placeholder):
+            continue
         daily = dose.per_day(step["times_a_day"])
         if (in_micrograms(dose) is None) != (limit is None):
             findings.append(at.error(f"{key}.dose", f"a dose in {dose.unit} cannot be checked "
@@ -152,19 +197,27 @@ def _table(at: Located, steps: list[dict[str, Any]], maximum: Dose) -> list[Find
                                           f"{times_words(step['times_a_day'])} a day is {daily} "
                                           f"a day, more than the maximum daily dose of "
                                           f"{maximum}"))
+    return findings + _mixed_units(at, units)
+
+
+def _mixed_units(at: Located, units: set[str]) -> list[Finding]:
     mass_units = units & set(MICROGRAMS_PER_UNIT)
     if len(mass_units) > 1:
-        findings.append(at.warning("sections.dosing.schedule.steps",
-                                   f"the dose table and maximum daily dose mix "
-                                   f"{' and '.join(sorted(mass_units))}: use one unit so "
-                                   f"doses compare at a glance"))
-    return findings
+        return [at.warning("sections.dosing.schedule.steps",
+                           f"the dose table and maximum daily dose mix "
+                           f"{' and '.join(sorted(mass_units))}: use one unit so doses "
+                           f"compare at a glance")]
+    return []
 
 
 def _timing(at: Located, steps: list[dict[str, Any]], timing: str) -> list[Finding]:
     """Intakes a day are explicit: the timing names a time for each intake (USP <17>)."""
     key = "sections.dosing.schedule.timing"
-    most = max(step["times_a_day"] for step in steps)
+    known = [step["times_a_day"] for step in steps
+             if not isinstance(step["times_a_day"], Placeholder)]
+    if not known:
+        return []
+    most = max(known)
     every = EVERY_HOURS.search(timing)
     if every:
         hours = number(every.group(1))
@@ -197,7 +250,9 @@ def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Find
         top = limit if limit is not None else maximum.amount
         per_day = PER_DAY.match(mention.after)
         times = TIMES.match(mention.after)
-        if per_day and MAXIMUM_WORDS.search(mention.before) and amount != top:
+        stated_maximum = ((per_day and MAXIMUM_WORDS.search(mention.before))
+                          or MAXIMUM_A_DAY.search(mention.before))
+        if stated_maximum and amount != top:
             findings.append(at.error(mention.key, f'the text says at most "{mention.written}" a '
                                                   f"day, but the maximum daily dose is "
                                                   f"{maximum}"))
@@ -217,7 +272,11 @@ def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Find
 def _frequencies_and_days(at: Located, texts: list[tuple[str, str]],
                           steps: list[dict[str, Any]]) -> list[Finding]:
     """'three times a day' and 'the first 12 days' in the text match the dose table: a
-    number of days is where one of its steps ends."""
+    number of days is where one of its steps ends. Not while a [placeholder] stands for
+    intakes a day or days: the text may be right about the value still to be written."""
+    if any(isinstance(step.get(key), Placeholder) for step in steps
+           for key in ("days", "times_a_day")):
+        return []
     findings = []
     table_times = sorted({step["times_a_day"] for step in steps})
     step_ends = list(accumulate(step.get("days") or 0 for step in steps))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from leaflet.sources.content import PLACEHOLDER, Content
 
 PLACEHOLDER_RE = re.compile(PLACEHOLDER)
-_DOSE_FIELD = re.compile(r"\.steps\[\d+\]\.dose$|\.maximum_daily_dose$")
+_DOSE_FIELD = re.compile(r"\.steps\[\d+\]\.(dose|days|times_a_day)$|\.maximum_daily_dose$")
 
 
 def section_of(key: str) -> str | None:
@@ -24,7 +24,7 @@ def under(key: str, prefix: str) -> bool:
 
 def prose(content: Content) -> Iterator[tuple[str, str]]:
     """(key path, text) for every sentence-bearing text under ``sections``: paragraphs and
-    list items, not dose table cells."""
+    list items, not dose table cells (nor their [placeholders])."""
     for key, text in content.reader_texts:
         if section_of(key) and not _DOSE_FIELD.search(key):
             yield key, text

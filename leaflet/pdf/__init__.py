@@ -1,8 +1,10 @@
 """A Document and a theme in, finished PDF bytes out, and PDFs read back to prove them.
 
 `fonts` registers the bundled families; `layout` turns the Document into pages with
-ReportLab; `finish` adds metadata and XMP; `impose` makes the booklet sheets; `combine`
-joins PDFs; `readback` and `inspect` read a PDF's text runs and hold them to a profile.
+ReportLab; `finish` adds metadata and XMP (`xmp`); `impose` makes the booklet sheets;
+`combine` joins PDFs; `writer` writes every finished file, one revision with one
+cross-reference table; `readback` and `inspect` read a PDF's text runs and hold them to a
+profile.
 
 Nothing is re-exported here on purpose: importing this package must not import
 ReportLab's layout, so that a process which only joins or inspects PDFs (a batch's

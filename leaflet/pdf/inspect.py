@@ -21,9 +21,11 @@ from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
 from leaflet.pdf.readback import PageReader, TextRun
+from leaflet.sources.files import read_file
 
 TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
 NO_GLYPH = {"\ufffd"}
+MAX_PDF_BYTES = 200_000_000  # read no further: a device or a runaway file is refused
 
 
 @dataclass
@@ -184,10 +186,8 @@ def inspect_file(path: Path, profile_name: str, margin_mm: float) -> tuple[Repor
     if profile_name not in known:
         raise UsageError(Problem("--profile", None, None, f"no profile {profile_name!r}; "
                                  f"expected one of: {', '.join(known)}"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(Problem(str(path), None, None, f"cannot read: {exc.strerror}")) from exc
+    data = read_file(path, MAX_PDF_BYTES, UsageError,
+                     f"larger than {MAX_PDF_BYTES // 1_000_000} MB; a leaflet is far smaller")
     margins = (margin_mm,) * 4
     profile = known[profile_name]
     report = inspect_pdf(data, margins)

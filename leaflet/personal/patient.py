@@ -21,6 +21,7 @@ import yaml
 from leaflet.errors import PatientError, Problem
 from leaflet.sources.content import STEP, Content, check_steps
 from leaflet.sources.schema import (
+    PARAGRAPH_CHARS,
     Dose,
     Field,
     Integer,
@@ -31,6 +32,7 @@ from leaflet.sources.schema import (
     Walk,
     describe,
 )
+from leaflet.sources.tablets import misfit, tablet_halves, tablet_of
 from leaflet.sources.yaml_source import read_nodes
 
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -128,8 +130,8 @@ PATIENT_FIELDS = {
     "times": Field(TIMES, required=False),
     "steps": Field(ListOf(PATIENT_STEP, check=check_steps,
                           description="The prescribed schedule, in order")),
-    "note": Field(Text(description="An instruction from the prescriber, printed as written"),
-                  required=False),
+    "note": Field(Text(description="An instruction from the prescriber, printed as written",
+                       max_chars=PARAGRAPH_CHARS), required=False),
     "chart_days": Field(Integer(description="How many days the tick chart covers",
                                 minimum=1, maximum=MAX_CHART_DAYS), required=False),
 }
@@ -172,7 +174,17 @@ def load_patient(path: Path | str, content: Content) -> Patient:
 def patient_from_node(node: yaml.Node, source: str, content: Content,
                       spec: Mapping = PATIENT) -> Patient:
     """Validate ``node`` (a patient mapping; ``spec`` may allow more keys, as a batch row
-    does) and check it against ``content``; raise PatientError with every problem."""
+    does) and check it against ``content``; raise PatientError with every problem, or
+    with one alone when the content's dose table is still to be written: nothing can be
+    checked against it."""
+    unwritten = content.unwritten_doses()
+    if unwritten:
+        key = unwritten[0][0]
+        texts = ", ".join(dict.fromkeys(text for _, text in unwritten))
+        raise PatientError(Problem(content.name, content.lines.get(key), key,
+                                   f"the dose table is not written yet ({texts}): a person "
+                                   "must write it before a leaflet for a patient can be "
+                                   "built"))
     walk = Walk(file=source)
     data = spec.validate(node, "", walk)
     if data is not None and not walk.problems:
@@ -191,8 +203,9 @@ def patient_from_node(node: yaml.Node, source: str, content: Content,
 
 
 def _check_against_content(data: dict[str, Any], content: Content, walk: Walk) -> None:
-    """Times match the doses a day, no day goes above the content's maximum, the chart
-    stays within the schedule: each a problem at the key that is wrong."""
+    """Each dose is whole tablets (or halves, where they may be split), times match the
+    doses a day, no day goes above the content's maximum, the chart stays within the
+    schedule: each a problem at the key that is wrong."""
     maximum: Dose = content.data["sections"]["dosing"]["maximum_daily_dose"]
     max_path = "sections.dosing.maximum_daily_dose"
     where = f"{content.name}:{content.lines.get(max_path, '?')}"
@@ -200,6 +213,8 @@ def _check_against_content(data: dict[str, Any], content: Content, walk: Walk) -
     def fail(path: str, message: str) -> None:
         walk.problems.append(Problem(walk.file, walk.lines.get(path), path, message))
 
+    tablet = tablet_of(content.data["medicine"])
+    strength_at = f"{content.name}:{content.lines.get('medicine.strength', '?')}"
     for index, step in enumerate(data["steps"]):
         path = f"steps[{index}]"
         times = step.get("times") or data.get("times")
@@ -220,6 +235,9 @@ def _check_against_content(data: dict[str, Any], content: Content, walk: Walk) -
             fail(f"{path}.dose", f"{step['dose']} {step['times_a_day']} times a day is "
                                  f"{step['dose'].per_day(step['times_a_day'])} a day, above "
                                  f"the maximum of {maximum} a day ({where})")
+        reason = misfit(step["dose"], tablet) if tablet else None
+        if reason:
+            fail(f"{path}.dose", f"{reason} ({strength_at}); check the prescription")
     dated = sum(step.get("days") or 0 for step in data["steps"])
     open_ended = "days" not in data["steps"][-1]
     if data.get("chart_days") and not open_ended and data["chart_days"] > dated:
@@ -274,19 +292,6 @@ def chart_rows(patient: Patient) -> tuple[tuple[ClockTime, ...],
     return columns, rows
 
 
-def tablet_halves(dose: Dose, content: Content) -> int | None:
-    """How many half tablets make ``dose``, when the medicine is a tablet of a known strength
-    and the dose is a whole number of halves; else None (the dose is printed alone)."""
-    medicine = content.data["medicine"]
-    if "tablet" not in medicine["form"].lower() or not medicine.get("strength"):
-        return None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?) (\S+)", medicine["strength"].strip())
-    if not match or match.group(2) != dose.unit or Decimal(match.group(1)) == 0:
-        return None
-    halves = dose.amount * 2 / Decimal(match.group(1))
-    return int(halves) if halves == halves.to_integral_value() and halves > 0 else None
-
-
 def long_date(day: datetime.date) -> str:
     """'Thursday 12 March 2026'."""
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
@@ -316,9 +321,11 @@ def day_range(first: datetime.date, last: datetime.date | None,
 def template_context(patient: Patient, content: Content) -> dict[str, Any]:
     """Plain values for the personal template: dates and times already worked out."""
     year = patient.start_date.year
+    tablet = tablet_of(content.data["medicine"])
 
     def dose_values(step: Step) -> dict[str, Any]:
-        return {"dose": str(step.dose), "tablet_halves": tablet_halves(step.dose, content),
+        halves = tablet_halves(step.dose, tablet) if tablet else None
+        return {"dose": str(step.dose), "tablet_halves": halves,
                 "times": [str(t) for t in step.times], "times_a_day": len(step.times)}
 
     steps = []

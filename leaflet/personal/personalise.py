@@ -3,7 +3,7 @@
 The personal section is laid out for every patient; the rest of the leaflet is
 the same for everyone given the same content, so it is laid out and finished
 once per process and reused, which makes a batch several times faster. The
-two parts are joined page by page (leaflet/combine.py). Every footer counts
+two parts are joined page by page (pdf/combine.py). Every footer counts
 the pages of the whole ("Page 3 of 10"), so the shared part is kept once for
 each number of personal pages before it. Reuse is keyed by the shared part
 itself, so a template that words the rest of the leaflet differently for a

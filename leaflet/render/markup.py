@@ -148,6 +148,8 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
     "img": {"src": None, "alt": None, "width-mm": None},
 }
 REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",), "img": ("src", "alt")}
+TEXT_HOLDERS = {"p", "h1", "h2", "h3", "li", "th", "td", "header", "footer"}
+MAX_PARAGRAPH_CHARS = 20_000  # several pages of text; laying out one paragraph grows as its square
 CHILDREN: dict[str, set[str]] = {
     "leaflet": BLOCK_TAGS | {"header", "footer"},
     "section": BLOCK_TAGS - {"section"},
@@ -261,6 +263,11 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
     if element.attrs.get("class") == "box" and any(
             not isinstance(c, str) or c.strip() for c in element.children):
         problems.append(problem('<td class="box"> is a box to tick and must be empty'))
+    if element.tag in TEXT_HOLDERS and (size := _text_size(element)) > MAX_PARAGRAPH_CHARS:
+        problems.append(problem(f"<{element.tag}> holds {size:,} characters of text, more than "
+                                f"the {MAX_PARAGRAPH_CHARS:,} one paragraph may have; split "
+                                "it into shorter paragraphs"))
+        return
     for child in element.children:
         if isinstance(child, str):
             if child.strip() and element.tag in {"ul", "ol", "table", "tr", "leaflet",
@@ -274,6 +281,13 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
                                     f"<{child.tag}> is not allowed inside <{element.tag}>"))
             continue
         _check(child, where, problems)
+
+
+def _text_size(element: _Element) -> int:
+    """Characters of text in one paragraph: its own and its <strong> and <em> runs."""
+    return sum(len(child) if isinstance(child, str) else
+               _text_size(child) if child.tag in INLINE_TAGS else 0
+               for child in element.children)
 
 
 def _is_width(value: str) -> bool:

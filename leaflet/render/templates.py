@@ -2,7 +2,9 @@
 
 A set is a folder with a theme.yaml and Jinja2 templates; ``leaflet.xml.j2`` is
 the main one. Rendering is sandboxed, autoescaped and strict about undefined
-names, so a typo in a field name is an error, not a silently empty section.
+names, so a typo in a field name is an error, not a silently empty section. How long
+rendering may run and how much memory it may take is bounded outside, by the process it
+runs in (leaflet/limits.py); here only sizes are: a template file, one '*', the output.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import os
 import re
 import shutil
 import sys
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from leaflet.sources.content import Content
 MAIN_TEMPLATE = "leaflet.xml.j2"
 Locator = Callable[[int, str], tuple[str, "int | None"]]
 MAX_MARKUP_CHARS = 5_000_000
-RENDER_SECONDS = 3.0
+MAX_TEMPLATE_BYTES = 1024 * 1024
 ORIGIN_START = "<?leaflet-template {name}?>"
 ORIGIN_END = "<?leaflet-template-end?>"
 
@@ -51,6 +52,12 @@ class TemplateSet:
     @property
     def folder(self) -> Path:
         return self.chain[0][1]
+
+    @property
+    def label(self) -> str:
+        """How messages name the set: a built-in set by its name, any other by its folder."""
+        builtin = self.folder.parent == builtin_root().resolve()
+        return self.name if builtin else str(self.folder)
 
     @property
     def search_path(self) -> list[Path]:
@@ -179,7 +186,13 @@ class _SetLoader(jinja2.BaseLoader):
         path = find_in_chain(self.chain, template)
         if path is None:
             raise jinja2.TemplateNotFound(template)
-        source = path.read_text("utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_TEMPLATE_BYTES + 1)
+        if len(data) > MAX_TEMPLATE_BYTES:
+            raise TemplateError(Problem(template, None, None, "template file is larger than "
+                                        f"{MAX_TEMPLATE_BYTES // (1024 * 1024)} MB; a template "
+                                        "holds wording and layout, not data"))
+        source = data.decode("utf-8")
         mtime = path.stat().st_mtime
         marked = ORIGIN_START.format(name=template) + source + ORIGIN_END
         return marked, str(path), lambda: path.stat().st_mtime == mtime
@@ -275,8 +288,7 @@ def render_markup(content: Content, template_set: TemplateSet,
     }
     try:
         template = env.get_template(MAIN_TEMPLATE)
-        with _deadline(RENDER_SECONDS):
-            return _bounded(template.generate(context))
+        return _bounded(template.generate(context))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(Problem(exc.name or exc.filename or MAIN_TEMPLATE, exc.lineno, None,
                                     f"template syntax error: {exc.message}")) from exc
@@ -294,42 +306,12 @@ def render_markup(content: Content, template_set: TemplateSet,
         name, line = _template_position(template_set)
         raise TemplateError(Problem(name, line, None, f"not allowed in a template: {exc}")) \
             from exc
-    except _TooSlow as exc:
-        name, line = _template_position(template_set)
-        raise TemplateError(Problem(name, line, None, f"template still running after "
-                                    f"{RENDER_SECONDS:g} s; stopped (an endless loop?)")) from exc
-    except TemplateError:
-        raise
+    except (TemplateError, MemoryError):
+        raise  # MemoryError: the memory limit, which the caller reports (leaflet/limits.py)
     except Exception as exc:  # a template may raise anything; it is the template's fault
         name, line = _template_position(template_set)
         raise TemplateError(Problem(name, line, None,
                                     f"template failed: {type(exc).__name__}: {exc}")) from exc
-
-
-class _TooSlow(Exception):
-    """Raised inside template code when rendering runs past its time limit."""
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Stop a template that loops for ever: a line tracer, active only in template code,
-    checks the clock. The sandbox bounds what templates can reach, not how long they run."""
-    limit = time.monotonic() + seconds
-    previous = sys.gettrace()
-
-    def check_line(frame: Any, event: str, arg: Any) -> Any:
-        if event == "line" and time.monotonic() > limit:
-            raise _TooSlow
-        return check_line
-
-    def tracer(frame: Any, event: str, arg: Any) -> Any:
-        return check_line if frame.f_code.co_filename.endswith(".j2") else None
-
-    sys.settrace(tracer)
-    try:
-        yield
-    finally:
-        sys.settrace(previous)
 
 
 def _bounded(chunks: Iterator[str]) -> str:
@@ -347,13 +329,28 @@ def _bounded(chunks: Iterator[str]) -> str:
     return "".join(out)
 
 
-def _template_position(template_set: TemplateSet | None) -> tuple[str, int | None]:
-    """The innermost template frame of the exception being handled (Jinja maps its lines)."""
+def template_position(template_set: TemplateSet, exc: BaseException) -> str | None:
+    """'sections/x.xml.j2:12' if ``exc`` was raised in template code (or in what a template
+    called), for a message that says where a limit was hit; None if not."""
+    name, line = _template_position(template_set, exc.__traceback__)
+    if line is None:
+        return None
+    return f"{name}:{line}"
+
+
+def _template_position(template_set: TemplateSet | None,
+                       tb: Any = None) -> tuple[str, int | None]:
+    """The innermost template frame of ``tb``, by default the traceback of the exception
+    being handled: any file a template includes or imports, whatever its name. Jinja maps
+    the lines of the exceptions it handles (its frames then carry __jinja_exception__); one
+    it lets pass (the time limit's) has the compiled code's lines, mapped here as Jinja would."""
     found: tuple[str, int | None] = ("<template>", None)
-    for frame, line in traceback.walk_tb(sys.exc_info()[2]):
-        filename = frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            found = (_template_name(template_set, Path(filename)), line)
+    for frame, line in traceback.walk_tb(tb or sys.exc_info()[2]):
+        compiled = frame.f_globals.get("__jinja_template__")
+        if compiled is not None:
+            line = compiled.get_corresponding_lineno(line)
+        if compiled is not None or "__jinja_exception__" in frame.f_globals:
+            found = (_template_name(template_set, Path(frame.f_code.co_filename)), line)
     return found
 
 

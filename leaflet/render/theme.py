@@ -3,12 +3,14 @@ logo, organisation details).
 
 No number that shapes the page is buried in layout code; it is read from here,
 checked against sane ranges, and reported with file, line and key when wrong.
-A set that extends another names only the keys it changes.
+A set that extends another names only the keys it changes. Colours are held to WCAG
+contrast (render/contrast.py) on the merged theme, each problem naming the file that set
+the colour.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,28 @@ from reportlab.lib.pagesizes import A4, A5, LETTER
 from reportlab.lib.units import mm
 
 from leaflet.errors import Problem, ThemeError
+from leaflet.render.contrast import FILLS, PAGE_COLOUR, Pair, failing_pairs, format_ratio
+from leaflet.render.images import read_image
 from leaflet.sources.schema import Choice, Field, Mapping, Number, Spec, Text, Walk, colour
 from leaflet.sources.yaml_source import read_nodes
 
 PAPER_SIZES = {"a4": A4, "letter": LETTER, "a5": A5}
-IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+# A font is named inside the fonts folder: no absolute path, no '..', so a theme cannot
+# have ReportLab read /proc or /dev as a font.
+FONT_FILE = r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*\.(ttf|otf|TTF|OTF)"
+
+
+def _font_file() -> Text:
+    return Text(reader=False, pattern=FONT_FILE,
+                hint="expected a .ttf or .otf file inside the fonts folder, such as "
+                     "'dejavu/DejaVuSans.ttf'")
 
 
 def _font_files(required: tuple[str, ...], optional: tuple[str, ...]) -> Mapping:
-    fields = {k: Field(Text(reader=False)) for k in required}
-    fields.update({k: Field(Text(reader=False), required=False) for k in optional})
+    fields = {k: Field(_font_file()) for k in required}
+    fields.update({k: Field(_font_file(), required=False) for k in optional})
     return Mapping(fields, description="Font files, relative to the fonts folder")
 
 
@@ -109,12 +123,25 @@ class PartialTheme(Spec):
 
 
 @dataclass(frozen=True)
+class ColourSource:
+    """Where a colour was set, for a contrast problem to name: a child theme that inherits
+    its text colour and sets a dark box fill is told about its own line, not the parent's.
+    ``depth`` counts themes down the chain; the deeper of a pair is the one just changed."""
+
+    file: str
+    line: int | None
+    depth: int
+
+
+@dataclass(frozen=True)
 class Theme:
     """Validated theme values with the units layout code needs."""
 
     source: Path
     values: dict[str, Any]
     logo: Path | None = None
+    colour_sources: dict[str, ColourSource] = field(default_factory=dict, compare=False,
+                                                     repr=False)
 
     @property
     def page_size(self) -> tuple[float, float]:
@@ -153,14 +180,18 @@ class Theme:
 
     def with_paper(self, paper: str) -> Theme:
         page = {**self.values["page"], "paper": paper}
-        return Theme(self.source, {**self.values, "page": page}, self.logo)
+        return Theme(self.source, {**self.values, "page": page}, self.logo,
+                     self.colour_sources)
 
     def derive(self, changes: dict[str, Any], walk: Walk) -> Theme:
         """This theme with ``changes`` (a partial theme, already validated) merged in;
-        sizes are checked again, problems go to ``walk``."""
+        sizes and contrast are checked again, problems go to ``walk``."""
         values = _merge(self.values, changes)
+        sources = _colour_sources(self.colour_sources, changes, walk)
         _check_sizes(values, walk)
-        return Theme(self.source, values, self.logo)
+        if changes.get("colours"):  # else as checked when this theme was made
+            _check_contrast(values, sources, walk)
+        return Theme(self.source, values, self.logo, sources)
 
 
 def read_extends(path: Path) -> str | None:
@@ -184,14 +215,16 @@ def load_theme(path: Path | None, parent: Theme | None = None) -> Theme:
     own = THEME.validate(read_nodes(path, ThemeError), "", walk)
     values = _merge(parent.values, own) if own is not None and parent else own
     logo = parent.logo if parent else None
+    sources = _colour_sources(parent.colour_sources if parent else {}, own or {}, walk)
     if values is not None:
         _check_sizes(values, walk)
+        _check_contrast(values, sources, walk)
         if own and own.get("logo"):
             logo = _check_logo(path.parent, own["logo"], walk)
     if walk.problems:
         raise ThemeError(walk.problems)
     assert values is not None
-    return Theme(path, values, logo)
+    return Theme(path, values, logo, sources)
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +238,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_logo(folder: Path, name: str, walk: Walk) -> Path | None:
-    """The logo must be a PNG or JPEG inside the template folder."""
+    """The logo must be a PNG or JPEG inside the template folder that decodes in full."""
     path = (folder / name).resolve()
     problem = None
     if Path(name).is_absolute() or not path.is_relative_to(folder.resolve()):
@@ -213,10 +246,9 @@ def _check_logo(folder: Path, name: str, walk: Walk) -> Path | None:
     elif not path.is_file():
         problem = f"image {name!r} not found in {folder}"
     else:
-        with path.open("rb") as stream:
-            head = stream.read(8)
-        if not head.startswith(IMAGE_SIGNATURES):
-            problem = f"{name!r} is not a PNG or JPEG image"
+        checked = read_image(path)
+        if isinstance(checked, str):
+            problem = f"{name!r} {checked}"
     if problem:
         walk.problems.append(Problem(walk.file, walk.lines.get("logo"), "logo", problem))
         return None
@@ -244,3 +276,51 @@ def _check_sizes(values: dict[str, Any], walk: Walk) -> None:
 
 def _problem(walk: Walk, path: str, message: str) -> Problem:
     return Problem(walk.file, walk.lines.get(path), path, message)
+
+
+def _colour_sources(inherited: dict[str, ColourSource], own: dict[str, Any],
+                    walk: Walk) -> dict[str, ColourSource]:
+    """Where each colour was set: ``own`` colours here (``walk``), the rest as inherited."""
+    depth = max((source.depth for source in inherited.values()), default=-1) + 1
+    sources = dict(inherited)
+    for key, value in (own.get("colours") or {}).items():
+        if value is not None:
+            sources[key] = ColourSource(walk.file, walk.lines.get(f"colours.{key}"), depth)
+    return sources
+
+
+def _check_contrast(values: dict[str, Any], sources: dict[str, ColourSource],
+                    walk: Walk) -> None:
+    """Text must stay readable on every fill it can sit on, and lines visible on the page:
+    one problem per pair, naming where the colour to change was set."""
+    colours = values.get("colours") or {}
+    if not all(isinstance(colours.get(key), str) for key in COLOUR_KEYS):
+        return  # a colour that is not '#rrggbb' is reported already
+    problems = []
+    for pair, ratio in failing_pairs(colours):
+        key, message = _contrast_message(pair, ratio, colours, sources)
+        source = sources.get(key)
+        file, line = (source.file, source.line) if source else \
+            (walk.file, walk.lines.get(f"colours.{key}"))
+        problems.append(Problem(file, line, f"colours.{key}", message))
+    # In the order of the theme file: every pair a colour fails, under one another; a pair
+    # a layout broke is not told again when the profile changes other colours.
+    walk.problems.extend(p for p in sorted(problems, key=lambda p: (p.file, p.line or 0))
+                         if p not in walk.problems)
+
+
+def _contrast_message(pair: Pair, ratio: float, colours: dict[str, str],
+                      sources: dict[str, ColourSource]) -> tuple[str, str]:
+    """The key to blame and what to say. A fill is blamed when it was set further down the
+    chain than the text on it (that is what changed); otherwise the text or line colour."""
+    need = f"has contrast {format_ratio(ratio, pair.minimum)}; {pair.requirement}"
+    front, back = pair.foreground, pair.background
+    if back is None:
+        return front, f'"{colours[front]}" on the page ({PAGE_COLOUR}) {need}'
+    front_depth = sources[front].depth if front in sources else 0
+    back_depth = sources[back].depth if back in sources else 0
+    if back_depth > front_depth:
+        return back, (f'"{colours[back]}" behind colours.{front} ({colours[front]}) in '
+                      f"{FILLS[back]} {need}")
+    return front, (f'"{colours[front]}" on {FILLS[back]} (colours.{back} {colours[back]}) '
+                   f"{need}")

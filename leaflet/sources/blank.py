@@ -4,9 +4,10 @@ Walking CONTENT rather than copying a file kept by hand means the blank cannot d
 what the loader accepts. Every key is there with the schema's description as its comment,
 so the writer sees what each key holds and the words each list is printed after. Values
 are [placeholders] (`leaflet check` lists them, the layout highlights them), but for the
-name given and review.status, which starts as draft. A placeholder where the format wants
-a number, a dose or a language is refused until filled in, so no made-up dose can reach a
-patient.
+name given and review.status, which starts as draft. The dose table's placeholders load,
+as a draft's may: `leaflet check` says a person must write them, approval and a patient's
+leaflet are refused until then, so no made-up dose can reach a patient. A placeholder
+where the format wants a language is refused until filled in.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import yaml
 
 from leaflet.errors import ContentError, Problem
 from leaflet.sources.schema import (
+    PLACEHOLDER,
     Choice,
     DoseSpec,
     Field,
@@ -23,13 +24,14 @@ from leaflet.sources.schema import (
     ListOf,
     MapOf,
     Mapping,
+    Placeholder,
     Text,
     Walk,
     paragraphs,
 )
+from leaflet.sources.tablets import SPLITTING
 from leaflet.sources.yaml_source import read_nodes
 
-PLACEHOLDER = r"\[[^\[\]]+\]"
 LANGUAGE_TAG = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*"
 DATE = r"\d{4}-\d{2}-\d{2}"
 REVIEW_STATUSES = ("draft", "approved")
@@ -52,17 +54,30 @@ def after(default: str, us_medguide: str | None = None) -> str:
     return f"default set: after '{default}'; us-medguide: after '{us_medguide}'"
 
 
-STEP = Mapping(
-    {
-        "days": Field(Integer(description="How many days this step lasts; the last step may "
-                                          "leave it out to mean 'until your doctor says'",
-                              minimum=1, maximum=3650), required=False),
-        "dose": Field(DoseSpec(description="Dose each time, e.g. '5 mg'")),
-        "times_a_day": Field(Integer(description="How many times a day, e.g. 3",
-                                     minimum=1, maximum=24)),
-    },
-    description="One row of the dose table.",
-)
+DRAFT_VALUE = " A draft may hold a [placeholder] for a person to write."
+
+
+def _step(placeholders: bool) -> Mapping:
+    """A row of the dose table; content's may hold [placeholders] (a draft from a leaflet
+    that gives no dose steps), a patient's never."""
+    hint = DRAFT_VALUE if placeholders else ""
+    return Mapping(
+        {
+            "days": Field(Integer(description="How many days this step lasts; the last step "
+                                              "may leave it out to mean 'until your doctor "
+                                              "says'." + hint,
+                                  minimum=1, maximum=3650, placeholder=placeholders),
+                          required=False),
+            "dose": Field(DoseSpec(description="Dose each time, e.g. '5 mg'." + hint,
+                                   placeholder=placeholders)),
+            "times_a_day": Field(Integer(description="How many times a day, e.g. 3." + hint,
+                                         minimum=1, maximum=24, placeholder=placeholders)),
+        },
+        description="One row of the dose table.",
+    )
+
+
+STEP = _step(placeholders=False)
 
 # The words each set prints before a group of side effects: (default set, us-medguide).
 FREQUENCIES = {
@@ -90,6 +105,11 @@ CONTENT = Mapping(
                               required=False),
             "form": Field(Text(description="The form, e.g. 'tablets' or 'oral solution'; "
                                            "printed after the strength in the title")),
+            "splitting": Field(Choice(SPLITTING, description=(
+                "For tablets: 'halves' if a tablet may be split in half (a patient's page may "
+                "then say 'half a tablet'), 'whole' if it must be swallowed whole (prolonged-"
+                "release, coated): doses are then whole tablets. Left out: halves")),
+                required=False),
             "active_substance": Field(Text(description="The active substance, printed under "
                                                        "the title")),
         }, description="The medicine the leaflet is about")),
@@ -200,7 +220,8 @@ CONTENT = Mapping(
                         description="Explicit times of day for each intake (e.g. 'in the "
                                     "morning and in the evening'). "
                                     + after("When to take each dose:"))),
-                    "steps": Field(ListOf(STEP, check=check_steps, description=(
+                    "steps": Field(ListOf(_step(placeholders=True), check=check_steps,
+                                          description=(
                         "The rows of the dose table, in order. both sets: after "
                         "schedule.intro, in a table with the columns 'Days', 'Dose each time', "
                         "'How many times a day' and 'Total in one day'"))),
@@ -209,8 +230,9 @@ CONTENT = Mapping(
                         "schedule.timing line"), required=False),
                 }, description="The usual dose, printed as a table")),
                 "maximum_daily_dose": Field(DoseSpec(
-                    description="The most to take in one day, e.g. '80 mg'; both sets print "
-                                "'Highest dose: usually no more than DOSE in one day.'")),
+                    description="The most to take in one day, e.g. '80 mg' (both sets print "
+                                "'Highest dose: usually no more than DOSE in one day.')."
+                                + DRAFT_VALUE, placeholder=True)),
                 "how_to_take": Field(paragraphs(
                     "How to take each dose, one per item (e.g. 'Swallow the tablets with "
                     "water.'). " + after("How to take it", "Never take more than your "
@@ -230,10 +252,14 @@ CONTENT = Mapping(
             "stopping": Field(Mapping({
                 "advice": Field(paragraphs(
                     "What to know before stopping, in paragraphs. "
-                    + after("If you stop taking NAME", "Do not stop taking NAME suddenly"))),
+                    + after("If you stop taking NAME", "Do not stop taking NAME suddenly")
+                    + " (or after 'If you stop taking NAME' when withdrawal_signs "
+                      "is left out)")),
                 "withdrawal_signs": Field(paragraphs(
-                    "Signs of stopping too quickly, one per item. "
-                    + after("Signs of stopping too quickly include:"))),
+                    "Signs of stopping too quickly, one per item; only for a medicine whose "
+                    "dose must be lowered slowly: leave it out and nothing on the leaflet "
+                    "speaks of stopping too quickly. "
+                    + after("Signs of stopping too quickly include:")), required=False),
             }, description="What happens when you stop taking it")),
             "side_effects": Field(Mapping({
                 "intro": Field(paragraphs(
@@ -306,6 +332,31 @@ CONTENT = Mapping(
 
 
 @dataclass(frozen=True)
+class ExtraSection:
+    """A section of the content's own, as templates read it. A mapping would set a trap:
+    `extra.items` is a mapping's own method, so `{% for item in extra.items %}` fails. Here
+    it is the list; `extra["items"]` and `"items" in extra` (given in the file) still work."""
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+
+    def __contains__(self, key: object) -> bool:
+        return key in ("title", "paragraphs", "items") and bool(getattr(self, str(key)))
+
+    def __getitem__(self, key: str) -> str | tuple[str, ...]:
+        if key not in self:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+def _extra_sections(sections: dict[str, dict[str, Any]]) -> dict[str, ExtraSection]:
+    return {key: ExtraSection(section["title"], tuple(section.get("paragraphs", ())),
+                              tuple(section.get("items", ())))
+            for key, section in sections.items()}
+
+
+@dataclass(frozen=True)
 class Content:
     """A validated content file: the data, where each key was, and every reader-facing text."""
 
@@ -327,6 +378,16 @@ class Content:
     def approved(self) -> bool:
         return self.review.get("status") == "approved"
 
+    def unwritten_doses(self) -> list[tuple[str, str]]:
+        """(key, text) of each [placeholder] in the dose table and maximum daily dose: values
+        a person has still to write, which nothing may compare or count."""
+        dosing = self.data["sections"]["dosing"]
+        values = [(f"sections.dosing.schedule.steps[{index}].{key}", value)
+                  for index, step in enumerate(dosing["schedule"]["steps"])
+                  for key, value in step.items()]
+        values.append(("sections.dosing.maximum_daily_dose", dosing["maximum_daily_dose"]))
+        return [(key, value) for key, value in values if isinstance(value, Placeholder)]
+
 
 @dataclass(frozen=True)
 class ParsedContent:
@@ -346,6 +407,8 @@ def parse_content(path: Path | str) -> ParsedContent:
     root = read_nodes(path, ContentError)
     walk = Walk(file=str(path))
     data = CONTENT.validate(root, "", walk)
+    if data and data.get("extra_sections") and not walk.problems:
+        data["extra_sections"] = _extra_sections(data["extra_sections"])
     content = None if walk.problems or data is None else Content(
         path, data, walk.lines, tuple(walk.reader_texts))
     return ParsedContent(root, content, walk.lines, walk.problems)

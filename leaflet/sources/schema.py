@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from leaflet.errors import Problem
+from leaflet.sources.characters import normalise, refused_character
 
 STR, INT, FLOAT, BOOL = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool"))
 SCALAR_KIND = {
@@ -26,6 +27,18 @@ SCALAR_KIND = {
     "tag:yaml.org,2002:bool": "true/false",
     "tag:yaml.org,2002:null": "nothing",
 }
+# Far beyond any real leaflet (baclofen's longest text is 183 characters, its longest list
+# 15 items), low enough that no one text can stall the layout or fill pages on its own.
+SHORT_CHARS = 500  # a text on its own: a name, a title, the sentence before a list
+PARAGRAPH_CHARS = 5_000  # each paragraph or list item
+MAX_ITEMS = 200  # items in one list
+MAX_KEYS = 1_000  # keys in a mapping of your own: sections of your own, a word list
+PLACEHOLDER = r"\[[^\[\]]+\]"
+
+
+class Placeholder(str):
+    """A [placeholder] where the format otherwise wants a number or a dose: a value a
+    person has still to write. Its own type, so nothing does sums with it."""
 
 
 @dataclass
@@ -78,17 +91,22 @@ class Spec:
 
 @dataclass
 class Text(Spec):
-    """One non-empty string; ``pattern`` and ``hint`` constrain it where a format is expected."""
+    """One non-empty string, normalised (NFC) and holding only printable text; ``pattern``
+    and ``hint`` constrain it where a format is expected."""
 
     description: str = ""
     reader: bool = True
     pattern: str | None = None
     hint: str = ""
+    max_chars: int = SHORT_CHARS
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> str | None:
         if not walk.expect_scalar(node, path, (STR,), "text", _quote_hint(node)):
             return None
-        text = str(node.value)
+        text = checked_text(str(node.value), self.max_chars)
+        if isinstance(text, Refusal):
+            walk.fail(node, path, text.reason)
+            return None
         if not text.strip():
             walk.fail(node, path, "text is empty")
             return None
@@ -100,10 +118,28 @@ class Text(Spec):
         return text
 
     def json_schema(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": "string", "minLength": 1}
+        body: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_chars}
         if self.pattern:
             body["pattern"] = f"^(?:{self.pattern})$"
         return self._schema(body)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a text was refused, as the message says it."""
+
+    reason: str
+
+
+def checked_text(text: str, max_chars: int) -> str | Refusal:
+    """``text`` normalised, or why it cannot be printed: too long, or a character that is not
+    text or is right-to-left. Length first, so a huge text costs no character scan."""
+    text = normalise(text)
+    if len(text) > max_chars:
+        return Refusal(f"text is {len(text):,} characters long; at most {max_chars:,} are "
+                       "allowed here: shorten it")
+    refused = refused_character(text)
+    return Refusal(refused) if refused else text
 
 
 def _quote_hint(node: yaml.Node) -> str:
@@ -112,27 +148,60 @@ def _quote_hint(node: yaml.Node) -> str:
     return ""
 
 
+# YAML 1.1 (what PyYAML reads) and YAML 1.2 (what editors read) agree only on plain digits:
+# 017 is 15 or 17, 1:30 is 90 or text. Any other way of writing a number is refused.
+_WHOLE = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_DECIMAL = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)")
+_YAML_READINGS = (
+    (re.compile(r"[-+]?0[0-9_]+"), "a leading 0 makes YAML read it as an octal number"),
+    (re.compile(r"[-+]?0x.*"), "0x makes YAML read it as a hexadecimal number"),
+    (re.compile(r"[-+]?0b.*"), "0b makes YAML read it as a binary number"),
+    (re.compile(r".*:.*"), "':' makes YAML read it as a number in base 60, 1:30 as 90"),
+    (re.compile(r".*_.*"), "YAML skips '_' in a number, other programs do not"),
+    (re.compile(r"[-+]?\.(inf|Inf|INF)"), "YAML reads it as infinity"),
+    (re.compile(r"\.(nan|NaN|NAN)"), "YAML reads it as 'not a number'"),
+)
+
+
+def _plain_number(node: yaml.ScalarNode, path: str, walk: Walk, expected: str) -> str | None:
+    """The number as written if YAML 1.1 and 1.2 read it alike; else a problem saying why."""
+    text = str(node.value)
+    if (_WHOLE if node.tag == INT else _DECIMAL).fullmatch(text):
+        return text
+    reason = next((f" ({why})" for pattern, why in _YAML_READINGS if pattern.fullmatch(text)),
+                  "")
+    walk.fail(node, path, f"expected {expected}; got {text!r}{reason}")
+    return None
+
+
 @dataclass
 class Integer(Spec):
-    """A whole number within bounds."""
+    """A whole number within bounds, written in plain digits."""
 
     description: str = ""
     minimum: int = 1
     maximum: int = 10_000
+    placeholder: bool = False  # a draft may leave it to a person as a [placeholder]
 
-    def validate(self, node: yaml.Node, path: str, walk: Walk) -> int | None:
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> int | Placeholder | None:
+        if self.placeholder and _is_placeholder(node):
+            return _placeholder(node, path, walk)
         if not walk.expect_scalar(node, path, (INT,), "a whole number"):
             return None
-        value = int(str(node.value).replace("_", ""), 0)
-        if not self.minimum <= value <= self.maximum:
+        text = _plain_number(node, path, walk, "a whole number in plain digits, such as 14")
+        if text is None:
+            return None
+        value = int(text) if len(text) <= 20 else None  # int() refuses 4,301 digits
+        if value is None or not self.minimum <= value <= self.maximum:
+            got = f"a number of {len(text):,} digits" if value is None else value
             walk.fail(node, path, f"expected a number from {self.minimum} to {self.maximum}, "
-                                  f"got {value}")
+                                  f"got {got}")
             return None
         return value
 
     def json_schema(self) -> dict[str, Any]:
-        return self._schema({"type": "integer", "minimum": self.minimum,
-                             "maximum": self.maximum})
+        body = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        return self._schema(_or_placeholder(body) if self.placeholder else body)
 
 
 DOSE_UNITS = ("mg", "g", "micrograms", "ml")
@@ -161,8 +230,11 @@ class DoseSpec(Spec):
     """'5 mg': a number, one space and a unit written the way patients read it."""
 
     description: str = ""
+    placeholder: bool = False  # a draft may leave it to a person as a [placeholder]
 
-    def validate(self, node: yaml.Node, path: str, walk: Walk) -> Dose | None:
+    def validate(self, node: yaml.Node, path: str, walk: Walk) -> Dose | Placeholder | None:
+        if self.placeholder and _is_placeholder(node):
+            return _placeholder(node, path, walk)
         if not walk.expect_scalar(node, path, (STR,), "a dose like '5 mg'"):
             return None
         match = _DOSE_RE.fullmatch(str(node.value).strip())
@@ -182,16 +254,38 @@ class DoseSpec(Spec):
 
     def json_schema(self) -> dict[str, Any]:
         units = "|".join(DOSE_UNITS)
-        return self._schema({"type": "string", "pattern": rf"^\d+(\.\d+)? ({units})$"})
+        body = {"type": "string", "pattern": rf"^\d+(\.\d+)? ({units})$"}
+        return self._schema(_or_placeholder(body) if self.placeholder else body)
+
+
+def _is_placeholder(node: yaml.Node) -> bool:
+    return (isinstance(node, yaml.ScalarNode) and node.tag == STR
+            and re.fullmatch(PLACEHOLDER, str(node.value).strip()) is not None)
+
+
+def _placeholder(node: yaml.Node, path: str, walk: Walk) -> Placeholder | None:
+    """The [placeholder] as written, kept with the reader's texts so the checks list it."""
+    walk.lines[path] = node.start_mark.line + 1
+    text = checked_text(str(node.value).strip(), SHORT_CHARS)
+    if isinstance(text, Refusal):
+        walk.fail(node, path, text.reason)
+        return None
+    walk.reader_texts.append((path, text))
+    return Placeholder(text)
+
+
+def _or_placeholder(body: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [body, {"type": "string", "pattern": f"^{PLACEHOLDER}$"}]}
 
 
 @dataclass
 class ListOf(Spec):
-    """A non-empty list of items of one spec."""
+    """A non-empty list of items of one spec, at most ``max_items`` long."""
 
     item: Spec
     description: str = ""
     check: Callable[[list[Any], yaml.SequenceNode, str, Walk], None] | None = None
+    max_items: int = MAX_ITEMS
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> list[Any] | None:
         walk.lines[path] = node.start_mark.line + 1
@@ -200,6 +294,10 @@ class ListOf(Spec):
             return None
         if not node.value:
             walk.fail(node, path, "list is empty")
+            return None
+        if len(node.value) > self.max_items:
+            walk.fail(node, path, f"list has {len(node.value):,} items; at most "
+                                  f"{self.max_items:,} are allowed here: shorten it")
             return None
         values = [self.item.validate(child, f"{path}[{i}]", walk)
                   for i, child in enumerate(node.value)]
@@ -211,12 +309,13 @@ class ListOf(Spec):
         return "a list of strings" if isinstance(self.item, Text) else "a list"
 
     def json_schema(self) -> dict[str, Any]:
-        return self._schema({"type": "array", "minItems": 1, "items": self.item.json_schema()})
+        return self._schema({"type": "array", "minItems": 1, "maxItems": self.max_items,
+                             "items": self.item.json_schema()})
 
 
 def paragraphs(description: str = "") -> ListOf:
     """A list of paragraphs or list items, each one non-empty string."""
-    return ListOf(Text(), description=description)
+    return ListOf(Text(max_chars=PARAGRAPH_CHARS), description=description)
 
 
 @dataclass
@@ -285,7 +384,10 @@ class Number(Spec):
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> float | None:
         if not walk.expect_scalar(node, path, (INT, FLOAT), "a number"):
             return None
-        value = float(str(node.value).replace("_", ""))
+        text = _plain_number(node, path, walk, "a number in plain digits, such as 11 or 9.5")
+        if text is None:
+            return None
+        value = float(text)
         if not self.minimum <= value <= self.maximum:
             walk.fail(node, path, f"expected a number from {self.minimum:g} to "
                                   f"{self.maximum:g}, got {value:g}")
@@ -332,6 +434,7 @@ class MapOf(Spec):
     description: str = ""
     key_pattern: str | None = r"[a-z][a-z0-9_]*"
     non_empty: bool = False
+    max_entries: int = MAX_KEYS
 
     def validate(self, node: yaml.Node, path: str, walk: Walk) -> dict[str, Any] | None:
         walk.lines[path] = node.start_mark.line + 1
@@ -340,6 +443,10 @@ class MapOf(Spec):
             return None
         if self.non_empty and not node.value:
             walk.fail(node, path, "mapping is empty")
+            return None
+        if len(node.value) > self.max_entries:
+            walk.fail(node, path, f"mapping has {len(node.value):,} keys; at most "
+                                  f"{self.max_entries:,} are allowed here: shorten it")
             return None
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -350,6 +457,12 @@ class MapOf(Spec):
                     walk.fail(key_node, child_path,
                               f"expected a word as the key, got {describe(key_node)}")
                     continue
+                checked = checked_text(key, SHORT_CHARS)
+                if isinstance(checked, Refusal):
+                    walk.fail(key_node, child_path, checked.reason)
+                    continue
+                key = checked
+                child_path = f"{path}.{key}" if path else key
             elif not re.fullmatch(self.key_pattern, key):
                 walk.fail(key_node, child_path, "name sections with lower-case letters, digits "
                                                 "and '_', starting with a letter")
@@ -366,6 +479,7 @@ class MapOf(Spec):
             body["propertyNames"] = {"pattern": f"^{self.key_pattern}$"}
         if self.non_empty:
             body["minProperties"] = 1
+        body["maxProperties"] = self.max_entries
         return self._schema(body)
 
 

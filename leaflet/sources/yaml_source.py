@@ -2,18 +2,24 @@
 
 PyYAML silently keeps the last of two equal keys, builds Python objects from
 tags and expands aliases without bound. A content file that says a warning
-twice must not lose one, so we compose nodes ourselves and check them.
+twice must not lose one, so we compose nodes ourselves and check them. Nesting
+is bounded before composing, which recurses once per level.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
 from leaflet.errors import LeafletError, Problem
+from leaflet.sources.characters import describe
+from leaflet.sources.files import read_file
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NESTING = 20  # levels of lists and mappings; a content file uses 6
+_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; a leaflet needs far fewer"
 
 PLAIN_TAGS = frozenset({
     "tag:yaml.org,2002:str",
@@ -41,12 +47,17 @@ def compose_nodes(text: str, name: str, error: type[LeafletError],
                   extra_tags: frozenset[str] = frozenset()) -> yaml.Node:
     """YAML text -> checked root node; ``name`` is what problems call the file."""
     try:
+        _refuse_deep_nesting(text, name, error)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        reason = exc.problem or exc.context
-        raise error(Problem(name, line, None, f"invalid YAML: {reason}")) from exc
+        reason = f"invalid YAML: {exc.problem or exc.context}"
+        if "maximum nesting depth" in reason:  # libyaml's own limit, met while looking ahead
+            reason = _TOO_DEEP
+        raise error(Problem(name, line, None, reason)) from exc
+    except yaml.reader.ReaderError as exc:
+        raise error(_unreadable_character(text, name, exc.reason)) from exc
     except yaml.YAMLError as exc:
         raise error(Problem(name, None, None, f"invalid YAML: {exc}")) from exc
     if root is None:
@@ -58,18 +69,39 @@ def compose_nodes(text: str, name: str, error: type[LeafletError],
     return root
 
 
+def _refuse_deep_nesting(text: str, name: str, error: type[LeafletError]) -> None:
+    """Lists in lists 10,000 deep would exhaust the stack while composing: count the levels
+    in the event stream first, which takes no stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise error(Problem(name, event.start_mark.line + 1, None, _TOO_DEEP))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+# What YAML refuses to read: controls but tab, newline, CR and NEL; surrogates; U+FFFE/F.
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd"
+                       "\U00010000-\U0010ffff]")
+
+
+def _unreadable_character(text: str, name: str, reason: str) -> Problem:
+    """The character YAML refused, by line and column: its own error counts bytes or
+    characters depending on the parser, and runs to two lines."""
+    found = _NOT_YAML.search(text)
+    if found is None:  # a parser stricter than the YAML 1.1 spec
+        return Problem(name, None, None, f"invalid YAML: {reason}")
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return Problem(name, line, None, f"{describe(found.group())} in column {column} is not "
+                                     "allowed in a YAML file; remove it")
+
+
 def _read_text(path: Path, name: str, error: type[LeafletError]) -> str:
-    try:
-        if path.is_dir():
-            raise error(Problem(name, None, None, "is a directory, not a file"))
-        if path.stat().st_size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // (1024 * 1024)
-            raise error(Problem(name, None, None, f"file is larger than {limit} MB; refused"))
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise error(Problem(name, None, None, "file not found")) from exc
-    except OSError as exc:
-        raise error(Problem(name, None, None, f"cannot read file: {exc.strerror}")) from exc
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    data = read_file(path, MAX_FILE_BYTES, error, f"file is larger than {limit} MB; refused")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -100,6 +132,10 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
     elif isinstance(node, yaml.MappingNode):
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(name, key_node.start_mark.line + 1, None,
+                                        "a key must be a word, not a list or mapping"))
+                continue
             _check(key_node, name, seen, problems, allowed)
             key = str(key_node.value)
             key_line = key_node.start_mark.line + 1

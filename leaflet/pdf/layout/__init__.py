@@ -56,12 +56,16 @@ class Layout:
         self.styles = Styles(theme, fonts)
         self.text = InlineText(theme, fonts, locate)
         self.page = Page(theme, fonts, self.styles, self.text)
+        self.frame_height = self.page.height  # set for each document by render
 
     def render(self, document: Document, metadata: Metadata, pages_before: int = 0,
                pages_after: int = 0) -> tuple[bytes, int]:
         """The PDF bytes and the number of pages. ``pages_before`` and ``pages_after`` count
         pages of other parts joined to this one, so its footers number the whole."""
         width = self.page.column_width
+        header = self.page.running_box(document.header)
+        footer_space = self.page.footer_height(document.footer)
+        self.frame_height = self.page.frame_height(header, footer_space)
         story = [f for block in document.blocks for f in self.block(block, width)]
         short = self.page.height / 3  # a longer table starts where it is and splits
         for lead_in, following in itertools.pairwise(story):
@@ -69,9 +73,7 @@ class Layout:
                     and following.wrap(width, self.page.height)[1] < short):
                 lead_in.keepWithNext = 1  # "The table shows ..." stays with its table
         buffer = io.BytesIO()
-        header = self.page.running_box(document.header)
-        template = self.page.doc_template(buffer, metadata, header,
-                                          self.page.footer_height(document.footer))
+        template = self.page.doc_template(buffer, metadata, header, footer_space)
         pages: list[int] = []
 
         def footer(canvas: Canvas, page: int, total: int) -> None:
@@ -103,7 +105,8 @@ class Layout:
                           self.locate) if block.style == "chart"
                     else table(block, width, self.theme, self.styles, self.text, self.block)]
         if isinstance(block, Callout):
-            return callout(block, width, self.theme, self.styles, self.block)
+            return callout(block, width, self.frame_height, self.theme, self.styles,
+                           self.block, self.locate)
         if isinstance(block, Section):
             return [f for child in block.blocks for f in self.block(child, width, depth)]
         if isinstance(block, Image):

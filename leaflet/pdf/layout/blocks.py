@@ -11,14 +11,14 @@ from pathlib import Path
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from reportlab.platypus import Image as RLImage
 from reportlab.platypus.flowables import HRFlowable
 
-from leaflet.errors import MarkupError, Problem
-from leaflet.pdf.layout.inline import InlineText, Locate
+from leaflet.errors import LayoutError, MarkupError, Problem
+from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.styles import Styles
+from leaflet.render.images import read_image
 from leaflet.render.markup import Block, Callout, Heading, Image, ItemList, Paragraph
 from leaflet.render.theme import Theme
 
@@ -62,15 +62,27 @@ def item_list(block: ItemList, width: float, depth: int, theme: Theme, styles: S
     return flowables
 
 
-def callout(block: Callout, width: float, theme: Theme, styles: Styles,
-            lay: LayBlock) -> list[Flowable]:
+def callout(block: Callout, width: float, page_room: float, theme: Theme, styles: Styles,
+            lay: LayBlock, locate: Locate) -> list[Flowable]:
     """A box drawn as a one-column table, one row per flowable, so it splits across pages
-    with its border on each part."""
+    between its paragraphs with its border on each part.
+
+    Rows are never split inside (ReportLab's splitting within a row loops for ever on some
+    boxes), so a paragraph taller than the page is refused here, naming its template line,
+    rather than failing deep in ReportLab."""
     padding = theme.space("box_padding")
     inner = width - 2 * padding
     rows = [[f] for child in block.blocks for f in lay(child, inner, 0)]
+    room = page_room - 2 * padding
+    for (flowable,) in rows:
+        if flowable.wrap(inner, room)[1] > room:
+            template, line = locate(block.line)
+            text = snippet(flowable.getPlainText()) if hasattr(flowable, "getPlainText") else ""
+            raise LayoutError(Problem(template, line, None,
+                                      f"a boxed warning holds a paragraph taller than a page "
+                                      f"({text!r}); shorten it or make it several points"))
     box = Table(rows, colWidths=[width], style=box_style(block.kind, theme, styles),
-                splitByRow=1, splitInRow=1, hAlign="LEFT", spaceBefore=theme.space("paragraph"),
+                splitByRow=1, splitInRow=0, hAlign="LEFT", spaceBefore=theme.space("paragraph"),
                 spaceAfter=theme.space("section"))
     return [box, Spacer(0, 0)]
 
@@ -100,13 +112,11 @@ def image(block: Image, width: float, find_image: FindImage, locate: Locate) -> 
         name, line = locate(block.line)
         raise MarkupError(Problem(name, line, None, f"image {block.src!r} not found inside "
                                   "the template folder"))
-    try:
-        pixel_width, pixel_height = ImageReader(str(path)).getSize()
-    except Exception as exc:  # ReportLab raises plain exceptions for unreadable images
+    checked = read_image(path)
+    if isinstance(checked, str):
         name, line = locate(block.line)
-        raise MarkupError(Problem(name, line, None, f"image {block.src!r} cannot be read: "
-                                  f"{exc}")) from exc
+        raise MarkupError(Problem(name, line, None, f"image {block.src!r} {checked}"))
     drawn = min(block.width_mm * mm, width)
-    picture = RLImage(str(path), width=drawn, height=drawn * pixel_height / pixel_width)
+    picture = RLImage(str(path), width=drawn, height=drawn * checked.height / checked.width)
     picture.hAlign = "LEFT"
     return picture

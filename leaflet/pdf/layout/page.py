@@ -49,13 +49,18 @@ class Page:
                                                                     self.height)
         return height + 4 * mm
 
+    def frame_height(self, header: Table | None, footer_space: float) -> float:
+        """The height text may fill on a page, between the running header and the footer."""
+        header_space = self._height(header) + self.theme.space("section") if header else 0
+        return (self.height - self.theme.margin("top") - header_space
+                - self.theme.margin("bottom") - footer_space)
+
     def doc_template(self, buffer: io.BytesIO, metadata: Metadata,
                      header: Table | None, footer_space: float) -> BaseDocTemplate:
         """A template with one frame per column, between the running header and footer."""
         theme = self.theme
         bottom = theme.margin("bottom") + footer_space
-        header_space = self._height(header) + theme.space("section") if header else 0
-        frame_height = self.height - theme.margin("top") - header_space - bottom
+        frame_height = self.frame_height(header, footer_space)
         frames = [
             Frame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
                   self.column_width, frame_height, leftPadding=0, rightPadding=0,

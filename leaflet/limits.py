@@ -1,0 +1,284 @@
+"""Limits on the work a template set drives: CPU time and memory held by the kernel in the
+process doing the work, and a wall clock held by the process that started it.
+
+The sandbox bounds what a template can reach, not how long it runs or how much it takes:
+a loop in an included file, a string method running in C or a paragraph too long to lay
+out all escape any check Python code could make. So that work runs in a process of its
+own under setrlimit (RLIMIT_CPU, RLIMIT_AS), and its parent kills it when the clock runs
+out. Hitting a limit is a LimitError naming the set, the limit and how to raise it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import math
+import os
+import pickle
+import resource
+import selectors
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, NoReturn, TypeVar
+
+from leaflet.errors import LimitError, Problem
+
+DEFAULT_SECONDS = 10
+DEFAULT_MEMORY_MB = 1024
+MAX_SECONDS = 3600
+MIN_MEMORY_MB = 256  # a build's own process needs about 100 MB before any template runs
+MAX_MEMORY_MB = 1024 * 1024
+WALL_GRACE = 5  # wall-clock seconds beyond twice the CPU limit: reading, checking, writing
+
+Stop = Literal["time", "wall", "memory"]
+OnLimit = Callable[[Stop, "BaseException | None"], LimitError]
+T = TypeVar("T")
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_NO_MEMORY = 99  # the child's exit status when too little memory was left even to report
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one leaflet's rendering and layout may take. The defaults stop a hostile set
+    within about ten seconds and one gigabyte; a build needs a fraction of either."""
+
+    seconds: int = DEFAULT_SECONDS  # CPU time
+    memory_mb: int = DEFAULT_MEMORY_MB  # address space of the process doing the work
+
+    @property
+    def wall_seconds(self) -> int:
+        """Twice the CPU time, since a busy machine gives a process about half a core, and
+        a little more for the reading, checking and writing around the limited part."""
+        return 2 * self.seconds + WALL_GRACE
+
+
+class OutOfTime(BaseException):
+    """Raised wherever the limited work is when its CPU time runs out (SIGPROF). Not an
+    Exception, so no `except Exception` on the way (Jinja's, ReportLab's) swallows it."""
+
+
+class ChildTraceback(Exception):
+    """The traceback of an exception raised in the child, as text (frames do not cross
+    processes), chained to the exception raised here so that --debug shows both."""
+
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0]).rstrip()
+
+
+def limit_error(stop: Stop, limits: Limits, subject: str, where: str | None = None) -> LimitError:
+    """One line: the set (``subject``), the limit it hit, where it was when that was in a
+    template, and the option that gives a trusted set more."""
+    if stop == "memory":
+        what, option = f"at its memory limit of {limits.memory_mb:,} MB", "--memory-limit MB"
+    elif stop == "time":
+        what, option = (f"at its time limit of {limits.seconds} s of CPU time",
+                        "--time-limit SECONDS")
+    else:
+        what, option = (f"at its wall-clock limit of {limits.wall_seconds} s (twice its "
+                        f"time limit, and {WALL_GRACE} s more)", "--time-limit SECONDS")
+    place = f", in {where}" if where else ""
+    return LimitError(Problem(subject, None, None, f"template set stopped {what}{place}; "
+                                                   f"if you trust the set, allow more with "
+                                                   f"{option}"))
+
+
+def set_memory_limit(limits: Limits) -> None:
+    """Cap this process's address space for good: any allocation past it fails (MemoryError
+    in Python, whatever asked for it), and no code in the process can lift the cap."""
+    size = limits.memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        size = min(size, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+_armed = False  # whether SIGPROF now means "the time is up"
+
+
+def _on_sigprof(signum: int, frame: Any) -> None:
+    if _armed:
+        raise OutOfTime
+
+
+@contextlib.contextmanager
+def cpu_limit(limits: Limits) -> Iterator[None]:
+    """Allow ``limits.seconds`` more seconds of CPU. Then a profiling timer (SIGPROF) raises
+    OutOfTime wherever the work is, so the message can say which template was running;
+    one second later RLIMIT_CPU has the kernel end the process with SIGXCPU, should the
+    work be stuck in C code where no signal handler runs. RLIMIT_CPU counts from the
+    process's start, so a long-lived worker moves its soft limit on for each row."""
+    global _armed
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    before = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + limits.seconds) + 1
+    if before[1] != resource.RLIM_INFINITY:
+        soft = min(soft, before[1])
+    previous = signal.signal(signal.SIGPROF, _on_sigprof)
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, before[1]))
+    _armed = True
+    signal.setitimer(signal.ITIMER_PROF, limits.seconds)
+    try:
+        yield
+    finally:
+        _armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        resource.setrlimit(resource.RLIMIT_CPU, before)
+        signal.signal(signal.SIGPROF, previous if previous is not None else signal.SIG_DFL)
+
+
+def die_with_parent(parent: int | None = None) -> bool:
+    """Have Linux kill this process when its parent dies (prctl PR_SET_PDEATHSIG), so that
+    a killed build or batch leaves nothing running. False where there is no prctl: the
+    caller then watches os.getppid() itself. ``parent``: exit now if it is already gone."""
+    prctl = _prctl()
+    armed = prctl is not None and prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
+    return armed
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once per process (before forking, so a child need not)."""
+    try:
+        import ctypes  # here only: nothing else in a build needs it
+
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
+    """``work()`` in a forked child under ``limits``; its value, or the exception it raised,
+    comes back as if it had run here. Forked, not spawned: the child starts with all this
+    process has imported and loaded, so a normal build barely notices. ``on_limit`` makes
+    the error for a limit hit (with the exception, when the child saw it happen)."""
+    parent = os.getpid()
+    _prctl()
+    read_end, write_end = os.pipe()
+    gc.freeze()  # the child's collector leaves what is here alone, so it copies fewer pages
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _child(work, limits, on_limit, write_end, parent)
+    gc.unfreeze()
+    os.close(write_end)
+    status: int | None = None
+    try:
+        payload = _read(read_end, time.monotonic() + limits.wall_seconds)
+        if payload is None:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(read_end)
+        if status is None:  # interrupted while waiting: the child goes too
+            _kill(pid)
+    if payload is None:
+        raise on_limit("wall", None)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGXCPU:
+            raise on_limit("time", None)
+        raise RuntimeError(f"the process rendering the leaflet was ended by "
+                           f"{signal.Signals(number).name}")
+    if os.WEXITSTATUS(status) == _NO_MEMORY:
+        raise on_limit("memory", None)
+    if os.WEXITSTATUS(status) != 0 or not payload:
+        raise RuntimeError(f"the process rendering the leaflet ended without a result "
+                           f"(exit status {os.WEXITSTATUS(status)})")
+    return _unpack(payload)
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _read(fd: int, deadline: float) -> bytes | None:
+    """All the child writes, up to end of file; None if the clock runs out first."""
+    chunks: list[bytes] = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
+           parent: int) -> NoReturn:
+    """Run ``work`` under the limits and write back its value or its exception; never
+    return into the parent's code, never print, never run the parent's exit handlers."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        die_with_parent(parent)
+        set_memory_limit(limits)
+        try:
+            with cpu_limit(limits):
+                outcome: tuple[Any, ...] = ("value", work())
+        except (OutOfTime, MemoryError) as exc:
+            stop: Stop = "memory" if isinstance(exc, MemoryError) else "time"
+            outcome = ("raised", on_limit(stop, exc), _trace_if_room())
+        except BaseException as exc:
+            outcome = ("raised", exc, traceback.format_exc())
+        _write(fd, _pack(outcome))
+        status = 0
+    except MemoryError:
+        status = _NO_MEMORY
+    finally:
+        os._exit(status)
+
+
+def _trace_if_room() -> str:
+    """Where the limit was hit, for --debug; nothing if memory is too short even for that."""
+    try:
+        return traceback.format_exc()
+    except MemoryError:
+        return ""
+
+
+def _pack(outcome: tuple[Any, ...]) -> bytes:
+    """The outcome pickled; an exception that will not cross (it does not pickle, or does
+    not unpickle) goes as its class name and text, which is all the CLI prints of it."""
+    try:
+        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+        if outcome[0] == "raised":
+            pickle.loads(data)
+        return data
+    except Exception:
+        _, exc, trace = outcome
+        return pickle.dumps(("stand-in", type(exc).__name__, str(exc), trace))
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _unpack(payload: bytes) -> Any:
+    outcome = pickle.loads(payload)
+    if outcome[0] == "value":
+        return outcome[1]
+    if outcome[0] == "raised":
+        _, exc, trace = outcome
+    else:
+        _, name, text, trace = outcome
+        exc = type(name, (Exception,), {})(text)
+    if trace:
+        raise exc from ChildTraceback(trace)
+    raise exc
