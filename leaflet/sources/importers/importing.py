@@ -44,8 +44,8 @@ class Imported:
             "",
             "A DRAFT made by a program: nobody has approved it for patients.",
             f"- `leaflet check {file_name}` lists what a person must still do: every "
-            "[placeholder], and the dose table and highest daily dose, which the format "
-            "needs as numbers (the file does not build until they are written).",
+            "[placeholder], the dose table and highest daily dose among them (a draft "
+            "prints them highlighted; approval needs them written).",
             "- The comments say where each text came from and which values were worked out "
             "from the text: check each against the source.",
             "- Compare the built PDF with the source before review.status becomes approved.",

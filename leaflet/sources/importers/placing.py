@@ -29,7 +29,15 @@ from leaflet.sources.importers.model import (
 from leaflet.sources.importers.narrative import picture_line, row_line
 from leaflet.sources.importers.report import Derivation, Placement, Replaced, Todo
 from leaflet.sources.importers.units import CLOSED, Unit
-from leaflet.sources.schema import DoseSpec, Field, Integer, ListOf, MapOf, Mapping
+from leaflet.sources.schema import (
+    SHORT_CHARS,
+    DoseSpec,
+    Field,
+    Integer,
+    ListOf,
+    MapOf,
+    Mapping,
+)
 
 S = "sections."
 PARAGRAPH_KEYS = {
@@ -75,6 +83,8 @@ DOSING_GENERAL, HOW_TO_TAKE = S + "dosing.general", S + "dosing.how_to_take"
 URGENT_SIGNS, FREQUENCY = S + "side_effects.urgent.signs", S + "side_effects.by_frequency"
 OTHER_INTRO, OTHER_ITEMS = S + "before_taking.other_medicines.intro", \
     S + "before_taking.other_medicines.items"
+# The dose table's numbers: a draft holds [placeholders] there, an approval never.
+UNTIL_WRITTEN = "the draft builds with it highlighted and cannot be approved until it is written"
 # What a person writes where the source has nothing, by key.
 TO_WRITE = {
     "medicine.name": "the medicine's name",
@@ -120,6 +130,7 @@ TO_WRITE = {
     "leaflet.author": "name of the company or pharmacy that issues this leaflet",
     "review.reviewer": "name and role of the pharmacist or doctor who approves this leaflet",
     "review.date": "date of approval, such as 2026-05-14",
+    OTHER_INTRO: "one sentence leading into the list of medicines",
 }
 
 
@@ -295,8 +306,18 @@ def _other_medicines(unit: Unit, draft: Draft) -> None:
         lead, rest = every[:1], every[1:]
     if lead:
         joined = " ".join(lead)
-        draft.singles[OTHER_INTRO] = f"{draft.singles[OTHER_INTRO]} {joined}" \
-            if OTHER_INTRO in draft.singles else joined
+        intro = f"{draft.singles[OTHER_INTRO]} {joined}" if OTHER_INTRO in draft.singles \
+            else joined
+        if len(intro) > SHORT_CHARS:
+            # The format takes one short text here; the source's stays whole as the first
+            # item, and a person writes the sentence leading into the list.
+            rest = [intro, *rest]
+            intro = f"[{TO_WRITE[OTHER_INTRO]}]"
+            draft.todo.append(Todo(OTHER_INTRO, f"the source's text before the list is longer "
+                                                f"than the {SHORT_CHARS} characters an intro "
+                                                "may have: it is the list's first item; write "
+                                                "a sentence leading into the list"))
+        draft.singles[OTHER_INTRO] = intro
         draft.cite(OTHER_INTRO, unit.source)
     draft.add(OTHER_ITEMS, rest, unit.source)
 
@@ -382,10 +403,9 @@ def extra_sections(draft: Draft) -> dict[str, dict[str, Any]]:
         while tail and isinstance(blocks[tail - 1], ItemList):
             tail -= 1
         if extra["lines"] or tail == len(blocks):
-            # The built-in sets print an extra section only with a list (extra.xml.j2 reads
-            # a missing "items" as dict.items); until they print paragraphs alone, the text
-            # is the list.
-            lead, listed = [], items(blocks) + extra["lines"]
+            # Sub-sections follow the section's own text, so a list in between is kept in
+            # order as paragraphs (the format prints paragraphs before the list).
+            lead, listed = paragraphs(blocks) + extra["lines"], []
         else:
             lead, listed = paragraphs(blocks[:tail]), items(blocks[tail:])
         section: dict[str, Any] = {"title": extra["title"] or "[heading of this section]"}
@@ -430,17 +450,15 @@ def _placeholder(field_: Field, path: str, draft: Draft) -> Any:
         path.rsplit(".", 1)[-1].replace("_", " ")
     if isinstance(spec, ListOf) and isinstance(spec.item, Mapping):
         draft.todo.append(Todo(path, f"write {words}: the source gives none a program can "
-                                     "read safely; the file does not build until it is "
-                                     "written"))
+                                     f"read safely; {UNTIL_WRITTEN}"))
         draft.comments.setdefault(path, []).append(
-            "Not in the source as numbers: write it from the text. The format needs numbers "
-            "here, so the file does not build until then.")
+            "Not in the source as numbers: write it from the text. The draft prints it "
+            "highlighted; it cannot be approved until then.")
         return [_fill(spec.item, path, {}, draft)]
     if not path.startswith(S + "dosing.schedule.steps"):
         needs_number = isinstance(spec, (DoseSpec, Integer))
         draft.todo.append(Todo(path, f"write {words}: the source has " + (
-            "no single value for it; the file does not build until it is written"
-            if needs_number else "no text for it")))
+            f"no single value for it; {UNTIL_WRITTEN}" if needs_number else "no text for it")))
         draft.comments.setdefault(path, []).append(
             "Not in the source as a value: write it." if needs_number else
             "Not in the source: write it.")
