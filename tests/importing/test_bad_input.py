@@ -66,7 +66,7 @@ OTHER_CODES = {"section": [{"title": "4.2 Posology", "code": {"coding": [
 BAD_INPUTS = {
     "missing": (lambda folder: folder / "nowhere.json", "{}: file not found"),
     "a folder": (lambda folder: folder, "{}: is a folder, not a file"),
-    "a FIFO": (fifo, "{}: is a FIFO (named pipe), not a file"),
+    "a FIFO": (fifo, "{}: is a FIFO (named pipe), not a file; save what it would send to a file"),
     "empty": (text("  \n"), "{}: the file is empty"),
     "plain text": (text("Take two a day."), "{}: this is neither JSON nor XML: give an ePI (a "
                                            "FHIR Bundle, JSON or XML) or an SPL document "
@@ -119,7 +119,13 @@ BAD_INPUTS = {
     "a control character": (as_json(bundle(composition=composition(section=[
         {"title": "Dosing", "text": {"div": f'<div xmlns="{XHTML}"><p>Take \x85 \x9b</p>'
                                             "</div>"}}]))),
-        "{}: the text of section 'Dosing' holds U+009B (not text); the file is damaged"),
+        "{}: the text of section 'Dosing' cannot be imported: U+009B (a control character) at "
+        "character 6 is not text; remove it"),
+    "right-to-left text": (as_json(bundle(composition=composition(section=[
+        {"title": "Dosing", "text": {"div": f'<div xmlns="{XHTML}"><p>Take \u05d0</p>'
+                                            "</div>"}}]))),
+        "{}: the text of section 'Dosing' cannot be imported: right-to-left text (Hebrew) "
+        "cannot be printed correctly yet: U+05D0 HEBREW LETTER ALEF at character 6"),
     "an SPL label without patient text": (text(spl("34391-3")),
                                           "{}: this is a human prescription drug label "
                                           "(SPL) without a patient section: it has no "

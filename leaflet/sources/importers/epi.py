@@ -172,7 +172,7 @@ def _section(section: dict[str, Any], name: str) -> Section:
         try:
             blocks = read_blocks(element)
         except NotText as exc:
-            raise refuse(name, f"{where} holds {exc} (not text); the file is damaged") from exc
+            raise refuse(name, f"{where} cannot be imported: {exc}") from exc
         if len(blocks) == 1 and getattr(blocks[0], "text", "").casefold() == NO_TEXT:
             blocks = ()
     children = tuple(_section(s, name) for s in _many(section.get("section"))
@@ -184,7 +184,7 @@ def _clean(text: str | None, name: str, what: str) -> str:
     try:
         return clean(text or "")
     except NotText as exc:
-        raise refuse(name, f"{what} holds {exc} (not text); the file is damaged") from exc
+        raise refuse(name, f"{what} cannot be imported: {exc}") from exc
 
 
 def _has_text(section: Section) -> bool:

@@ -11,11 +11,11 @@ line becomes a paragraph of its own, as a reader sees it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
+from leaflet.sources.characters import normalise, refused_character
 from leaflet.sources.importers.model import (
     Block,
     Heading,
@@ -40,26 +40,19 @@ NO_TEXT = frozenset({"col", "colgroup", "script", "style", "meta"})
 # Hints for the browser, not text: soft hyphen, zero-width space, word joiner, BOM.
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
-# What no leaflet text may hold: controls (whitespace aside), the replacement character
-# (a conversion upstream already lost text), noncharacters.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffd\ufdd0-\ufdef"
-                       "\ufffe\uffff]")
 
 
 class NotText(ValueError):
-    """A character that is not text: the reader names the section it is in."""
-
-    def __init__(self, char: str) -> None:
-        super().__init__(f"U+{ord(char):04X}")
-        self.char = char
+    """A character the content format refuses (sources/characters.py): the reader names
+    the section it is in, so the draft never holds what would not load."""
 
 
 def clean(text: str) -> str:
     """One space between words, NFC; NotText for a character that cannot be printed."""
-    text = _SPACE.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
-    found = _NOT_TEXT.search(text)
-    if found:
-        raise NotText(found.group())
+    text = _SPACE.sub(" ", _INVISIBLE.sub("", normalise(text))).strip()
+    reason = refused_character(text)
+    if reason:
+        raise NotText(reason)
     return text
 
 

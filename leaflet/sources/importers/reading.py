@@ -1,17 +1,15 @@
 """Read a file to import, contained: a regular file only, never more than a limit, XML
 without entities, DTDs or network access, and every refusal one line naming what it is.
 
-The size a file reports is not what reading it returns (a FIFO, /dev/zero, a file
-growing while read), so the kind is checked on what was opened and reading stops one
-byte past the limit. Expanding entities ("billion laughs") or fetching a DTD would let a
-small file cost unbounded memory or reach the network; defusedxml refuses both.
+Which files are read, and how far, is sources/files.py's: regular files only, reading
+stopping one byte past the limit whatever size the file reports. Expanding entities
+("billion laughs") or fetching a DTD would let a small file cost unbounded memory or
+reach the network; defusedxml refuses both.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -20,9 +18,9 @@ import defusedxml.ElementTree
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from leaflet.errors import Problem, SourceError
+from leaflet.sources.files import read_file
 
 MAX_SOURCE_BYTES = 10 * 1024 * 1024  # a leaflet's ePI or SPL is 50-500 KB; a whole label 3 MB
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def refuse(name: str, message: str, line: int | None = None) -> SourceError:
@@ -33,44 +31,15 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The whole file, if it is a regular file of at most ``limit`` bytes (by default
     MAX_SOURCE_BYTES)."""
     limit = MAX_SOURCE_BYTES if limit is None else limit
-    name = str(path)
-    try:
-        handle = os.open(path, _OPEN_FLAGS)  # never blocks, even on a FIFO
-    except FileNotFoundError as exc:
-        raise refuse(name, "file not found") from exc
-    except OSError as exc:
-        raise refuse(name, f"cannot read file: {exc.strerror}") from exc
-    kind = _not_a_file(os.fstat(handle).st_mode)  # what was opened, not what was named
-    if kind:
-        os.close(handle)
-        raise refuse(name, f"is {kind}, not a file")
-    with os.fdopen(handle, "rb") as stream:
-        try:
-            data = stream.read(limit + 1)
-        except OSError as exc:
-            raise refuse(name, f"cannot read file: {exc.strerror}") from exc
-    if len(data) > limit:
-        raise refuse(name, f"file is larger than {_size(limit)}; refused")
+    data = read_file(path, limit, SourceError, f"file is larger than {_size(limit)}; refused")
     if not data.strip():
-        raise refuse(name, "the file is empty")
+        raise refuse(str(path), "the file is empty")
     return data
 
 
 def _size(limit: int) -> str:
     megabytes = limit / (1024 * 1024)
     return f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
-
-
-def _not_a_file(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
 
 
 def parse_json(data: bytes, name: str) -> Any:

@@ -109,8 +109,8 @@ def _section(section: Element, name: str, media: dict[str, str]) -> Section:
         text = section.find(f"{V3}text")
         blocks = read_blocks(text, media) if text is not None else ()
     except NotText as exc:
-        raise refuse(name, f"section {title or _code(section)!r} holds {exc} (not text); the "
-                           "file is damaged") from exc
+        raise refuse(name, f"section {title or _code(section)!r} cannot be imported: "
+                           f"{exc}") from exc
     code = section.find(f"{V3}code")
     codes = (Code(code.get("codeSystem") or LOINC, code.get("code") or ""),) \
         if code is not None else ()

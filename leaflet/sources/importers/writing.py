@@ -18,10 +18,11 @@ from typing import Any
 import yaml
 
 from leaflet.errors import OutputError, Problem
-from leaflet.output import check_output_path, temporary_beside
+from leaflet.output import check_output_path, write_text_file
 
 WIDTH = 92
 INDENT = "  "
+EXISTS_HINT = "give --force to replace it"
 # Characters YAML reads as line breaks even inside a quoted string, so they are escaped.
 _YAML_BREAKS = {"\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -102,22 +103,7 @@ def write_content(text: str, output: Path, source: Path, force: bool) -> None:
     """Write ``text`` to ``output`` whole; an existing file only with ``force``, and never
     the source itself."""
     check_output(output, source, force)
-    handle, temp_name = temporary_beside(output)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644)
-        if force:
-            os.replace(temp_name, output)
-        else:
-            _link_new(temp_name, output)
-    except OSError as exc:
-        raise OutputError(Problem(str(output), None, None,
-                                  f"cannot write the file: {exc.strerror}")) from exc
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
+    write_text_file(text, output, replace=force, exists_hint=EXISTS_HINT)
 
 
 def _same_file(output: Path, source: Path) -> bool:
@@ -128,19 +114,6 @@ def _same_file(output: Path, source: Path) -> bool:
         return False
 
 
-def _link_new(temp_name: str, path: Path) -> None:
-    """Put the file in place atomically; a hard link, unlike a rename, refuses to replace
-    a file that appeared meanwhile."""
-    try:
-        os.link(temp_name, path)
-    except FileExistsError as exc:
-        raise OutputError(_exists(path)) from exc
-    except OSError:  # a file system without hard links (FAT, some network shares)
-        if path.exists():
-            raise OutputError(_exists(path)) from None
-        os.replace(temp_name, path)
-
-
 def _exists(path: Path) -> Problem:
     return Problem(str(path), None, None,
-                   "already exists; left as it was (give --force to replace it)")
+                   f"already exists; left as it was ({EXISTS_HINT})")
