@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
-from pdfread import body_text
+from pdfread import body_text, reader
 
 from leaflet.cli import main
 from leaflet.sources.importers import import_source
@@ -467,3 +467,13 @@ def _paragraph_texts(name: str) -> list[str]:
 
     walk(bundle["entry"][0]["resource"]["section"])
     return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_pdf_metadata_names_the_source_in_info_and_xmp(name, standard_pdfs):
+    pdf = reader(standard_pdfs[name])
+    source = import_source(EPI / EXAMPLES[name]["file"]).data["leaflet"]["source"]
+    subject = pdf.metadata.subject
+    assert f"; imported from {source['file']} ({source['format']}, " in subject
+    assert f"dated {source['date']})" in subject
+    assert pdf.xmp_metadata.dc_description == {"x-default": subject}
