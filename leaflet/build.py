@@ -126,6 +126,12 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
     product = " ".join(filter(None, (medicine["name"], medicine.get("strength"),
                                      medicine["form"])))
     keywords = (medicine["name"], medicine["active_substance"], "patient information leaflet")
+    source = content.data["leaflet"].get("source")
+    if source:  # an imported leaflet says where its text came from, in /Info and XMP alike
+        details = [source["format"], *(f"{label} {source[key]}" for key, label in
+                   (("id", "document"), ("version", "version"), ("date", "dated"))
+                   if key in source)]
+        product = f"{product}; imported from {source['file']} ({', '.join(details)})"
     return Metadata(title=title, subject=product, author=content.data["leaflet"]["author"],
                     keywords=tuple(dict.fromkeys(keywords)), language=language)
 

@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_patient_option(build_cmd)
     _add_new_command(commands)
     _add_limit_options(build_cmd)
+    _add_import_command(commands)
     _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
@@ -100,6 +101,71 @@ def _run_new(args: argparse.Namespace) -> int:
     output = args.output or default_file_name(args.name)
     write_blank(args.name, output)
     print(f"wrote {output}: fill in every [placeholder], then run: leaflet check {output}")
+    return 0
+
+
+def _add_import_command(commands: argparse._SubParsersAction) -> None:
+    import_cmd = commands.add_parser(
+        "import", help="write a draft content file from a manufacturer's ePI or SPL leaflet",
+        description="Write a draft content file from an EU ePI (an HL7 FHIR document Bundle, "
+                    "JSON or XML) or a US SPL document (patient package insert, Medication "
+                    "Guide or Drug Facts). Every text of the leaflet is kept; what the format "
+                    "needs and the text does not say becomes a [placeholder]. Prints where each "
+                    "section went and what a person must still do. Never replaces a file "
+                    "without --force.")
+    import_cmd.add_argument("source", type=Path, metavar="SOURCE",
+                            help="the ePI Bundle (.json or .xml) or SPL document (.xml)")
+    import_cmd.add_argument("-o", "--output", type=Path, metavar="FILE",
+                            help="content file to write (default: the medicine's name as "
+                                 "leaflet new makes a file name of it, in the current "
+                                 "directory)")
+    import_cmd.add_argument("--force", action="store_true",
+                            help="replace FILE if it exists")
+    import_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+_IMPORT_REPLACED = {
+    "heading": "headings the template words itself",
+    "name line": "name lines, printed in the title",
+    "contents list": "a contents list",
+    "opening box": "the standard opening box, which the default template prints",
+}
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from leaflet.sources.importers import check_output, import_source, write_content
+
+    if args.output:
+        check_output(args.output, args.source, args.force)
+    imported = import_source(args.source)
+    output = args.output or default_file_name(imported.name or args.source.stem)
+    write_content(imported.yaml_text(output.name), output, args.source, args.force)
+    report = imported.report
+    print(f"imported {args.source}: a {report.kind} ({report.source.format}), language "
+          f"{imported.language}")
+    print("where each section went:")
+    for placement in report.placements:
+        depth = placement.source.count(" > ")
+        heading = placement.source.rsplit(" > ", 1)[-1]
+        print(f"  {'  ' * depth}{heading} -> {placement.key} ({placement.how})")
+    if report.derivations:
+        print("worked out from the text (check each):")
+        for found in report.derivations:
+            print(f"  {found.key} = {found.value}: {found.reason}")
+    if report.replaced:
+        print("not copied, as the template prints its own words for them:")
+    for kind, words in _IMPORT_REPLACED.items():
+        texts = list(dict.fromkeys(r.text for r in report.replaced if r.kind == kind))
+        if texts:
+            print(f"  {words} ({len(texts)}): {' | '.join(texts)}")
+    for what in report.left_out:
+        print(f"left out: {what}")
+    print(f"to do by a person ({len(report.todo)}):")
+    for todo in report.todo:
+        print(f"  {todo.key}: {todo.what}")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {output} (a draft); next: leaflet check {output}")
     return 0
 
 
@@ -314,6 +380,8 @@ def _run(args: argparse.Namespace) -> int:
         return _run_inspect(args)
     if args.command == "new":
         return _run_new(args)
+    if args.command == "import":
+        return _run_import(args)
     from leaflet.build import BuildOptions, build  # the batch's main process stays light
 
     output = args.output or Path(args.content.stem + ".pdf")

@@ -42,6 +42,12 @@ class ContentError(LeafletError):
     """The content file cannot be read or does not follow the content format."""
 
 
+class SourceError(ContentError):
+    """A file given to `leaflet import` is not a package leaflet we can read (not an ePI
+    Bundle or SPL document, broken JSON or XML, too large, no patient section); bad input,
+    so exit code 1."""
+
+
 class PatientError(ContentError):
     """A patient file or batch row is wrong; bad input like content, so exit code 1."""
 

@@ -172,3 +172,38 @@ def write_atomically(data: bytes, path: Path) -> None:
             raise OutputError(Problem(str(path), None, None,
                                       f"cannot write the PDF: {exc.strerror}")) from exc
         raise
+
+
+def write_text_file(text: str, path: Path, replace: bool, exists_hint: str) -> None:
+    """Write ``text`` (UTF-8, '\\n' line ends) to ``path`` whole, through a temporary file
+    beside it. An existing file is replaced only if ``replace``; otherwise a hard link puts
+    the file in place, which, unlike a rename, refuses a file that appeared meanwhile, and
+    the refusal names ``path`` with ``exists_hint`` ('give --force to replace it')."""
+    exists = Problem(str(path), None, None, f"already exists; left as it was ({exists_hint})")
+    handle, temp_name = temporary_beside(path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp_name, 0o644)
+        if replace:
+            os.replace(temp_name, path)
+        else:
+            _link_new(temp_name, path, exists)
+    except OSError as exc:
+        raise OutputError(Problem(str(path), None, None,
+                                  f"cannot write the file: {exc.strerror}")) from exc
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+
+
+def _link_new(temp_name: str, path: Path, exists: Problem) -> None:
+    try:
+        os.link(temp_name, path)
+    except FileExistsError as exc:
+        raise OutputError(exists) from exc
+    except OSError:  # a file system without hard links (FAT, some network shares)
+        if path.exists():
+            raise OutputError(exists) from None
+        os.replace(temp_name, path)

@@ -600,3 +600,31 @@ def test_the_published_content_schema_knows_the_review_block(capsys):
     data["review"] = {"status": "signed", "reviewer": "x"}
     with pytest.raises(jsonschema.ValidationError, match="'signed' is not one of"):
         jsonschema.validate(data, schema)
+
+
+# language
+
+
+def test_a_text_not_in_english_is_warned_of_once_at_its_language(write_content, checker):
+    """The sets' headings and lead-ins are English: a Spanish text mixes two languages."""
+    path = write_content(lambda d: d["leaflet"].update(language="es-ES"))
+    line = line_of(path, "language:")
+    assert findings_of(checker.check(path), "language") == [
+        f"warning: {path}:{line}: leaflet.language: the text is in 'es-ES', but the headings "
+        "and lead-ins the template set prints are English until translated wording exists: "
+        "the leaflet mixes two languages"]
+
+
+def test_english_of_any_region_is_not_warned_of(write_content, checker):
+    for language in ("en", "en-US", "EN-gb"):
+        path = write_content(lambda d, tag=language: d["leaflet"].update(language=tag))
+        assert findings_of(checker.check(path), "language") == []
+
+
+def test_build_says_so_once(write_content, tmp_path, capsys):
+    from leaflet.cli import main
+
+    path = write_content(lambda d: d["leaflet"].update(language="nb-NO"))
+    assert main(["build", str(path), "-o", str(tmp_path / "out.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("the text is in 'nb-NO', but the headings and lead-ins") == 1

@@ -141,12 +141,15 @@ def filled(blank) -> Path:
 
 
 def format_keys(spec: Spec, path: str = "") -> list[tuple[str, Field]]:
-    """Every key of the format with its field: 'a.b', 'steps[].dose' for a key of a list's
-    items, 'extra_sections.*' for a key of one's own."""
+    """Every key of the format a person writes, with its field: 'a.b', 'steps[].dose' for a
+    key of a list's items, 'extra_sections.*' for a key of one's own (not leaflet.source,
+    which only `leaflet import` writes)."""
     found: list[tuple[str, Field]] = []
     if isinstance(spec, Mapping):
         for key, field in spec.fields.items():
             child = f"{path}.{key}" if path else key
+            if child == "leaflet.source":
+                continue
             found += [(child, field), *format_keys(field.spec, child)]
     elif isinstance(spec, MapOf):
         found += [(f"{path}.*", Field(spec.value)), *format_keys(spec.value, f"{path}.*")]

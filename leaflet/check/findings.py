@@ -18,7 +18,8 @@ class Severity(str, Enum):
     NOTE = "note"
 
 
-RULES = ("format", "completeness", "readability", "plain-words", "dose", "review")
+RULES = ("format", "completeness", "readability", "plain-words", "dose", "review",
+         "language")
 
 
 @dataclass(frozen=True)

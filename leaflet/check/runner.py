@@ -15,6 +15,7 @@ from leaflet.check.completeness import check_filled_in, missing_sections
 from leaflet.check.config import CheckConfig, load_config
 from leaflet.check.doses import check_doses
 from leaflet.check.findings import Finding, Severity
+from leaflet.check.language import check_language
 from leaflet.check.plain_words import check_plain_words
 from leaflet.check.readability import SectionReadability, check_readability, measure
 from leaflet.check.review import check_review, check_revision_date
@@ -86,6 +87,7 @@ class Checker:
             findings += check_readability(content, config.readability, figures)
         findings += check_plain_words(content, config.plain_words)
         findings += check_doses(content, config.dose_text)
+        findings += check_language(content)
         status = "approved" if content.approved else "draft"
         return FileReport(name, self.template_set.name, status, _ordered(findings),
                           tuple(figures))

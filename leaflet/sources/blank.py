@@ -13,14 +13,13 @@ where the format wants a language is refused until filled in.
 from __future__ import annotations
 
 import json
-import os
 import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 from leaflet.errors import OutputError, Problem, UsageError
-from leaflet.output import temporary_beside
+from leaflet.output import write_text_file
 from leaflet.sources.content import CONTENT
 from leaflet.sources.schema import (
     DOSE_UNITS,
@@ -39,6 +38,8 @@ WIDTH = 92
 INDENT = "  "
 EXAMPLE_KEY = "my_section"  # the key of a MapOf's example entry (a section of your own)
 NAME_PATH = ("medicine", "name")
+EXISTS_HINT = "give another file name with -o"
+IMPORTED_ONLY = (("leaflet", "source"),)  # written by leaflet import; a blank has no source
 
 HEADER = """\
 # Content of the {name} patient leaflet.
@@ -79,38 +80,12 @@ def write_blank(name: str, path: Path) -> None:
                                   "ending in .yaml"))
     if path.exists() or path.is_symlink():
         raise OutputError(_exists(path))
-    text = blank_content(name, path.name)
-    handle, temp_name = temporary_beside(path)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644)
-        _link_new(temp_name, path)
-    except OSError as exc:
-        raise OutputError(Problem(str(path), None, None,
-                                  f"cannot write the file: {exc.strerror}")) from exc
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
-
-
-def _link_new(temp_name: str, path: Path) -> None:
-    """Put the finished file in place atomically; a hard link, unlike a rename, refuses to
-    replace a file that appeared meanwhile."""
-    try:
-        os.link(temp_name, path)
-    except FileExistsError as exc:
-        raise OutputError(_exists(path)) from exc
-    except OSError:  # a file system without hard links (FAT, some network shares)
-        if path.exists():
-            raise OutputError(_exists(path)) from None
-        os.replace(temp_name, path)
+    write_text_file(blank_content(name, path.name), path, replace=False,
+                    exists_hint=EXISTS_HINT)
 
 
 def _exists(path: Path) -> Problem:
-    return Problem(str(path), None, None,
-                   "already exists; left as it was (give another file name with -o)")
+    return Problem(str(path), None, None, f"already exists; left as it was ({EXISTS_HINT})")
 
 
 def _one_line(what: str, text: str) -> None:
@@ -124,7 +99,8 @@ def _leaf_paths(spec: Spec, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     """The key path of every value to fill in (a list's items share the list's path)."""
     if isinstance(spec, Mapping):
         for key, field in spec.fields.items():
-            yield from _leaf_paths(field.spec, (*path, key))
+            if (*path, key) not in IMPORTED_ONLY:
+                yield from _leaf_paths(field.spec, (*path, key))
     elif isinstance(spec, MapOf):
         yield from _leaf_paths(spec.value, (*path, EXAMPLE_KEY))
     elif isinstance(spec, ListOf):
@@ -153,6 +129,8 @@ class _Blank:
         lines: list[str] = []
         after_block = False
         for key, field in spec.fields.items():
+            if (*path, key) in IMPORTED_ONLY:
+                continue
             block = isinstance(field.spec, (Mapping, MapOf))
             if lines and (block or after_block):
                 lines.append("")  # a blank line around each block of keys

@@ -125,6 +125,21 @@ CONTENT = Mapping(
                 hint="expected a date like '2026-05' or a [placeholder]")),
             "author": Field(Text(reader=False,
                                  description="Who issues the leaflet (PDF metadata)")),
+            "source": Field(Mapping({
+                "format": Field(Text(reader=False, description="The source's format, e.g. "
+                                                               "'FDA SPL document (HL7 v3 XML)'")),
+                "file": Field(Text(reader=False, description="The file imported, its name "
+                                                             "only")),
+                "id": Field(Text(reader=False, description="The document's identifier in "
+                                                           "the source"), required=False),
+                "version": Field(Text(reader=False, description="The document's version"),
+                                 required=False),
+                "date": Field(Text(reader=False, description="The document's date, e.g. "
+                                                             "'2022-11-09'"), required=False),
+                "language": Field(Text(reader=False, description="The language the source "
+                                                                 "declares"), required=False),
+            }, description="Where the text was imported from; written by leaflet import, "
+                           "printed beside the revision date"), required=False),
         }, description="About the leaflet itself: its language, revision date and issuer")),
         "review": Field(Mapping({
             "status": Field(Choice(REVIEW_STATUSES, description="'approved' only once a "
