@@ -162,3 +162,23 @@ def test_results_that_fill_the_window_at_once_do_not_stall_the_pool():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
         pool.close()
+
+
+def test_a_file_written_as_the_batch_stopped_is_reported_even_if_its_result_was_lost(
+        tmp_path):
+    """A signal can land between a worker's last rename and its result reaching the main
+    process: the report still lists every file this run wrote, and no file it did not."""
+    from leaflet.batch.jobs import BatchReport
+    from leaflet.batch.run import _identity, _written_unreported
+
+    rewritten, untouched, reported = (tmp_path / f"{n}.pdf" for n in ("a", "b", "c"))
+    for path in (rewritten, untouched, reported):
+        path.write_bytes(b"%PDF an earlier run")
+    planned = {row: (path, _identity(path))
+               for row, path in ((1, rewritten), (2, untouched), (3, reported), (4,
+                                 tmp_path / "d.pdf"))}
+    (tmp_path / "new.pdf").write_bytes(b"%PDF this run")
+    (tmp_path / "new.pdf").replace(rewritten)
+    report = BatchReport(4, built=1, built_rows=[3])
+    _written_unreported(report, planned)
+    assert (report.built, sorted(report.built_rows)) == (2, [1, 3])

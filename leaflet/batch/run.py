@@ -87,8 +87,9 @@ def run_batch(list_path: Path, options: BatchOptions,
     report = BatchReport(count)
     writer = _combined_writer(options.combined, count) if options.combined else None
     entries = (entry for entry in listing.entries() if shard.holds(entry.number))
-    jobs = _jobs(listing, entries, names, refused, _row_spec(fields), out_dir,
-                 want_pdf=writer is not None)
+    planned: dict[int, tuple[Path, tuple[int, int] | None]] = {}
+    jobs = _noting_outputs(_jobs(listing, entries, names, refused, _row_spec(fields), out_dir,
+                                 want_pdf=writer is not None), planned)
     pool = _pool(options, count, label)
     finished = False
     try:
@@ -107,6 +108,7 @@ def run_batch(list_path: Path, options: BatchOptions,
                     else signal.SIGINT
                 for result in pool.close():  # what was written while the workers stopped
                     _record(result, report, None)
+                _written_unreported(report, planned)
     finally:
         pool.close()
         if writer is not None and not finished:
@@ -167,6 +169,37 @@ def _record(result: RowResult, report: BatchReport, writer: CombinedWriter | Non
     report.built_rows.append(result.row)
     if writer is not None and result.pdf is not None:
         writer.add(result.pdf)
+
+
+def _noting_outputs(jobs: Iterable[Job],
+                    planned: dict[int, tuple[Path, tuple[int, int] | None]]) -> Iterator[Job]:
+    """The jobs, noting each row's file as it is before the row is built."""
+    for job in jobs:
+        if job.output is not None and not job.problems:
+            planned[job.row] = (job.output, _identity(job.output))
+        yield job
+
+
+def _written_unreported(report: BatchReport,
+                        planned: dict[int, tuple[Path, tuple[int, int] | None]]) -> None:
+    """Rows whose file this run wrote although their result was lost as the batch stopped
+    (a signal between a worker's last write and its report reaching the list): a file
+    renamed into place is a new file, so one that changed was written by this run. The
+    report then lists every leaflet on disk, which is what a pharmacist checks against."""
+    known = set(report.built_rows) | {failure.row for failure in report.failed}
+    for row, (output, before) in planned.items():
+        now = _identity(output)
+        if row not in known and now is not None and now != before:
+            report.built += 1
+            report.built_rows.append(row)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _prepare(out_dir: Path) -> Path:
