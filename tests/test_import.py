@@ -477,3 +477,10 @@ def test_the_pdf_metadata_names_the_source_in_info_and_xmp(name, standard_pdfs):
     assert f"; imported from {source['file']} ({source['format']}, " in subject
     assert f"dated {source['date']})" in subject
     assert pdf.xmp_metadata.dc_description == {"x-default": subject}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_imported_leaflet_is_a_valid_pdf(name, standard_pdfs):
+    from test_pdf_valid import qpdf_check
+
+    assert qpdf_check(standard_pdfs[name]) == []
