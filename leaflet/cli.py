@@ -164,7 +164,7 @@ def _run_import(args: argparse.Namespace) -> int:
     for todo in report.todo:
         print(f"  {todo.key}: {todo.what}")
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}")
     print(f"wrote {output} (a draft); next: leaflet check {output}")
     return 0
 
