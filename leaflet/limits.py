@@ -43,7 +43,7 @@ OnLimit = Callable[[Stop, "BaseException | None"], LimitError]
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_NO_MEMORY = 99  # the child's exit status when too little memory was left even to report
+NO_MEMORY = 99  # a limited process's exit status when too little memory was left to report
 
 
 class Terminated(KeyboardInterrupt):
@@ -191,7 +191,13 @@ def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
     _prctl()
     read_end, write_end = os.pipe()
     gc.freeze()  # the child's collector leaves what is here alone, so it copies fewer pages
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:
         os.close(read_end)
         _child(work, limits, on_limit, write_end, parent)
@@ -215,7 +221,7 @@ def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
             raise on_limit("time", None)
         raise RuntimeError(f"the process rendering the leaflet was ended by "
                            f"{signal.Signals(number).name}")
-    if os.WEXITSTATUS(status) == _NO_MEMORY:
+    if os.WEXITSTATUS(status) == NO_MEMORY:
         raise on_limit("memory", None)
     if os.WEXITSTATUS(status) != 0 or not payload:
         raise RuntimeError(f"the process rendering the leaflet ended without a result "
@@ -266,7 +272,7 @@ def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
         _write(fd, _pack(outcome))
         status = 0
     except MemoryError:
-        status = _NO_MEMORY
+        status = NO_MEMORY
     finally:
         os._exit(status)
 
@@ -287,7 +293,11 @@ def _pack(outcome: tuple[Any, ...]) -> bytes:
         if outcome[0] == "raised":
             pickle.loads(data)
         return data
+    except MemoryError:
+        raise  # the memory limit, reported as such by the caller
     except Exception:
+        if outcome[0] != "raised":
+            raise
         _, exc, trace = outcome
         return pickle.dumps(("stand-in", type(exc).__name__, str(exc), trace))
 

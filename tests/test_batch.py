@@ -373,3 +373,15 @@ def test_the_print_file_may_not_be_a_rows_file(tmp_path, batch):
     assert err == [f"error: {out / '0002-baclofen.pdf'}: the print file would also be row 2's "
                    "file; give it a name of its own"]
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_content_warnings_survive_a_first_row_that_fails(tmp_path, capsys):
+    """The warnings travel with the first row built from the content, not with the first
+    row tried, which may fail for its own reasons."""
+    rows = [{**good_row(1), "name": "Patient \U0001F600"}, good_row(2), good_row(3)]
+    listing = write_csv(tmp_path / "rx.csv", rows)
+    assert main(["batch", str(listing), "--out-dir", str(tmp_path / "o"), "--jobs", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == "built 2 of 3 rows; 1 failed (rows 1)"
+    assert any(line.startswith("warning: ") and "placeholder" in line
+               for line in captured.err.splitlines())

@@ -142,6 +142,9 @@ class WorkerPool(Generic[T, R]):
         now = time.monotonic()
         for worker in list(self.workers):
             if not stopping and worker.task and worker.task[2] <= now:
+                if worker.conn.poll(0):  # it answered just as the clock ran out
+                    self._receive(worker, stopping)
+                    continue
                 worker.process.kill()
                 self._bury(worker, overran=True)
 

@@ -40,6 +40,7 @@ from leaflet.errors import (
     UsageError,
 )
 from leaflet.limits import (
+    NO_MEMORY,
     ChildTraceback,
     Limits,
     Stop,
@@ -244,8 +245,9 @@ def _pool(options: BatchOptions, count: int, label: str) -> WorkerPool[Job, RowR
 
     def lost(job: Job, exitcode: int | None) -> RowResult:
         """A row whose worker was killed at the wall clock, or ended while building it."""
-        if exitcode is None or exitcode == -signal.SIGXCPU:
-            stop: Stop = "wall" if exitcode is None else "time"
+        if exitcode is None or exitcode in (-signal.SIGXCPU, NO_MEMORY):
+            stop: Stop = "wall" if exitcode is None else \
+                "memory" if exitcode == NO_MEMORY else "time"
             return RowResult(job.row, problems=tuple(limit_error(stop, limits, label).problems))
         ending = f"killed by {signal.Signals(-exitcode).name}" if exitcode < 0 \
             else f"exit status {exitcode}"

@@ -28,7 +28,14 @@ from leaflet.build import (
 )
 from leaflet.check import Checker, Severity
 from leaflet.errors import LeafletError, Problem
-from leaflet.limits import Limits, OutOfTime, cpu_limit, die_with_parent, set_memory_limit
+from leaflet.limits import (
+    NO_MEMORY,
+    Limits,
+    OutOfTime,
+    cpu_limit,
+    die_with_parent,
+    set_memory_limit,
+)
 from leaflet.output import write_atomically
 from leaflet.render.profiles import print_settings
 from leaflet.render.templates import resolve_set
@@ -86,6 +93,8 @@ def serve(conn: Connection, template: str, paper: str | None, limits: Limits) ->
                 return
     except (_Stopped, EOFError, OSError):
         return  # asked to stop, or the main process is gone
+    except MemoryError:  # sending or receiving a row at the memory limit: no traceback
+        os._exit(NO_MEMORY)
     finally:
         _stoppable = False
 
@@ -130,13 +139,13 @@ def build_row(job: Job) -> RowResult:
     try:
         content, warnings = _content(job.content)
         warnings = () if job.content in _warned else warnings
-        _warned.add(job.content)
         check_patient_coverage(job.patient, _setup["fonts"])
         with cpu_limit(_setup["limits"]):
             result = render(content, _setup["template_set"], _setup["settings"],
                             _setup["fonts"], job.patient)
         if job.output is not None:
             _write(result.pdf, job.output)
+        _warned.add(job.content)  # sent with a row that reaches the report as built
         return RowResult(job.row, result.pages, pdf=result.pdf if job.want_pdf else None,
                          warnings=warnings)
     except (OutOfTime, MemoryError) as exc:
