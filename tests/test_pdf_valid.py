@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import BACLOFEN
+from conftest import BACLOFEN, ROOT
 from pdfread import reader
 
 from leaflet.build import BuildOptions, build_pdf
@@ -19,16 +19,6 @@ from leaflet.cli import main
 from leaflet.pdf.xmp import xmp_packet
 from leaflet.render.markup import Metadata
 
-PATIENT = """\
-name: Jane Example
-prescriber: Dr Amir Patel
-pharmacy: Riverside Pharmacy
-start_date: 2026-03-12
-times: [8:00, 14:00, 20:00]
-steps:
-  - {days: 3, dose: 5 mg, times_a_day: 3}
-  - {dose: 10 mg, times_a_day: 3}
-"""
 KINDS = {
     "a4": {}, "letter": {"paper": "letter"}, "a5": {"paper": "a5"},
     "two-column": {"layout": "two-column"}, "booklet": {"layout": "booklet"},
@@ -105,10 +95,8 @@ def test_every_layout_profile_and_set_is_a_valid_pdf(kind):
     assert xmp_values(xmp_of(pdf), "language") == [catalog["/Lang"]] == ["en-GB"]
 
 
-def test_a_personalised_leaflet_is_a_valid_pdf(tmp_path):
-    patient = tmp_path / "patient.yaml"
-    patient.write_text(PATIENT, "utf-8")
-    pdf = build_pdf(BACLOFEN, BuildOptions(patient=patient)).pdf
+def test_a_personalised_leaflet_is_a_valid_pdf():
+    pdf = build_pdf(BACLOFEN, BuildOptions(patient=ROOT / "examples" / "patient.yaml")).pdf
     assert qpdf_check(pdf) == []
     assert xmp_values(xmp_of(pdf), "title") == [reader(pdf).metadata.title]
 
