@@ -111,11 +111,9 @@ def run_batch(list_path: Path, options: BatchOptions,
                     _record(result, report, None)
                 _written_unreported(report, planned)
     finally:
-        pool.close()
-        if writer is not None and not finished:
-            writer.abort()
-    if writer is not None and not writer.pages:
-        writer.abort()
+        pool.close()  # a no-op when the interrupt already closed it
+        if writer is not None and not (finished and writer.pages):
+            writer.abort()  # stopped early, or nothing built: no print file
     report.built_rows.sort()
     report.failed.sort(key=lambda failure: failure.row)
     return report
