@@ -59,6 +59,7 @@ def test_a_stopped_batch_ends_quietly_and_says_what_it_wrote(tmp_path, sent, to_
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == code
     assert "Traceback" not in stderr and "Error" not in stderr
+    assert len(stdout.splitlines()) == 1, (stdout, stderr)
     [summary] = stdout.splitlines()
     [line] = [line for line in stderr.splitlines() if not line.startswith("warning: ")]
     built = int(re.fullmatch(r"built (\d+) of 400 rows", summary).group(1))

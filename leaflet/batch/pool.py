@@ -25,7 +25,8 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-STOP_GRACE = 2.0  # seconds a stopped worker has to finish the file it is writing
+STOP_GRACE = 5.0  # seconds a stopped worker has to finish the file it is writing (fsync is
+# slow on a busy disk)
 
 
 @dataclass

@@ -48,7 +48,7 @@ from leaflet.limits import (
     limit_error,
     sigterm_as_exception,
 )
-from leaflet.output import Input, check_outputs, files_in
+from leaflet.output import Input, check_outputs, files_in, remove_abandoned
 from leaflet.personal import PATIENT, PATIENT_FIELDS, Patient, patient_from_node
 from leaflet.render import resolve_set
 from leaflet.resources import data_dir
@@ -112,6 +112,8 @@ def run_batch(list_path: Path, options: BatchOptions,
                 _written_unreported(report, planned)
     finally:
         pool.close()  # a no-op when the interrupt already closed it
+        if out_dir is not None:
+            remove_abandoned(out_dir)  # what a worker killed mid-write left behind
         if writer is not None and not (finished and writer.pages):
             writer.abort()  # stopped early, or nothing built: no print file
     report.built_rows.sort()
