@@ -25,15 +25,16 @@ from leaflet.errors import (
     ThemeError,
     UsageError,
 )
+from leaflet.html import html_page
 from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
-from leaflet.output import Input, check_output_path, files_in, write_atomically
+from leaflet.output import Input, check_output_path, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import FontSet, describe_char, load_family
 from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
 from leaflet.personal.patient import Patient, load_patient, template_context
-from leaflet.personal.personalise import render_personalised
+from leaflet.personal.personalise import render_personalised, split
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
@@ -293,3 +294,58 @@ def checked_content(path: Path | str, checker: Checker,
     if not report.passed:
         raise CheckError([Problem(f.file, f.line, f.key, f.message) for f in report.errors()])
     return parsed.content, report
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What ``build_outputs`` wrote: the PDF's result (None when only the HTML was asked
+    for) and the HTML page (None when it was not)."""
+
+    pdf: BuildResult | None
+    html: bytes | None
+    findings: tuple[Finding, ...] = ()
+
+
+def build_outputs(content_path: Path | str, pdf_output: Path | None, html_output: Path | None,
+                  options: BuildOptions = BuildOptions(), today: date | None = None) -> Outputs:
+    """``build``, writing the PDF, the HTML companion or both. Both are made before either
+    is written, so a failed build writes neither and leaves old files untouched."""
+    outputs = [path for path in (pdf_output, html_output) if path is not None]
+    if pdf_output is not None and html_output is not None and \
+            pdf_output.resolve() == html_output.resolve():
+        raise UsageError(Problem(str(html_output), None, None,
+                                 "the HTML and the PDF would be the same file; give each its "
+                                 "own name"))
+    template_set = resolve_set(options.template)
+    check_outputs(outputs, build_inputs(Path(content_path), options.patient, template_set))
+    checker = Checker(template_set, today or date.today(), readability=options.strict)
+    content, report = checked_content(content_path, checker, options.strict)
+    page = render_html(content, template_set, options) if html_output is not None else None
+    result = render_content(content, template_set, options) if pdf_output is not None else None
+    if page is not None and html_output is not None:
+        write_atomically(page, html_output)
+    if result is not None and pdf_output is not None:
+        write_atomically(result.pdf, pdf_output)
+    return Outputs(result, page, report.findings)
+
+
+def render_html(content: Content, template_set: TemplateSet, options: BuildOptions) -> bytes:
+    """The HTML companion, from the same markup and document tree as the PDF, rendered
+    under the same limits; a patient's own section comes first, as in the PDF."""
+    settings = print_settings(template_set, options.layout, options.profile, options.paper)
+    patient = load_patient(options.patient, content) if options.patient else None
+
+    def page() -> bytes:
+        personal = template_context(patient, content) if patient else None
+        markup = render_markup(content, template_set, personal)
+        locate = markup_locator(markup, template_set)
+        document = parse_markup(markup, locate)
+        check_draft_notice(content, document, template_set)
+        metadata = metadata_for(content, document.title, document.lang)
+        own = None
+        if patient:
+            own, document = split(document, str(template_set.folder / MAIN_TEMPLATE))
+        return html_page(document, metadata, settings.theme, template_set.image,
+                         lambda line: locate(line, ""), own)
+
+    return run_limited(page, options.limits, limit_stops(template_set, options.limits))

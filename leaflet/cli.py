@@ -55,8 +55,13 @@ def _parser() -> argparse.ArgumentParser:
                     "the whole build succeeds; an existing file is never left half-written.")
     build_cmd.add_argument("content", type=Path, help="content file, e.g. content/baclofen.yaml")
     build_cmd.add_argument("-o", "--output", type=Path,
-                           help="PDF to write (default: CONTENT's name with .pdf, in the "
-                                "current directory)")
+                           help="PDF to write, or with --format html the HTML page (default: "
+                                "CONTENT's name with .pdf or .html, in the current directory)")
+    build_cmd.add_argument("--format", choices=("pdf", "html"), default="pdf",
+                           help="pdf: the printable leaflet (default); html: only its "
+                                "accessible web page, one self-contained .html file")
+    build_cmd.add_argument("--html", type=Path, metavar="FILE",
+                           help="also write the accessible web page (.html) beside the PDF")
     build_cmd.add_argument("--template", default="default",
                            help="template set: a built-in name or a folder (default: default)")
     build_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
@@ -384,16 +389,42 @@ def _run(args: argparse.Namespace) -> int:
         return _run_import(args)
     from leaflet.build import BuildOptions, build  # the batch's main process stays light
 
-    output = args.output or Path(args.content.stem + ".pdf")
+    output = args.output or Path(args.content.stem + "." + args.format)
     options = BuildOptions(template=args.template, paper=args.paper, layout=args.layout,
                            profile=args.profile, max_pages=args.max_pages, strict=args.strict,
                            patient=args.patient, limits=_limits(args))
-    result = build(args.content, output, options)
-    for finding in result.findings:
+    html: Path | None = None
+    if args.format == "html" or args.html:
+        from leaflet.build import build_outputs
+
+        pdf, html = _html_outputs(args, output)
+        outputs = build_outputs(args.content, pdf, html, options)
+        result, findings = outputs.pdf, outputs.findings
+    else:
+        result = build(args.content, output, options)
+        findings = result.findings
+    for finding in findings:
         if finding.severity is Severity.WARNING:
             _say(f"warning: {finding}")
-    print(_wrote(output, result.pages, result.booklet_pages))
+    if result is not None:
+        print(_wrote(output, result.pages, result.booklet_pages))
+    if html is not None:
+        print(f"wrote {html} (an HTML page)")
     return 0
+
+
+def _html_outputs(args: argparse.Namespace, output: Path) -> tuple[Path | None, Path]:
+    """Where the PDF (None: not wanted) and the HTML page go."""
+    from leaflet.errors import Problem, UsageError
+
+    if args.format == "html" and args.html:
+        raise UsageError(Problem("--html", None, None, "with --format html the page is "
+                                 "written to -o/--output; leave out --html"))
+    pdf, html = (None, output) if args.format == "html" else (output, args.html)
+    if html.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(Problem(str(html), None, None, "the HTML page's name must end in "
+                                 ".html, such as leaflet.html"))
+    return pdf, html
 
 
 def _wrote(output: Path, pages: int, booklet_pages: int | None) -> str:
