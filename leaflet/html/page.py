@@ -215,9 +215,14 @@ class _Writer:
     def table(self, block: Table) -> None:
         """Header cells say which way they apply; a header row is the table's head, so
         that a printed table repeats it on every page."""
-        self.out.append(f'<div class="table"><table class="{block.style}">')
-        if self.last_heading:
-            self.out.append(f"<caption>{escape(self.last_heading)}</caption>")
+        caption = self.unique("table-caption") if self.last_heading else ""
+        # A table too wide for a phone scrolls inside its own frame, not the whole page; the
+        # frame takes the keyboard's focus so that it can be scrolled without a mouse.
+        region = f' role="region" aria-labelledby="{caption}"' if caption else ""
+        self.out.append(f'<div class="table" tabindex="0"{region}>'
+                        f'<table class="{block.style}">')
+        if caption:
+            self.out.append(f'<caption id="{caption}">{escape(self.last_heading)}</caption>')
         rows = block.rows
         if rows and all(cell.header for cell in rows[0]):
             self.out.append(f"<thead>{self.row(rows[0], 'col')}</thead>")
@@ -305,13 +310,26 @@ def _lang(text: Word) -> str:
     return f' lang="{text.lang}"' if text.lang else ""
 
 
+def _merged(inlines: list[Inline]) -> list[Inline]:
+    """Neighbouring spans of the same emphasis as one (the parser splits at entities)."""
+    out: list[Inline] = []
+    for item in inlines:
+        last = out[-1] if out else None
+        if isinstance(item, Span) and isinstance(last, Span) and \
+                (last.bold, last.italic) == (item.bold, item.italic):
+            out[-1] = replace(last, text=last.text + item.text)
+        else:
+            out.append(item)
+    return out
+
+
 def _without_page_fields(inlines: list[Inline]) -> list[Inline]:
     """The running text without its page number and count, and the words tied to them."""
     if not any(isinstance(item, PageField) for item in inlines):
         return inlines
     out: list[Inline] = []
     after_field = False
-    for item in inlines:
+    for item in _merged(inlines):
         if isinstance(item, PageField):
             if out and isinstance(out[-1], Span):
                 out[-1] = replace(out[-1], text=_TIED_BEFORE.sub("", out[-1].text))

@@ -109,6 +109,7 @@ mark.placeholder {{ background: var(--placeholder-background); color: var(--plac
 nav ol {{ padding-left: 0; list-style: none; }}
 nav li {{ margin: 0 0 0.5em; }}
 .table {{ max-width: 100%; overflow-x: auto; margin: 0 0 1rem; }}
+.table:focus-visible {{ outline: 0.2rem solid var(--heading); outline-offset: 0.15rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
 caption {{ text-align: left; font-weight: bold; padding: 0 0 0.35em; }}
 th, td {{ border: 0.0625rem solid var(--table-border); padding: 0.35em 0.5em;
@@ -117,7 +118,13 @@ th {{ background: var(--table-header-background); }}
 td.tick {{ font-size: 1.5em; line-height: 1; text-align: center; vertical-align: middle; }}
 img {{ max-width: 100%; height: auto; }}
 footer {{ border-top: 0.0625rem solid var(--rule); padding-top: 0.75rem;
-  padding-bottom: 2rem; }}"""
+  padding-bottom: 2rem; }}
+@media (max-width: 30em) {{
+  header, nav, main, footer {{ padding: 0 0.5rem; }}
+  .box, .draft {{ padding: 0.5rem 0.6rem; }}
+  ul, ol {{ padding-left: 1.3em; }}
+  th, td {{ padding: 0.25em 0.2em; }}
+}}"""
 
 PRINT = """\
 @media print {{
