@@ -518,3 +518,11 @@ def test_print_is_the_leaflet_on_white_without_the_contents(browser, pages):
 def test_the_docs_describe_the_page():
     text = (ROOT / "docs" / "html.md").read_text("utf-8")
     assert "--format html" in text and "axe-core" in text
+
+
+def test_the_patient_s_name_is_in_the_page_but_not_its_title_or_metadata(patient_html):
+    root = tree(patient_html)
+    head = next(root.all("head"))
+    assert "Jane" not in next(head.all("title")).text()
+    assert not any("Jane" in (m.attrs.get("content") or "") for m in head.all("meta"))
+    assert "Jane Example" in next(root.all("body")).text()
