@@ -81,8 +81,10 @@ html {{ -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }}
 body {{ margin: 0; background: var(--page); color: var(--text);
   font-family: "{family}", "Atkinson Hyperlegible", system-ui, "DejaVu Sans", sans-serif;
   font-size: {body}rem; line-height: {line}; overflow-wrap: break-word; }}
-header, nav, main, footer {{ max-width: 46rem; margin: 0 auto; padding: 0 1rem; }}
+body > header, body > main, body > footer {{ max-width: 46rem; margin: 0 auto;
+  padding: 0 1rem; }}
 main {{ padding-bottom: 1rem; }}
+.lead + h1 {{ margin-top: 0.3em; }}
 h1, h2, h3, .lead {{ color: var(--heading); line-height: 1.25; margin: 1.2em 0 0.5em; }}
 h1 {{ font-size: {h1}em; }}
 h2 {{ font-size: {h2}em; border-top: 0.125rem solid var(--rule); padding-top: 0.5em; }}
@@ -111,16 +113,17 @@ nav li {{ margin: 0 0 0.5em; }}
 .table {{ max-width: 100%; overflow-x: auto; margin: 0 0 1rem; }}
 .table:focus-visible {{ outline: 0.2rem solid var(--heading); outline-offset: 0.15rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
-caption {{ text-align: left; font-weight: bold; padding: 0 0 0.35em; }}
+caption {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+  white-space: nowrap; }}
 th, td {{ border: 0.0625rem solid var(--table-border); padding: 0.35em 0.5em;
   text-align: left; vertical-align: top; }}
 th {{ background: var(--table-header-background); }}
 td.tick {{ font-size: 1.5em; line-height: 1; text-align: center; vertical-align: middle; }}
 img {{ max-width: 100%; height: auto; }}
-footer {{ border-top: 0.0625rem solid var(--rule); padding-top: 0.75rem;
-  padding-bottom: 2rem; }}
+footer {{ padding-bottom: 2rem; }}
+footer p {{ border-top: 0.0625rem solid var(--rule); padding-top: 0.75rem; }}
 @media (max-width: 30em) {{
-  header, nav, main, footer {{ padding: 0 0.5rem; }}
+  body > header, body > main, body > footer {{ padding: 0 0.5rem; }}
   .box, .draft {{ padding: 0.5rem 0.6rem; }}
   ul, ol {{ padding-left: 1.3em; }}
   th, td {{ padding: 0.25em 0.2em; }}
@@ -130,7 +133,7 @@ PRINT = """\
 @media print {{
 {colours_light}
 body {{ font-size: {body}pt; line-height: {line}; background: #ffffff; }}
-header, nav, main, footer {{ max-width: none; padding: 0; }}
+body > header, body > main, body > footer {{ max-width: none; padding: 0; }}
 h1 {{ font-size: {h1}pt; }}
 h2 {{ font-size: {h2}pt; }}
 h3, .lead, .medicine, .box h2, .box h3 {{ font-size: {h3}pt; }}
