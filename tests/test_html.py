@@ -108,9 +108,10 @@ def missing(page: bytes, data) -> list[str]:
 # the same words as the PDF
 
 
-def test_every_reader_string_reaches_the_page(baclofen_html, baclofen_data):
+def test_every_reader_string_reaches_the_page(baclofen_html, medguide_html, baclofen_data):
     assert len(list(reader_strings(baclofen_data))) > 120
     assert missing(baclofen_html, baclofen_data) == []
+    assert missing(medguide_html, baclofen_data) == []
 
 
 def test_the_check_itself_catches_a_missing_string(baclofen_html):
@@ -212,9 +213,10 @@ def test_contents_link_every_numbered_section_and_each_section_is_named(baclofen
     assert len(ids) == len([n for n in root.all() if "id" in n.attrs])  # each id once
 
 
-@pytest.mark.parametrize("patient", [False, True])
-def test_headings_never_skip_a_level(baclofen_html, patient_html, patient):
-    root = tree(patient_html if patient else baclofen_html)
+@pytest.mark.parametrize("kind", ["leaflet", "patient", "medguide"])
+def test_headings_never_skip_a_level(baclofen_html, patient_html, medguide_html, kind):
+    root = tree({"leaflet": baclofen_html, "patient": patient_html,
+                 "medguide": medguide_html}[kind])
     levels = [int(n.tag[1]) for n in root.all() if re.fullmatch(r"h[1-6]", n.tag)]
     assert levels[0] == 1 and 3 in levels
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
@@ -392,11 +394,17 @@ def axe() -> str:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, baclofen_html, patient_html) -> dict[str, Path]:
+def medguide_html() -> bytes:
+    return page_of(template="us-medguide")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory, baclofen_html, patient_html, medguide_html) -> dict[str, Path]:
     folder = Path(SHOTS) if SHOTS else tmp_path_factory.mktemp("pages")
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, page in (("baclofen", baclofen_html), ("patient", patient_html)):
+    for name, page in (("baclofen", baclofen_html), ("patient", patient_html),
+                       ("medguide", medguide_html)):
         written[name] = folder / f"{name}.html"
         written[name].write_bytes(page)
     return written
@@ -411,7 +419,7 @@ VIEWS = {
 }
 
 
-@pytest.mark.parametrize("name", ["baclofen", "patient"])
+@pytest.mark.parametrize("name", ["baclofen", "patient", "medguide"])
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_axe_finds_no_wcag_violation(browser, axe, pages, name, view):
     browser.view(**VIEWS[view])
@@ -430,7 +438,7 @@ def test_axe_catches_a_broken_copy(browser, axe, pages, tmp_path):
     assert {"html-has-lang", "color-contrast"} <= found
 
 
-@pytest.mark.parametrize("name", ["baclofen", "patient"])
+@pytest.mark.parametrize("name", ["baclofen", "patient", "medguide"])
 @pytest.mark.parametrize("view", ["phone", "zoom-200", "dark-phone"])
 def test_nothing_scrolls_sideways(browser, pages, name, view):
     browser.view(**VIEWS[view])
