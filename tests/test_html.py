@@ -191,6 +191,20 @@ def test_landmarks_language_and_draft_notice_first(baclofen_html):
     assert "Page" not in footer and not footer.rstrip().endswith("·")
 
 
+@pytest.mark.parametrize(("inlines", "kept"), [
+    (["Leaflet · Page\u00a0", "number", "\u00a0of\u00a0", "count"], "Leaflet"),
+    (["Page\u00a0", "number", " · Baclofen"], "Baclofen"),
+    (["Revised 2026 \u2013 ", "number"], "Revised 2026"),
+    (["number"], ""),
+    (["No page number here · "], "No page number here · "),
+])
+def test_page_numbers_and_the_words_tied_to_them_leave_the_running_text(inlines, kept):
+    from leaflet.render.markup import PageField, Span
+
+    items = [PageField(i) if i in ("number", "count") else Span(i) for i in inlines]
+    assert "".join(s.text for s in html._without_page_fields(items)) == kept
+
+
 def test_an_approved_leaflet_has_no_draft_notice(write_content):
     path = write_content(lambda d: d["review"].update(status="approved"))
     root = tree(page_of(path))

@@ -99,8 +99,9 @@ class _Writer:
 
     def body(self, document: Document, personal: Document | None) -> str:
         self.out.append("<body>")
-        if document.header:
-            self.out.append(f'<header><div class="draft"><p>{self.inlines(document.header)}'
+        header = _without_page_fields(document.header)
+        if header:
+            self.out.append(f'<header><div class="draft"><p>{self.inlines(header)}'
                             "</p></div></header>")
         self.out.append('<main id="main">')
         for block in personal.blocks if personal else ():
@@ -111,10 +112,9 @@ class _Writer:
                 self.contents(sections)
             self.block(block)
         self.out.append("</main>")
-        if document.footer:
-            footer = _without_page_fields(document.footer)
-            if footer:
-                self.out.append(f"<footer><p>{self.inlines(footer)}</p></footer>")
+        footer = _without_page_fields(document.footer)
+        if footer:
+            self.out.append(f"<footer><p>{self.inlines(footer)}</p></footer>")
         self.out.append("</body>")
         return "\n".join(self.out)
 
