@@ -53,6 +53,9 @@ _UNITS = "|".join(sorted((*UNIT_WORDS, *MISREAD_UNITS), key=len, reverse=True))
 # "4,000 mg" and "4 000 mg" (a space, a no-break or a narrow no-break space) are 4000 mg:
 # read as "000 mg", an amount over the maximum would pass unseen.
 SPACES = "\u00a0\u202f "
+# A letter or digit of a word an amount cannot be part of; Chinese writes no space between
+# a word and a number ("服用2.5 mg"), so ideographs and kana do not count.
+_WORD = r"[^\W\u3000-\u9fff\uf900-\ufaff]"
 WORDING_LANGUAGE = "en"  # the language the wording patterns below are written for
 
 
@@ -91,9 +94,9 @@ def numbers_for(language: str) -> Numbers:
                                    + SPACES))
     separators = re.escape(groups)
     pattern = re.compile(
-        rf"(?<![\w.,])(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
+        rf"(?<![.,])(?<!{_WORD})(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
         rf"(?:{re.escape(decimal)}\d+)?(?!\d))|(?P<plain>\d+(?:[.,]\d+)?|[.,]\d+))"
-        rf" ?(?P<unit>{_UNITS})(?![\w])")
+        rf" ?(?P<unit>{_UNITS})(?!{_WORD})")
     return Numbers(decimal, groups, pattern)
 
 
