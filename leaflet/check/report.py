@@ -12,7 +12,7 @@ from leaflet.check.readability import SectionReadability, quote
 from leaflet.check.runner import FileReport
 
 REPORT_FORMAT = "leaflet-check"
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: reading_ease and grade are null outside English; formula, score
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
