@@ -13,7 +13,7 @@ import unicodedata
 import pypdfium2
 import pytest
 import yaml
-from pdfread import body_text, fonts, squash
+from pdfread import body_text, fonts, squash, text_runs
 from PIL import Image, ImageOps
 from test_hostile_content import line_of
 from test_pdf_valid import qpdf_check
@@ -74,6 +74,21 @@ def test_chinese_is_drawn_from_the_embedded_cjk_font_in_bold_too(chinese_pdf):
     cjk = {name: embedded for name, embedded in found.items() if "NotoSansSC" in name}
     assert set(name.split("+")[-1] for name in cjk) == {"NotoSansSC-Regular", "NotoSansSC-Bold"}
     assert all(cjk.values())
+
+
+def test_a_chinese_heading_is_bold_like_its_style(write_content):
+    """A heading's style is bold: the Chinese run in it is drawn from the bold face, not
+    reset to the regular one by the font change."""
+    def change(data):
+        data["leaflet"]["language"] = "zh"
+        data["medicine"]["name"] = "巴氯芬"
+
+    runs = [run for run in text_runs(build_pdf(write_content(change)).pdf)
+            if run.page == 1 and "巴氯芬" in run.text]
+    largest = max(run.size for run in runs)
+    assert {run.font.split("+")[-1] for run in runs if run.size == largest} == {
+        "NotoSansSC-Bold"}
+    assert any(run.font.endswith("NotoSansSC-Regular") for run in runs)  # body text
 
 
 def test_an_english_leaflet_does_not_carry_the_cjk_font(baclofen_pdf):
