@@ -29,7 +29,7 @@ from leaflet.html import html_page
 from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_output_path, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
-from leaflet.pdf.fonts import FontSet, describe_char, load_family
+from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
 from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
@@ -76,7 +76,8 @@ class BuildResult:
 
 
 def load_fonts(theme: Theme) -> FontSet:
-    """The theme's body and fallback families, registered once per process."""
+    """The theme's body and fallback families, registered once per process, and the
+    bundled CJK family, registered when a text first needs it."""
     folder = data_dir("fonts")
     families = {}
     for role in ("body", "fallback"):
@@ -87,7 +88,8 @@ def load_fonts(theme: Theme) -> FontSet:
                 raise ThemeError(Problem(str(theme.source), None, key,
                                          f"font file {name!r} not found in {folder}"))
         families[role] = load_family(folder, files)
-    return FontSet(families["body"], families["fallback"])
+    cjk = folder / CJK_FOLDER  # registered only when a text needs it
+    return FontSet(families["body"], families["fallback"], cjk if cjk.is_dir() else None)
 
 
 def check_coverage(content: Content, fonts: FontSet) -> None:

@@ -208,7 +208,7 @@ def test_times_must_be_clock_times_one_per_dose(run, tmp_path, times, key, messa
      "steps[2].days: required on every step but the last"),
     (("note: Take with food.", "notes: Take with food."),
      "notes: unknown key; did you mean 'note'?"),
-    (("name: Jane Example", "name: 张伟"), "name: '张' (U+5F20"),
+    (("name: Jane Example", "name: 김민준"), "name: '김' (U+AE40"),  # Chinese is drawn now
 ])
 def test_bad_patient_fields_are_named(run, change, expected):
     code, err = run(PATIENT.replace(*change))

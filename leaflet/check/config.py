@@ -21,7 +21,8 @@ from leaflet.sources.schema import Field, ListOf, MapOf, Mapping, Number, Spec, 
 from leaflet.sources.yaml_source import read_nodes
 
 CHECKS_FILE = "checks.yaml"
-PLAIN_WORDS_FILE = "plain_words.yaml"
+PLAIN_WORDS_FILE = "plain_words.yaml"  # English: every set has one
+PLAIN_WORDS_IN = "plain_words.{language}.yaml"  # another language: optional
 KEY_PATH = r"[a-z_]+(\.[a-z_]+)*"
 
 
@@ -78,6 +79,16 @@ class CheckConfig:
     revision_max_age_years: float
     plain_words: dict[str, str]
     plain_words_source: Path
+    chain: Chain = ()  # the set's folders, where each language's word list is looked up
+
+    def plain_words_for(self, language: str) -> dict[str, str] | None:
+        """The word list for a content language tag: plain_words.yaml for English,
+        plain_words.LANG.yaml (LANG the primary subtag, 'es' for 'es-MX') for another,
+        the set's own or its parent's; None where the set has none for the language."""
+        primary = language.split("-")[0].lower()
+        if primary == "en":
+            return self.plain_words
+        return _load_words(self.chain, PLAIN_WORDS_IN.format(language=primary))
 
 
 def _data_file(chain: Chain, name: str) -> Path:
@@ -115,7 +126,17 @@ def _load_config(chain: Chain) -> CheckConfig:
         revision_max_age_years=checks["revision_max_age_years"],
         plain_words={word.lower(): plain for word, plain in words.items()},
         plain_words_source=words_path,
+        chain=chain,
     )
+
+
+@functools.cache
+def _load_words(chain: Chain, name: str) -> dict[str, str] | None:
+    path = find_in_chain(chain, name)
+    if path is None:
+        return None
+    words, _ = _read(path, PLAIN_WORDS)
+    return {word.lower(): plain for word, plain in words.items()}
 
 
 def _read(path: Path, spec: Spec) -> tuple[Any, dict[str, int]]:

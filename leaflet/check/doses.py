@@ -4,10 +4,18 @@ A patient who reads "20 mg three times a day" in the table and "no more than 50 
 in the text cannot follow both; neither can the pharmacist who hands the leaflet out.
 Contradictions are errors. Units that are misread ("mcg" read as "mg", "5.0 mg" read as
 "50 mg") are errors wherever they appear.
+
+Numbers are read as the content's language writes them (CLDR, through Babel): "2,500 mg"
+is 2500 mg in English and 2,5 mg in German, "2.500 mg" the other way round; a decimal
+point or comma that cannot be a thousands separator ("2,5 mg", "2.5 mg") is a decimal
+in every language. The wording around the amounts (stated maximums, intakes a day,
+numbers of days, times of day) is read in English only: in another language the check
+says so once, and still compares every amount with the maximum daily dose.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,9 +52,54 @@ _NUMBER = r"\d+|" + "|".join(NUMBER_WORDS)
 _UNITS = "|".join(sorted((*UNIT_WORDS, *MISREAD_UNITS), key=len, reverse=True))
 # "4,000 mg" and "4 000 mg" (a space, a no-break or a narrow no-break space) are 4000 mg:
 # read as "000 mg", an amount over the maximum would pass unseen.
-THOUSANDS = ",\u00a0\u202f "
-TEXT_DOSE = re.compile(rf"(?<![\w.,])(\d{{1,3}}(?:[{THOUSANDS}]\d{{3}})+(?:\.\d+)?(?![\d])|"
-                       rf"\d+(?:\.\d+)?|\.\d+) ?({_UNITS})(?![\w])")
+SPACES = "\u00a0\u202f "
+# A letter or digit of a word an amount cannot be part of; Chinese writes no space between
+# a word and a number ("服用2.5 mg"), so ideographs and kana do not count.
+_WORD = r"[^\W\u3000-\u9fff\uf900-\ufaff]"
+WORDING_LANGUAGE = "en"  # the language the wording patterns below are written for
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """How one language writes numbers: its decimal sign and its thousands separators."""
+
+    decimal: str
+    groups: str  # the language's own separator and the spaces every language may use
+    pattern: re.Pattern[str]
+
+    def amount(self, written: str, grouped: bool) -> str:
+        """'2.500' or '2,5' as a Decimal reads it ('2500', '2.5')."""
+        if grouped:
+            written = re.sub(f"[{re.escape(self.groups)}]", "", written)
+        return written.replace(",", ".")
+
+    def show(self, amount: Decimal | str) -> str:
+        """An amount as the language writes it: '0,5' in German."""
+        return str(amount).replace(".", self.decimal)
+
+
+@functools.cache
+def numbers_for(language: str) -> Numbers:
+    """The number format of a language tag, from CLDR; English's where CLDR has none."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse("en")
+    decimal = get_decimal_symbol(locale)
+    group = get_group_symbol(locale)
+    groups = "".join(dict.fromkeys((group if group not in (decimal, *SPACES) else "")
+                                   + SPACES))
+    separators = re.escape(groups)
+    pattern = re.compile(
+        rf"(?<![.,])(?<!{_WORD})(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
+        rf"(?:{re.escape(decimal)}\d+)?(?!\d))|(?P<plain>\d+(?:[.,]\d+)?|[.,]\d+))"
+        rf" ?(?P<unit>{_UNITS})(?!{_WORD})")
+    return Numbers(decimal, groups, pattern)
+
+
 PER_DAY = re.compile(r"\s*(?:a|per|in one|in a|each|every) day|\s*daily|\s*in 24 hours",
                      re.IGNORECASE)
 TIMES = re.compile(rf"\s*((?:{_NUMBER}) times|once|twice)", re.IGNORECASE)
@@ -99,13 +152,24 @@ def times_words(times: int) -> str:
     return {1: "once", 2: "twice"}.get(times, f"{times} times")
 
 
+def language_of(content: Content) -> str:
+    return content.data["leaflet"]["language"]
+
+
 def text_doses(content: Content) -> Iterator[TextDose]:
-    """Every amount in the text, its thousands separators taken out ("4,000" is 4000)."""
+    """Every amount in the text, read as the content's language writes numbers: thousands
+    separators taken out ("4,000" is 4000 in English), the decimal sign made a point."""
+    numbers = numbers_for(language_of(content))
     for key, text in prose(content):
-        for match in TEXT_DOSE.finditer(text):
-            amount = re.sub(f"[{THOUSANDS}]", "", match.group(1))
-            yield TextDose(key, match.group(0), amount, match.group(2),
+        for match in numbers.pattern.finditer(text):
+            grouped = match.group("grouped") is not None
+            amount = numbers.amount(match.group("grouped" if grouped else "plain"), grouped)
+            yield TextDose(key, match.group(0), amount, match.group("unit"),
                            text[:match.start()], text[match.end():])
+
+
+def in_wording_language(content: Content) -> bool:
+    return language_of(content).split("-")[0].lower() == WORDING_LANGUAGE
 
 
 def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
@@ -113,14 +177,21 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
     dosing = content.data["sections"]["dosing"]
     steps: list[dict[str, Any]] = dosing["schedule"]["steps"]
     maximum: Dose | Placeholder = dosing["maximum_daily_dose"]
+    english = in_wording_language(content)
     findings = _unit_spelling(at, content)
-    findings += _splitting(at, content.data["medicine"])
     findings += _table(at, steps, maximum, tablet_of(content.data["medicine"]))
-    findings += _timing(at, steps, dosing["schedule"]["timing"])
     mentions = [d for d in text_doses(content)
                 if any(under(d.key, prefix) for prefix in dose_text)]
     if not isinstance(maximum, Placeholder):
-        findings += _mentions(at, mentions, maximum)
+        findings += _mentions(at, mentions, maximum, english)
+    if not english:
+        return [*findings, at.note("leaflet.language", (
+            f"dose wording is not checked in {language_of(content)!r}: every amount in the "
+            "text is compared with the maximum daily dose, but stated maximums, intakes a "
+            "day, numbers of days, times of day and forms swallowed whole are read in "
+            "English only"))]
+    findings += _splitting(at, content.data["medicine"])
+    findings += _timing(at, steps, dosing["schedule"]["timing"])
     texts = [(key, text) for key, text in prose(content)
              if any(under(key, prefix) for prefix in dose_text)]
     findings += _frequencies_and_days(at, texts, steps)
@@ -130,20 +201,21 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
 def _unit_spelling(at: Located, content: Content) -> list[Finding]:
     """Everywhere in the text: units and numbers written the way they are misread."""
     findings = []
+    show = numbers_for(language_of(content)).show
     for dose in text_doses(content):
         if dose.unit in MISREAD_UNITS:
             right, why = MISREAD_UNITS[dose.unit]
-            fixed = f"{dose.amount} {right}"
+            fixed = f"{show(dose.amount)} {right}"
             findings.append(at.error(dose.key, f'write "{fixed}", not "{dose.written}": {why}',
                                      suggestion=fixed))
         unit = UNIT_WORDS.get(dose.unit, MISREAD_UNITS.get(dose.unit, ("",))[0])
         if dose.amount.startswith("."):
-            fixed = f"0{dose.amount} {unit}"
+            fixed = f"{show('0' + dose.amount)} {unit}"
             findings.append(at.error(dose.key, f'write "{fixed}", not "{dose.written}": '
                                                f"without the 0 it is misread as a whole number",
                                      suggestion=fixed))
         elif "." in dose.amount and dose.amount.endswith("0"):
-            fixed = f"{Decimal(dose.amount).normalize():f} {unit}"
+            fixed = f"{show(f'{Decimal(dose.amount).normalize():f}')} {unit}"
             findings.append(at.error(dose.key, f'write "{fixed}", not "{dose.written}": '
                                                f"a trailing zero is misread as ten times the dose",
                                      suggestion=fixed))
@@ -234,9 +306,10 @@ def _timing(at: Located, steps: list[dict[str, Any]], timing: str) -> list[Findi
     return []
 
 
-def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Finding]:
+def _mentions(at: Located, mentions: list[TextDose], maximum: Dose,
+              english: bool = True) -> list[Finding]:
     """Doses in the text: a stated maximum equals the maximum; no dose or daily amount
-    exceeds it."""
+    exceeds it. Only the last holds outside English, whose wording the patterns read."""
     findings = []
     limit = in_micrograms(maximum)
     for mention in mentions:
@@ -248,10 +321,10 @@ def _mentions(at: Located, mentions: list[TextDose], maximum: Dose) -> list[Find
             continue
         amount = in_micrograms(dose) if limit is not None else dose.amount
         top = limit if limit is not None else maximum.amount
-        per_day = PER_DAY.match(mention.after)
-        times = TIMES.match(mention.after)
-        stated_maximum = ((per_day and MAXIMUM_WORDS.search(mention.before))
-                          or MAXIMUM_A_DAY.search(mention.before))
+        per_day = english and PER_DAY.match(mention.after)
+        times = english and TIMES.match(mention.after)
+        stated_maximum = english and ((per_day and MAXIMUM_WORDS.search(mention.before))
+                                      or MAXIMUM_A_DAY.search(mention.before))
         if stated_maximum and amount != top:
             findings.append(at.error(mention.key, f'the text says at most "{mention.written}" a '
                                                   f"day, but the maximum daily dose is "

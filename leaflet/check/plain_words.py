@@ -5,6 +5,10 @@ A medical word is explained, and not flagged, when it stands in brackets after t
 words ("fits (seizures)"), is followed by an explanation in brackets ("antihistamines
 (allergy medicines ...)"), or when its plain words appear elsewhere in the same text.
 Patients meet both words on packs and in the clinic, so pairing them is good practice.
+
+Each language has its own list (plain_words.yaml for English, plain_words.es.yaml for
+Spanish and so on); content in a language the set has no list for is not checked, and
+the check says so rather than matching English words against it.
 """
 
 from __future__ import annotations
@@ -63,8 +67,16 @@ def _message(word: str, plain: str) -> str:
     return message
 
 
-def check_plain_words(content: Content, words: dict[str, str]) -> list[Finding]:
+def check_plain_words(content: Content, words: dict[str, str] | None) -> list[Finding]:
+    """A warning for each unexplained medical word; ``words`` None (no list for the
+    content's language) gives one note instead."""
     at = Located(content.name, content.lines, "plain-words")
+    if words is None:
+        language = content.data["leaflet"]["language"]
+        primary = language.split("-")[0].lower()
+        return [at.note("leaflet.language", f"plain words are not checked in {language!r}: "
+                                            f"the template set has no plain_words.{primary}"
+                                            ".yaml word list")]
     terms = compile_terms(tuple(words.items()))
     findings = []
     for key, text in prose(content):

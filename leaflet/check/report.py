@@ -12,7 +12,7 @@ from leaflet.check.readability import SectionReadability, quote
 from leaflet.check.runner import FileReport
 
 REPORT_FORMAT = "leaflet-check"
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: reading_ease and grade are null outside English; formula, score
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
@@ -80,8 +80,11 @@ def _readability_json(stats: SectionReadability) -> dict[str, Any]:
         "section": stats.section,
         "words": stats.words,
         "sentences": len(stats.sentences),
-        "reading_ease": round(stats.reading_ease, 1),
-        "grade": round(stats.grade, 1),
+        # English: Flesch and Flesch-Kincaid; another language: the formula made for it.
+        "reading_ease": None if stats.formula else round(stats.reading_ease, 1),
+        "grade": None if stats.formula else round(stats.grade, 1),
+        "formula": stats.formula.name if stats.formula else None,
+        "score": round(stats.score, 1) if stats.formula else None,
         "average_sentence_words": round(stats.words_per_sentence, 1),
         "longest_sentence_words": stats.longest,
         "long_words_percent": round(100 * stats.long_word_share, 1),
@@ -126,15 +129,24 @@ READABILITY_COLUMNS = ("section", "words", "sentences", "ease", "grade", "averag
 
 def _readability_table(figures: tuple[SectionReadability, ...],
                        targets: Readability) -> list[str]:
-    rows = [READABILITY_COLUMNS]
+    formula = figures[0].formula  # one language per file
+    columns = READABILITY_COLUMNS if formula is None else (
+        *READABILITY_COLUMNS[:3], "score", *READABILITY_COLUMNS[5:])
+    rows: list[tuple[str, ...]] = [columns]
     for stats in figures:
-        rows.append((stats.section, str(stats.words), str(len(stats.sentences)),
-                     f"{stats.reading_ease:.1f}", f"{stats.grade:.1f}",
+        scores = ((f"{stats.reading_ease:.1f}", f"{stats.grade:.1f}") if formula is None
+                  else (f"{stats.score:.1f}",))
+        rows.append((stats.section, str(stats.words), str(len(stats.sentences)), *scores,
                      f"{stats.words_per_sentence:.1f}", str(stats.longest),
                      f"{100 * stats.long_word_share:.0f}%"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(READABILITY_COLUMNS))]
-    lines = [f"  readability (targets: grade {targets.grade_max:g} or lower, reading ease "
-             f"{targets.reading_ease_min:g} or higher, sentences of "
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    if formula is None:
+        scored = (f"grade {targets.grade_max:g} or lower, reading ease "
+                  f"{targets.reading_ease_min:g} or higher")
+    else:
+        side = "or higher" if formula.higher_is_easier else "or lower"
+        scored = f"{formula.name} {formula.target_for(targets):g} {side}"
+    lines = [f"  readability (targets: {scored}, sentences of "
              f"{targets.average_sentence_words_max:g} words on average and none over "
              f"{targets.sentence_words_max})"]
     for row in rows:

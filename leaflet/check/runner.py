@@ -85,7 +85,8 @@ class Checker:
         findings += check_revision_date(content, self.today, config.revision_max_age_years)
         if self.readability:
             findings += check_readability(content, config.readability, figures)
-        findings += check_plain_words(content, config.plain_words)
+        findings += check_plain_words(
+            content, config.plain_words_for(content.data["leaflet"]["language"]))
         findings += check_doses(content, config.dose_text)
         findings += check_language(content)
         status = "approved" if content.approved else "draft"

@@ -4,6 +4,9 @@ ReportLab draws a character its font lacks as an empty box without a word. A
 patient must never meet an empty box where a dose unit or a warning sign
 should be, so each text run is split into the body font and a fallback font,
 and a character that neither has is an error naming the character.
+
+Chinese is drawn from a third family, Noto Sans SC, registered only when a text holds a
+character the other two lack: it is 10 MB a face, and most leaflets never need it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,34 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 STYLES = ("regular", "bold", "italic", "bold_italic")
+
+# The CJK family, inside the fonts folder: TrueType outlines, which ReportLab can embed
+# (it refuses the CFF outlines of Noto Sans CJK). No italic: italic text stays upright.
+CJK_FOLDER = "noto-sans-sc"
+CJK_FILES = {"regular": "NotoSansSC_400Regular.ttf", "bold": "NotoSansSC_700Bold.ttf"}
+
+# Blocks whose characters are drawn from the CJK family even where the fallback has a
+# glyph (so a Chinese comma or quotation mark matches the characters beside it).
+_CJK_BLOCKS = ((0x2E80, 0x2FDF), (0x3000, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+               (0xFF00, 0xFFEF))
+
+
+def is_cjk(char: str) -> bool:
+    """Whether ``char`` is in a Chinese, Japanese or Korean block (ideographs, kana,
+    CJK punctuation, full-width forms)."""
+    code = ord(char)
+    return any(first <= code <= last for first, last in _CJK_BLOCKS)
+
+
+def escape(text: str) -> str:
+    """Text as paragraph markup: the three characters markup reserves, as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
@@ -71,10 +95,12 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class FontSet:
-    """The body family and its fallback: turns text into ReportLab paragraph markup."""
+    """The body family, its fallback and, when a text needs it, the CJK family: turns
+    text into ReportLab paragraph markup."""
 
     body: Family
     fallback: Family
+    cjk_folder: Path | None = None  # where CJK_FILES are; None: no CJK family
 
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no bundled font can draw, in order, once each.
@@ -82,7 +108,20 @@ class FontSet:
         text = normalise(text)
         if self.drawable.issuperset(text):
             return []
-        return sorted(set(text) - self.drawable, key=text.index)
+        lacking = set(text) - self.drawable
+        if self.cjk is not None:
+            lacking -= self.cjk_chars
+        return sorted(lacking, key=text.index)
+
+    @cached_property
+    def cjk(self) -> Family | None:
+        """The CJK family, registered on first use: only a text with a character the body
+        and fallback lack asks for it."""
+        return load_family(self.cjk_folder, CJK_FILES) if self.cjk_folder else None
+
+    @cached_property
+    def cjk_chars(self) -> frozenset[str]:
+        return self.cjk.faces["regular"].chars if self.cjk else frozenset()
 
     @cached_property
     def drawable(self) -> frozenset[str]:
@@ -97,21 +136,36 @@ class FontSet:
             return escape(text)
         out: list[str] = []
         run: list[str] = []
-        in_fallback = False
+        current: Family | None = None  # None: the body font
         for char in text:
-            needs_fallback = char not in body and not char.isspace()
-            if needs_fallback != in_fallback and run:
-                out.append(self._wrap("".join(run), in_fallback))
+            family = None if char in body or char.isspace() else self._family_for(char)
+            if family is not current and run:
+                out.append(_wrap("".join(run), current, bold, italic))
                 run = []
-            in_fallback = needs_fallback
+            current = family
             run.append(char)
         if run:
-            out.append(self._wrap("".join(run), in_fallback))
+            out.append(_wrap("".join(run), current, bold, italic))
         return "".join(out)
 
-    def _wrap(self, text: str, fallback: bool) -> str:
-        escaped = escape(text)
-        return f'<font name="{self.fallback.name}">{escaped}</font>' if fallback else escaped
+    def _family_for(self, char: str) -> Family:
+        """Which family draws a character the body font lacks: CJK characters from the
+        CJK family, the rest from the fallback, and from the CJK family if only it has it."""
+        fallback_has = char in self.drawable
+        if (is_cjk(char) or not fallback_has) and char in self.cjk_chars:
+            assert self.cjk is not None
+            return self.cjk
+        return self.fallback
+
+
+
+def _wrap(text: str, family: Family | None, bold: bool, italic: bool) -> str:
+    """A run in another family, named by its face: a <font> tag resets bold and italic to
+    those of the face it names, so naming the regular face would undo <b>."""
+    escaped = escape(text)
+    if family is None:
+        return escaped
+    return f'<font name="{family.face(bold, italic).name}">{escaped}</font>'
 
 
 def describe_char(char: str) -> str:

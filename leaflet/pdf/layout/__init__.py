@@ -62,6 +62,7 @@ class Layout:
                pages_after: int = 0) -> tuple[bytes, int]:
         """The PDF bytes and the number of pages. ``pages_before`` and ``pages_after`` count
         pages of other parts joined to this one, so its footers number the whole."""
+        self.styles.wrap_for(metadata.language)
         width = self.page.column_width
         header = self.page.running_box(document.header)
         footer_space = self.page.footer_height(document.footer)

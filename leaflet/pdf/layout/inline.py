@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from reportlab.lib.fonts import ps2tt
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph as RLParagraph
 
@@ -35,12 +36,14 @@ class InlineText:
 
     def paragraph(self, inlines: list[Inline], style: ParagraphStyle, line: int,
                   bullet: str | None = None) -> RLParagraph:
-        return RLParagraph(self.markup(inlines, line), style, bulletText=bullet)
+        bold = bool(ps2tt(style.fontName)[1])  # a heading's style is bold, not its spans
+        return RLParagraph(self.markup(inlines, line, bold=bold), style, bulletText=bullet)
 
     def markup(self, inlines: list[Inline], line: int,
-               fields: dict[str, str] | None = None) -> str:
+               fields: dict[str, str] | None = None, bold: bool = False) -> str:
         """ReportLab paragraph markup: escaped text, fallback runs, highlighted placeholders.
-        ``fields`` fills page fields (the footer's page number and count)."""
+        ``fields`` fills page fields (the footer's page number and count); ``bold`` says
+        the paragraph's style is bold, so fallback runs are drawn bold too."""
         parts: list[str] = []
         for item in inlines:
             if isinstance(item, Break):
@@ -48,10 +51,10 @@ class InlineText:
             elif isinstance(item, PageField):
                 parts.append((fields or {}).get(item.kind, ""))
             else:
-                parts.append(self._span(item, line))
+                parts.append(self._span(item, line, bold))
         return "".join(parts)
 
-    def _span(self, span: Span, line: int) -> str:
+    def _span(self, span: Span, line: int, bold: bool = False) -> str:
         missing = self.fonts.missing(span.text)
         if missing:
             name, template_line = self.locate(line)
@@ -62,7 +65,7 @@ class InlineText:
         for index, piece in enumerate(PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", span.text))):
             if not piece:
                 continue
-            text = self.fonts.runs(piece, span.bold, span.italic)
+            text = self.fonts.runs(piece, span.bold or bold, span.italic)
             if index % 2:
                 colour = self.theme.values["colours"]["placeholder_background"]
                 text = f'<span backColor="{colour}">{text}</span>'

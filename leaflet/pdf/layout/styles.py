@@ -1,5 +1,6 @@
 """The text styles the layout draws with: one paragraph style per role, from the theme
-and fonts, and the font every table cell starts in."""
+and fonts, the font every table cell starts in, and how lines break in the document's
+language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from reportlab.lib.styles import ParagraphStyle
 
 from leaflet.pdf.fonts import FontSet
 from leaflet.render.theme import Theme
+
+# Languages written without spaces between words: a line may break between any two
+# characters (ReportLab's 'CJK' wrapping, which keeps closing punctuation off a line's
+# start and breaks a run of Latin letters at a space where it can).
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
 class Styles:
@@ -52,6 +58,13 @@ class Styles:
             ("FONTSIZE", (0, 0), (-1, -1), body),
             ("LEADING", (0, 0), (-1, -1), body * theme.line_spacing),
         )
+
+    def wrap_for(self, language: str) -> None:
+        """Break lines as ``language`` (a tag such as 'zh-CN') is written: a Chinese
+        sentence has no spaces, and wrapped only at spaces it would run out of the column."""
+        wrap = "CJK" if language.split("-")[0].lower() in UNSPACED_LANGUAGES else None
+        for style in self.roles.values():
+            style.wordWrap = wrap
 
     def __getitem__(self, role: str) -> ParagraphStyle:
         return self.roles[role]
