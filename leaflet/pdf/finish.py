@@ -1,5 +1,6 @@
 """Finish a laid-out PDF: our document information, the document language, the viewer
-showing the title, and XMP.
+showing the title, and XMP (declaring PDF/UA-1 when the layout tagged the pages; the
+structure tree, outline and MarkInfo it wrote are kept as they are).
 
 The file is written anew through `writer`, not updated incrementally: pypdf's
 incremental update leaves its cross-reference stream out of its own index (qpdf warns
@@ -40,7 +41,8 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
                                    if "/ViewerPreferences" in root else {})
     preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     catalog[NameObject("/ViewerPreferences")] = preferences
-    catalog[NameObject("/Metadata")] = out.add(_xmp_stream(metadata))
+    tagged = "/StructTreeRoot" in root
+    catalog[NameObject("/Metadata")] = out.add(_xmp_stream(metadata, tagged))
     info = DictionaryObject({NameObject(key): TextStringObject(value)
                              for key, value in metadata.as_info().items()})
     out.close(catalog, info)
@@ -48,10 +50,10 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
     return out.stream.getvalue()
 
 
-def _xmp_stream(metadata: Metadata) -> StreamObject:
+def _xmp_stream(metadata: Metadata, tagged: bool) -> StreamObject:
     """Uncompressed, so that tools which do not read PDF can still find the packet."""
     stream = StreamObject()
     stream[NameObject("/Type")] = NameObject("/Metadata")
     stream[NameObject("/Subtype")] = NameObject("/XML")
-    stream.set_data(xmp_packet(metadata))
+    stream.set_data(xmp_packet(metadata, tagged))
     return stream

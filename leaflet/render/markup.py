@@ -39,6 +39,13 @@ class PageField:
 Inline = Span | Break | PageField
 
 
+def plain_text(inlines: list[Inline]) -> str:
+    """The words of a run of inlines as they are read aloud or copied: a forced line
+    break is a space, a page field has no words of its own."""
+    return "".join(item.text if isinstance(item, Span) else " " if isinstance(item, Break)
+                   else "" for item in inlines)
+
+
 @dataclass
 class Paragraph:
     inlines: list[Inline]

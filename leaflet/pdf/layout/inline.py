@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph as RLParagraph
 
 from leaflet.errors import FontError, Problem
 from leaflet.pdf.fonts import FontSet, describe_char
+from leaflet.pdf.layout.marked import MarkedParagraph, Tag
 from leaflet.render.markup import Break, Inline, PageField, Span
 from leaflet.render.theme import Theme
 
@@ -34,8 +34,11 @@ class InlineText:
         self.locate = locate
 
     def paragraph(self, inlines: list[Inline], style: ParagraphStyle, line: int,
-                  bullet: str | None = None) -> RLParagraph:
-        return RLParagraph(self.markup(inlines, line), style, bulletText=bullet)
+                  bullet: str | None = None, tag: Tag | None = None) -> MarkedParagraph:
+        """A paragraph that draws itself as the content ``tag`` names (untagged: None)."""
+        paragraph = MarkedParagraph(self.markup(inlines, line), style, bulletText=bullet)
+        paragraph.tag = tag
+        return paragraph
 
     def markup(self, inlines: list[Inline], line: int,
                fields: dict[str, str] | None = None) -> str:
