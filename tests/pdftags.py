@@ -59,7 +59,7 @@ def elements(pdf: bytes) -> list[Element]:
              ancestors: list[Element]) -> None:
         if "/Pg" in node:
             page = pages[node.Pg.objgen]
-        if node.get("/Type") == "/MCR" or "/MCID" in node and "/S" not in node:
+        if node.get("/Type") == "/MCR" or ("/MCID" in node and "/S" not in node):
             mark = (pages[node.Pg.objgen] if "/Pg" in node else page, int(node.MCID))
             ancestors[-1].marks.append(mark)
             return
@@ -189,8 +189,8 @@ def parent_tree_problems(pdf: bytes) -> list[str]:
                 owner = array[mcid]
                 kids = owner.get("/K")
                 kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-                if not any(kid == mcid or isinstance(kid, pikepdf.Dictionary)
-                           and kid.get("/MCID") == mcid for kid in kids):
+                if not any(kid == mcid or (isinstance(kid, pikepdf.Dictionary)
+                           and kid.get("/MCID") == mcid) for kid in kids):
                     problems.append(f"page {index + 1}: ParentTree sends MCID {mcid} to "
                                     f"{owner.S}, which does not hold it")
     for page, mcid in claimed:

@@ -207,23 +207,31 @@ def test_the_document_says_it_is_tagged(built):
             assert meta["dc:title"]
 
 
+def outline(pdf: bytes) -> list[tuple[int, str]]:
+    """(depth, title) of every bookmark; each must lead to a page of the file."""
+    document = open_pdf(pdf)
+    pages = {page.objgen for page in document.pages}
+    titles: list[tuple[int, str]] = []
+
+    def walk(item, depth):
+        while item is not None:
+            titles.append((depth, str(item.Title)))
+            dest = item.Dest if "/Dest" in item else item.A.D
+            assert dest[0].objgen in pages
+            walk(item.get("/First"), depth + 1)
+            item = item.get("/Next")
+
+    walk(document.Root.Outlines.First, 0)
+    return titles
+
+
 def test_bookmarks_lead_to_every_numbered_section(built):
     for kind in ("a4", "two-column", "patient"):
-        document = open_pdf(built[kind])
-        titles = []
-
-        def walk(item, depth):
-            while item is not None:
-                titles.append((depth, str(item.Title)))
-                dest = item.Dest if "/Dest" in item else item.A.D
-                assert dest[0].objgen in {p.objgen for p in document.pages}
-                walk(item.get("/First"), depth + 1)
-                item = item.get("/Next")
-
-        walk(document.Root.Outlines.First, 0)
-        numbered = [t for _, t in titles if re.match(r"\d\. ", t)]
-        assert [n[0] for n in numbered] == list("123456"), kind
-        assert (0, "Baclofen 10 mg tablets") == titles[0]
+        titles = outline(built[kind])
+        numbered = [title for _, title in titles if re.match(r"\d\. ", title)]
+        assert [title[0] for title in numbered] == list("123456"), kind
+        assert titles[0] == (0, "Baclofen 10 mg tablets")
+        assert all(depth == 1 for depth, _ in titles[1:])
 
 
 def test_two_columns_are_read_column_by_column(built):
