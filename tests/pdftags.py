@@ -18,6 +18,7 @@ from leaflet.render.markup import (
     Image,
     ItemList,
     Paragraph,
+    QRCode,
     Section,
     Span,
     Table,
@@ -248,6 +249,8 @@ def expected_tree(document: Document) -> list[Expected]:
                 paragraphs_in("LBody", entry.blocks)
         elif isinstance(item, Table):
             table(item)
+        elif isinstance(item, QRCode):  # the words and the address; the code an artifact
+            out.append(("P", f"{words(item.inlines)} {item.url}".strip(), None, None))
         else:
             raise AssertionError(item)
 

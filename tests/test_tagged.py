@@ -44,9 +44,9 @@ KINDS = {
 }
 
 
-def document_of(options: BuildOptions) -> list[Document]:
+def document_of(options: BuildOptions, path: Path = BACLOFEN) -> list[Document]:
     """The Document(s) a build lays out: one, or a personalised build's two parts."""
-    content = load_content(BACLOFEN)
+    content = load_content(path)
     template_set = resolve_set(options.template)
     patient = load_patient(options.patient, content) if options.patient else None
     markup = render_markup(content, template_set,

@@ -26,7 +26,7 @@ from reportlab.platypus.doctemplate import LayoutError as RLLayoutError
 
 from leaflet.errors import LayoutError, Problem
 from leaflet.pdf.fonts import FontSet
-from leaflet.pdf.layout.blocks import FindImage, callout, heading, image, item_list
+from leaflet.pdf.layout.blocks import FindImage, callout, heading, image, item_list, qr_code
 from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
@@ -42,6 +42,7 @@ from leaflet.render.markup import (
     ItemList,
     Metadata,
     Paragraph,
+    QRCode,
     Section,
     plain_text,
 )
@@ -144,6 +145,9 @@ class Layout:
         if isinstance(block, Image):
             node = parent.add("Figure", alt=block.alt)
             return [image(block, width, self.find_image, self.locate, Tag(tagger, node))]
+        if isinstance(block, QRCode):
+            return qr_code(block, width, self.theme, self.styles, self.text, parent.add("P"),
+                           tagger)
         raise AssertionError(f"unknown block {block!r}")
 
 

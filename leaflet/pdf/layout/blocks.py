@@ -9,23 +9,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from leaflet.errors import LayoutError, MarkupError, Problem
 from leaflet.pdf.layout.inline import InlineText, Locate, snippet
-from leaflet.pdf.layout.marked import CellMarks, MarkedImage, RuleArtifact, Tag
+from leaflet.pdf.layout.marked import ARTIFACT, CellMarks, MarkedImage, RuleArtifact, Tag
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.images import read_image
 from leaflet.render.markup import (
     Block,
+    Break,
     Callout,
     Heading,
     Image,
     ItemList,
     Paragraph,
+    QRCode,
+    Span,
     plain_text,
 )
 from leaflet.render.theme import Theme
@@ -145,3 +149,32 @@ def image(block: Image, width: float, find_image: FindImage, locate: Locate,
     picture.hAlign = "LEFT"
     picture.tag = tag
     return picture
+
+
+QR_SIZE_MM = 24  # with its quiet zone: modules stay above 0.4 mm for the longest address
+
+
+def qr_code(block: QRCode, width: float, theme: Theme, styles: Styles, text: InlineText,
+            node: Node, tagger: Tagger) -> list[Flowable]:
+    """A QR code to the online version, its words and the address beside it. Read aloud,
+    the words and the address are one paragraph; the code itself is an artifact, since it
+    says nothing the address does not."""
+    size = QR_SIZE_MM * mm
+    # ReportLab's own QR code, drawn straight on the canvas (its Drawing widget would set
+    # an unembedded Helvetica); four modules of quiet zone around it
+    code = QrCode(block.url, width=size, height=size, qrLevel="M")
+    words = plain_text(block.inlines)
+    node.actual_text = f"{words} {block.url}" if words else block.url
+    inlines = [*block.inlines, Break(), Span(block.url)] if block.inlines else [Span(block.url)]
+    style = ParagraphStyle("qr-code", parent=styles["body"], spaceAfter=0)
+    words_and_address = text.paragraph(inlines, style, block.line, tag=Tag(tagger, node))
+    gap = theme.space("box_padding")
+    marks = CellMarks(tagger)
+    box = Table([[code, words_and_address]], colWidths=[size + gap, width - size - gap],
+                style=TableStyle([*styles.cell_font, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                  ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]),
+                hAlign="LEFT", spaceAfter=theme.space("section"), renderCB=marks)
+    return [marks.register(box, [[ARTIFACT, None]])]
