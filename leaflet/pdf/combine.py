@@ -10,8 +10,9 @@ that printed double sided, every leaflet starts on a sheet of its own.
 A personalised leaflet stays tagged: the two parts' structure trees become one, whose
 Document holds the personal part's elements, then the leaflet's, and whose ParentTree
 holds both parts' pages (the shared pages keep their keys, the personal pages are
-numbered after them). Each part's own Document element is replaced by the joined one
-through `redirect`, so the shared part's objects are still written once and reused. The
+numbered after them). The shared part's own Document element is replaced by the joined
+one through `redirect`, so its objects are still written once and reused; the personal
+part's elements are written from the tree its layout handed on. The
 outline is the leaflet's (its numbered sections). The print file of a batch is for the
 printer and is not tagged: each leaflet's own PDF is the one to read on screen.
 """
@@ -38,6 +39,7 @@ from pypdf.generic import (
 
 from leaflet.errors import OutputError, Problem
 from leaflet.output import temporary_beside
+from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
 from leaflet.pdf.writer import INFO, PdfOut, ref
 
 DOCUMENT_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata", "/Outlines", "/PageMode",
@@ -116,35 +118,43 @@ def join(first: bytes, shared: SharedPart) -> bytes:
     data (language, XMP, information) from ``shared``."""
     out = PdfOut(io.BytesIO(), first=shared.next_id)
     reader = PdfReader(io.BytesIO(first))
-    redirect = document_element(reader) if shared.structure is not None else {}
+    root = reader.trailer["/Root"]
+    tagged = shared.structure is not None and TREE_KEY in root
     after = len(shared.pages)  # the personal pages' ParentTree keys follow the shared ones'
-    copy = out.add_pages(reader, redirect, lambda index: {
-        "/StructParents": NumberObject(after + index)} if redirect else {})
-    personal = structure(reader, copy) if redirect else None
+    out.add_pages(reader, page_entries=lambda index: {
+        "/StructParents": NumberObject(after + index)} if tagged else {})
+    personal = None
+    if tagged:
+        tree = read_tree(root[TREE_KEY].get_object().get_data())
+        written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
+                                 out.put_raw)
+        personal = Structure(ArrayObject(ref(n) for n in written.top),
+                             tuple(ref(n) for n in written.parent_arrays))
     base = out.position
     out.write(shared.body)
     out.offsets.update({number: base + offset for number, offset in shared.offsets.items()})
     out.kids.extend(shared.pages)
     out.next_id = max(out.next_id, shared.next_id)
     catalog = DictionaryObject(shared.catalog)
-    if shared.structure is not None:
+    if personal is not None and shared.structure is not None:
         catalog[NameObject("/StructTreeRoot")] = _joined_tree(out, personal, shared.structure)
+    else:  # a part laid out untagged makes the whole untagged
+        catalog.pop("/MarkInfo", None)
     out.close(catalog, DictionaryObject(shared.info))
     assert isinstance(out.stream, io.BytesIO)
     return out.stream.getvalue()
 
 
-def _joined_tree(out: PdfOut, personal: Structure | None,
-                 shared: Structure) -> IndirectObject:
+def _joined_tree(out: PdfOut, personal: Structure, shared: Structure) -> IndirectObject:
     """The structure tree root and Document element of a joined file, at their reserved
     numbers: the personal part's elements first, as its pages come first."""
-    parts = [part for part in (personal, shared) if part is not None]
+    parts = [personal, shared]
     out.put(JOINED_DOCUMENT, DictionaryObject({
         NameObject("/Type"): NameObject("/StructElem"),
         NameObject("/S"): NameObject("/Document"),
         NameObject("/P"): ref(STRUCT_ROOT),
         NameObject("/K"): ArrayObject(kid for part in parts for kid in part.kids)}))
-    parents = [*shared.parents, *(personal.parents if personal else ())]
+    parents = [*shared.parents, *personal.parents]
     numbers = ArrayObject(item for index, array in enumerate(parents)
                           for item in (NumberObject(index), array))
     out.put(STRUCT_ROOT, DictionaryObject({

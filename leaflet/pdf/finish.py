@@ -20,12 +20,14 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from leaflet.pdf.writer import PdfOut
+from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
+from leaflet.pdf.writer import PdfOut, ref
 from leaflet.pdf.xmp import xmp_packet
 from leaflet.render.markup import Metadata
 
 # the rest of the catalogue (outlines, page mode) is kept as the layout wrote it
-REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata")
+REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata", "/MarkInfo",
+             TREE_KEY)
 
 
 def finish(pdf: bytes, metadata: Metadata) -> bytes:
@@ -41,7 +43,13 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
                                    if "/ViewerPreferences" in root else {})
     preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     catalog[NameObject("/ViewerPreferences")] = preferences
-    tagged = "/StructTreeRoot" in root
+    tagged = TREE_KEY in root
+    if tagged:
+        tree = read_tree(root[TREE_KEY].get_object().get_data())
+        number = write_tree(tree, out.kids, out.allocate, out.put_raw)
+        catalog[NameObject("/StructTreeRoot")] = ref(number)
+        catalog[NameObject("/MarkInfo")] = DictionaryObject(
+            {NameObject("/Marked"): BooleanObject(True)})
     catalog[NameObject("/Metadata")] = out.add(_xmp_stream(metadata, tagged))
     info = DictionaryObject({NameObject(key): TextStringObject(value)
                              for key, value in metadata.as_info().items()})

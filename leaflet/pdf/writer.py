@@ -69,6 +69,11 @@ class PdfOut:
             obj.write_to_stream(body)
         self.write(f"{number} 0 obj\n".encode() + body.getvalue() + b"\nendobj\n")
 
+    def put_raw(self, number: int, body: bytes) -> None:
+        """Write an object already serialised (the structure tree's many small ones)."""
+        self.offsets[number] = self.position
+        self.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+
     def add(self, obj: PdfObject) -> IndirectObject:
         """Write a new object; the reference to it."""
         number = self.allocate()
