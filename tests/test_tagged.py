@@ -363,3 +363,33 @@ def test_outloud_finds_no_error_and_catches_each_broken_copy(built, batch_row, t
     for kind in broken:
         assert found[kind], kind
     assert "HDG-001" in found["skipped heading level"]
+
+
+@pytest.mark.parametrize("kind", ["a4", "two-column", "large print"])
+def test_tagging_does_not_change_the_look(kind):
+    """The same pages drawn with and without tags render to the same pixels."""
+    import pypdfium2
+    from PIL import ImageChops
+
+    from leaflet.build import load_fonts, metadata_for
+    from leaflet.pdf.layout import Layout
+    from leaflet.render.profiles import print_settings
+
+    options = BuildOptions(**KINDS[kind])
+    content = load_content(BACLOFEN)
+    template_set = resolve_set(options.template)
+    settings = print_settings(template_set, options.layout, options.profile, options.paper)
+    markup = render_markup(content, template_set)
+    locate = markup_locator(markup, template_set)
+    document = parse_markup(markup, locate)
+    metadata = metadata_for(content, document.title, document.lang)
+    fonts = load_fonts(settings.theme)
+    pdfs = [Layout(settings.theme, fonts, lambda line: locate(line, ""), template_set.image,
+                   tagged=tagged).render(document, metadata)[0] for tagged in (True, False)]
+    assert [untagged_operators(pdf) == [] for pdf in pdfs] == [True, False]
+    tagged, untagged = (pypdfium2.PdfDocument(pdf) for pdf in pdfs)
+    assert len(tagged) == len(untagged)
+    for index in range(len(tagged)):
+        difference = ImageChops.difference(tagged[index].render(scale=1).to_pil(),
+                                           untagged[index].render(scale=1).to_pil())
+        assert difference.getbbox() is None, f"page {index + 1}"

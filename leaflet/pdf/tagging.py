@@ -218,7 +218,7 @@ def write_root(root: int, document: int, parent_arrays: Sequence[int],
 
 def pdf_text(value: str) -> str:
     """A PDF text string: literal if plain ASCII, else UTF-16BE with its byte order mark."""
-    if all(" " <= char <= "~" for char in value):
+    if value.isascii() and value.isprintable():
         escaped = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         return f"({escaped})"
     return "<FEFF" + value.encode("utf-16-be").hex().upper() + ">"
