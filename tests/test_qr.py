@@ -81,6 +81,12 @@ def test_an_address_that_is_not_a_short_https_url_is_refused(write_content, url)
     assert "leaflet.online_url" in str(error.value)
 
 
+def test_a_placeholder_address_prints_no_code_yet(write_content):
+    pdf = build_pdf(with_url(write_content, "[address of the leaflet online]")).pdf
+    assert codes_on_page_one(pdf) == []
+    assert not any("online" in run.text for run in text_runs(pdf))
+
+
 def test_a_template_cannot_point_a_code_elsewhere():
     with pytest.raises(MarkupError, match="must be an https:// address"):
         parse_markup('<leaflet lang="en" title="t"><qr-code href="ftp://x.org/a">Scan'

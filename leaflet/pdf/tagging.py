@@ -114,6 +114,8 @@ class Tagger:
         if not self.enabled:
             return
         for index, page in enumerate(pages):
+            # ReportLab writes only the page keys it lists; these two join the list (the
+            # tests read both back from every page, so a ReportLab change shows at once)
             page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
             page.StructParents = index
             page.Tabs = PDFName("S")

@@ -131,11 +131,13 @@ CONTENT = Mapping(
             "author": Field(Text(reader=False,
                                  description="Who issues the leaflet (PDF metadata)")),
             "online_url": Field(Text(
-                reader=False, pattern=ONLINE_URL, max_chars=ONLINE_URL_CHARS,
-                hint="expected an https:// address such as 'https://example.org/leaflet'",
+                reader=False, pattern=f"{ONLINE_URL}|{PLACEHOLDER}", max_chars=ONLINE_URL_CHARS,
+                hint="expected an https:// address such as 'https://example.org/leaflet' or "
+                     "a [placeholder]",
                 description="Where the leaflet can be read online: printed with a QR code "
                             f"that leads there (https only, at most {ONLINE_URL_CHARS} "
-                            "characters). Left out: no code"), required=False),
+                            "characters). Left out, or a [placeholder]: no code"),
+                required=False),
             "source": Field(Mapping({
                 "format": Field(Text(reader=False, description="The source's format, e.g. "
                                                                "'FDA SPL document (HL7 v3 XML)'")),
