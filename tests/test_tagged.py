@@ -393,3 +393,26 @@ def test_tagging_does_not_change_the_look(kind):
         difference = ImageChops.difference(tagged[index].render(scale=1).to_pil(),
                                            untagged[index].render(scale=1).to_pil())
         assert difference.getbbox() is None, f"page {index + 1}"
+
+
+def test_an_image_is_a_figure_with_its_alt_around_the_picture(tmp_path):
+    from PIL import Image as PILImage
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    PILImage.new("RGB", (240, 80), (90, 45, 130)).save(clinic / "logo.png")
+    (clinic / "theme.yaml").write_text("extends: default\nlogo: logo.png\n", "utf-8")
+    options = BuildOptions(template=str(clinic))
+    pdf = build_pdf(BACLOFEN, options).pdf
+    assert heard(pdf) == expected(options)
+    (figure,) = [e for e in elements(pdf) if e.role == "Figure"]
+    assert figure.alt == "Logo" and len(figure.marks) == 1
+    page, mcid = figure.marks[0]
+    inside, drawn, document = None, [], open_pdf(pdf)
+    for operands, operator in pikepdf.parse_content_stream(document.pages[page]):
+        if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary):
+            inside = operands[1].get("/MCID")
+        elif str(operator) == "EMC":
+            inside = None
+        elif str(operator) == "Do":
+            drawn.append(inside)
+    assert drawn == [mcid]
