@@ -4,8 +4,10 @@ address once, and there is no code when the content gives no address."""
 
 from __future__ import annotations
 
+import io
 import json
 
+import pikepdf
 import pypdfium2
 import pytest
 import zxingcpp
@@ -100,9 +102,12 @@ def test_the_content_schema_documents_the_address():
     assert leaflet["online_url"]["maxLength"] == 200
 
 
-def test_the_same_address_gives_the_same_bytes(write_content):
+def test_the_same_address_gives_the_same_valid_bytes(write_content):
     path = with_url(write_content, URL)
-    assert build_pdf(path).pdf == build_pdf(path).pdf
+    pdf = build_pdf(path).pdf
+    assert pdf == build_pdf(path).pdf
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert document.check_pdf_syntax() == []
 
 
 def test_the_baclofen_file_has_no_address():
