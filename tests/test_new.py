@@ -39,6 +39,7 @@ FILL: dict[str, Any] = {
     "language": "en-GB",
     "revision date": f"{TODAY:%Y-%m}",
     "author": "Example Pharmacy Ltd",
+    "online url": "https://example.org/leaflets/metformin",
     "reviewer": "Sam Example, pharmacist",
     "date": TODAY.isoformat(),
     "what it is": "Metformin is a medicine that lowers the sugar in your blood.",

@@ -40,7 +40,8 @@ def test_unknown_tag_names_template_and_line(template_copy):
         build_pdf(BACLOFEN, BuildOptions(template=str(template_copy)))
     assert problems(exc) == [f"sections/storage.xml.j2:{line}: unknown tag <blink>; known tags: "
                              "aside, br, em, footer, h1, h2, h3, header, img, li, ol, p, "
-                             "page-count, page-number, section, strong, table, td, th, tr, ul"]
+                             "page-count, page-number, qr-code, section, strong, table, td, th, "
+                             "tr, ul"]
 
 
 def test_unclosed_tag_names_template(template_copy):

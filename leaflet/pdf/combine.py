@@ -6,6 +6,15 @@ so only byte offsets and the page list stay in memory (pypdf's own writer keeps
 every object until the end, about a third of a megabyte per leaflet). In the
 print file a leaflet with an odd number of pages is followed by a blank one, so
 that printed double sided, every leaflet starts on a sheet of its own.
+
+A personalised leaflet stays tagged: the two parts' structure trees become one, whose
+Document holds the personal part's elements, then the leaflet's, and whose ParentTree
+holds both parts' pages (the shared pages keep their keys, the personal pages are
+numbered after them). The shared part's own Document element is replaced by the joined
+one through `redirect`, so its objects are still written once and reused; the personal
+part's elements are written from the tree its layout handed on. The
+outline is the leaflet's (its numbered sections). The print file of a batch is for the
+printer and is not tagged: each leaflet's own PDF is the one to read on screen.
 """
 
 from __future__ import annotations
@@ -18,13 +27,55 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, NameObject, PdfObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    TextStringObject,
+)
 
 from leaflet.errors import OutputError, Problem
 from leaflet.output import temporary_beside
-from leaflet.pdf.writer import INFO, PdfOut
+from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
+from leaflet.pdf.writer import INFO, PdfOut, ref
 
-DOCUMENT_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata")
+DOCUMENT_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata", "/Outlines", "/PageMode",
+                 "/MarkInfo")
+# the joined file's structure tree root and Document element, numbered before the
+# shared part's objects so that those can be written once for every join
+STRUCT_ROOT, JOINED_DOCUMENT = INFO + 1, INFO + 2
+
+
+@dataclass(frozen=True)
+class Structure:
+    """One part's structure, copied: its Document's children and, for each of its pages,
+    the ParentTree array of the elements its MCIDs belong to."""
+
+    kids: ArrayObject
+    parents: tuple[PdfObject, ...]
+
+
+def structure(reader: PdfReader, copy: Callable[[Any], Any]) -> Structure:
+    root = reader.trailer["/Root"]["/StructTreeRoot"]
+    document = root["/K"][0]
+    numbers = root["/ParentTree"]["/Nums"]
+    parents = dict(zip(numbers[::2], numbers[1::2], strict=True))
+    return Structure(ArrayObject(copy(document.raw_get("/K"))),
+                     tuple(copy(parents[index]) if index in parents else ArrayObject()
+                           for index in range(len(reader.pages))))
+
+
+def document_element(reader: PdfReader) -> dict[int, int]:
+    """The redirect that makes a part's Document element the joined one, if it is tagged."""
+    root = reader.trailer["/Root"]
+    if "/StructTreeRoot" not in root:
+        return {}
+    document = root["/StructTreeRoot"].get_object().raw_get("/K")[0]
+    assert isinstance(document, IndirectObject)
+    return {document.idnum: JOINED_DOCUMENT}
 
 
 @dataclass(frozen=True)
@@ -37,6 +88,7 @@ class SharedPart:
     pages: tuple[int, ...]
     catalog: DictionaryObject
     info: DictionaryObject
+    structure: Structure | None
 
     @property
     def next_id(self) -> int:
@@ -47,29 +99,70 @@ def shared_part(pdf: bytes) -> SharedPart:
     """Serialise every page of ``pdf`` and what it uses, with its language, viewer
     preferences, XMP and document information for the file it will end up in."""
     reader = PdfReader(io.BytesIO(pdf))
-    out = PdfOut(io.BytesIO(), header=False)
-    copy = out.add_pages(reader)
+    redirect = document_element(reader)
+    out = PdfOut(io.BytesIO(), first=JOINED_DOCUMENT + 1 if redirect else INFO + 1,
+                 header=False)
+    copy = out.add_pages(reader, redirect)
     root = reader.trailer["/Root"]
     catalog = DictionaryObject({NameObject(key): copy(root.raw_get(key))
                                 for key in DOCUMENT_KEYS if key in root})
     info = copy(reader.trailer["/Info"]) if "/Info" in reader.trailer else DictionaryObject()
+    tree = structure(reader, copy) if redirect else None
     assert isinstance(out.stream, io.BytesIO)
-    return SharedPart(out.stream.getvalue(), out.offsets, tuple(out.kids), catalog, info)
+    return SharedPart(out.stream.getvalue(), out.offsets, tuple(out.kids), catalog, info,
+                      tree)
 
 
 def join(first: bytes, shared: SharedPart) -> bytes:
     """The pages of ``first``, then those of ``shared``, as one PDF that takes its document
     data (language, XMP, information) from ``shared``."""
     out = PdfOut(io.BytesIO(), first=shared.next_id)
-    out.add_pages(PdfReader(io.BytesIO(first)))
+    reader = PdfReader(io.BytesIO(first))
+    root = reader.trailer["/Root"]
+    tagged = shared.structure is not None and TREE_KEY in root
+    after = len(shared.pages)  # the personal pages' ParentTree keys follow the shared ones'
+    out.add_pages(reader, page_entries=lambda index: {
+        "/StructParents": NumberObject(after + index)} if tagged else {})
+    personal = None
+    if tagged:
+        tree = read_tree(root[TREE_KEY].get_object().get_data())
+        written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
+                                 out.put_raw)
+        personal = Structure(ArrayObject(ref(n) for n in written.top),
+                             tuple(ref(n) for n in written.parent_arrays))
     base = out.position
     out.write(shared.body)
     out.offsets.update({number: base + offset for number, offset in shared.offsets.items()})
     out.kids.extend(shared.pages)
     out.next_id = max(out.next_id, shared.next_id)
-    out.close(DictionaryObject(shared.catalog), DictionaryObject(shared.info))
+    catalog = DictionaryObject(shared.catalog)
+    if personal is not None and shared.structure is not None:
+        catalog[NameObject("/StructTreeRoot")] = _joined_tree(out, personal, shared.structure)
+    else:  # a part laid out untagged makes the whole untagged
+        catalog.pop("/MarkInfo", None)
+    out.close(catalog, DictionaryObject(shared.info))
     assert isinstance(out.stream, io.BytesIO)
     return out.stream.getvalue()
+
+
+def _joined_tree(out: PdfOut, personal: Structure, shared: Structure) -> IndirectObject:
+    """The structure tree root and Document element of a joined file, at their reserved
+    numbers: the personal part's elements first, as its pages come first."""
+    parts = [personal, shared]
+    out.put(JOINED_DOCUMENT, DictionaryObject({
+        NameObject("/Type"): NameObject("/StructElem"),
+        NameObject("/S"): NameObject("/Document"),
+        NameObject("/P"): ref(STRUCT_ROOT),
+        NameObject("/K"): ArrayObject(kid for part in parts for kid in part.kids)}))
+    parents = [*shared.parents, *personal.parents]
+    numbers = ArrayObject(item for index, array in enumerate(parents)
+                          for item in (NumberObject(index), array))
+    out.put(STRUCT_ROOT, DictionaryObject({
+        NameObject("/Type"): NameObject("/StructTreeRoot"),
+        NameObject("/K"): ArrayObject([ref(JOINED_DOCUMENT)]),
+        NameObject("/ParentTree"): DictionaryObject({NameObject("/Nums"): numbers}),
+        NameObject("/ParentTreeNextKey"): NumberObject(len(parents))}))
+    return ref(STRUCT_ROOT)
 
 
 class CombinedWriter:

@@ -1,5 +1,6 @@
 """Finish a laid-out PDF: our document information, the document language, the viewer
-showing the title, and XMP.
+showing the title, and XMP (declaring PDF/UA-1 when the layout tagged the pages; the
+structure tree, outline and MarkInfo it wrote are kept as they are).
 
 The file is written anew through `writer`, not updated incrementally: pypdf's
 incremental update leaves its cross-reference stream out of its own index (qpdf warns
@@ -19,12 +20,14 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from leaflet.pdf.writer import PdfOut
+from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
+from leaflet.pdf.writer import PdfOut, ref
 from leaflet.pdf.xmp import xmp_packet
 from leaflet.render.markup import Metadata
 
 # the rest of the catalogue (outlines, page mode) is kept as the layout wrote it
-REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata")
+REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata", "/MarkInfo",
+             TREE_KEY)
 
 
 def finish(pdf: bytes, metadata: Metadata) -> bytes:
@@ -40,7 +43,14 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
                                    if "/ViewerPreferences" in root else {})
     preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     catalog[NameObject("/ViewerPreferences")] = preferences
-    catalog[NameObject("/Metadata")] = out.add(_xmp_stream(metadata))
+    tagged = TREE_KEY in root
+    if tagged:
+        tree = read_tree(root[TREE_KEY].get_object().get_data())
+        number = write_tree(tree, out.kids, out.allocate, out.put_raw)
+        catalog[NameObject("/StructTreeRoot")] = ref(number)
+        catalog[NameObject("/MarkInfo")] = DictionaryObject(
+            {NameObject("/Marked"): BooleanObject(True)})
+    catalog[NameObject("/Metadata")] = out.add(_xmp_stream(metadata, tagged))
     info = DictionaryObject({NameObject(key): TextStringObject(value)
                              for key, value in metadata.as_info().items()})
     out.close(catalog, info)
@@ -48,10 +58,10 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
     return out.stream.getvalue()
 
 
-def _xmp_stream(metadata: Metadata) -> StreamObject:
+def _xmp_stream(metadata: Metadata, tagged: bool) -> StreamObject:
     """Uncompressed, so that tools which do not read PDF can still find the packet."""
     stream = StreamObject()
     stream[NameObject("/Type")] = NameObject("/Metadata")
     stream[NameObject("/Subtype")] = NameObject("/XML")
-    stream.set_data(xmp_packet(metadata))
+    stream.set_data(xmp_packet(metadata, tagged))
     return stream

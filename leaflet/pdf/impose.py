@@ -3,6 +3,9 @@
 Printed double-sided (flip on the short edge), stacked, folded in the middle and stapled
 on the fold, the sheets read 1, 2, 3, ... in order. Blank pages fill the booklet to a
 multiple of four.
+
+The sheets are not tagged (no structure tree, no PDF/UA claim): they are for the
+printer, and the same leaflet built flat is the copy to read on screen.
 """
 
 from __future__ import annotations

@@ -69,16 +69,26 @@ class PdfOut:
             obj.write_to_stream(body)
         self.write(f"{number} 0 obj\n".encode() + body.getvalue() + b"\nendobj\n")
 
+    def put_raw(self, number: int, body: bytes) -> None:
+        """Write an object already serialised (the structure tree's many small ones)."""
+        self.offsets[number] = self.position
+        self.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+
     def add(self, obj: PdfObject) -> IndirectObject:
         """Write a new object; the reference to it."""
         number = self.allocate()
         self.put(number, obj)
         return ref(number)
 
-    def add_pages(self, reader: PdfReader) -> Callable[[Any], Any]:
+    def add_pages(self, reader: PdfReader, redirect: dict[int, int] | None = None,
+                  page_entries: Callable[[int], dict[str, PdfObject]] | None = None,
+                  ) -> Callable[[Any], Any]:
         """Copy every page of ``reader`` and all it uses; return the copier for any further
-        object of the same file (its metadata), so shared objects are written once."""
-        numbers: dict[int, int] = {}
+        object of the same file (its metadata), so shared objects are written once.
+        ``redirect`` sends references to some objects to numbers written elsewhere (a
+        structure element replaced when files are joined), and ``page_entries`` gives
+        entries that replace a page's own, by page index."""
+        numbers: dict[int, int] = dict(redirect or {})
         pending: list[IndirectObject] = []
 
         def renumber(old: IndirectObject) -> IndirectObject:
@@ -97,14 +107,23 @@ class PdfOut:
             flush()
             return result
 
-        for page in reader.pages:
-            number = self.allocate()
+        for index, page in enumerate(reader.pages):
+            # a page is known by its number to what points at it (outline, structure tree)
+            old = page.indirect_reference.idnum
+            if old in numbers:
+                number = numbers[old]
+                pending[:] = [p for p in pending if p.idnum != old]
+            else:
+                number = numbers[old] = self.allocate()
             self.kids.append(number)
             page_copy = DictionaryObject({NameObject(key): copy_object(value, renumber)
                                           for key, value in page.items() if key != "/Parent"})
             for key in INHERITED:
                 if key not in page_copy and key in page:
                     page_copy[NameObject(key)] = copy_object(page[key], renumber)
+            if page_entries is not None:
+                page_copy.update({NameObject(k): v
+                                  for k, v in page_entries(index).items()})
             page_copy[NameObject("/Parent")] = ref(PAGES)
             self.media_box = page_copy.get("/MediaBox", self.media_box)
             self.put(number, page_copy)

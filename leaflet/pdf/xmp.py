@@ -34,8 +34,10 @@ def _items(kind: str, values: tuple[str, ...]) -> str:
     return f"<rdf:{kind}>{items}</rdf:{kind}>"
 
 
-def xmp_packet(metadata: Metadata) -> bytes:
-    """The packet for the document's /Metadata stream, UTF-8 as XMP requires."""
+def xmp_packet(metadata: Metadata, tagged: bool = False) -> bytes:
+    """The packet for the document's /Metadata stream, UTF-8 as XMP requires. A tagged
+    PDF (``tagged``) declares itself PDF/UA-1 (`pdfuaid:part`); an untagged one, such as
+    a booklet's imposed sheets, claims nothing."""
     properties = "".join((
         f"<dc:title>{_alternatives(metadata.title)}</dc:title>",
         f"<dc:description>{_alternatives(metadata.subject)}</dc:description>",
@@ -45,13 +47,15 @@ def xmp_packet(metadata: Metadata) -> bytes:
         f"<pdf:Keywords>{xml_text(', '.join(metadata.keywords))}</pdf:Keywords>",
         f"<pdf:Producer>{PRODUCER}</pdf:Producer>",
         f"<xmp:CreatorTool>{PRODUCER}</xmp:CreatorTool>",
+        "<pdfuaid:part>1</pdfuaid:part>" if tagged else "",
     ))
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">\n'
+        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
         f"{properties}\n"
         "</rdf:Description>\n"
         "</rdf:RDF>\n"

@@ -39,6 +39,13 @@ class PageField:
 Inline = Span | Break | PageField
 
 
+def plain_text(inlines: list[Inline]) -> str:
+    """The words of a run of inlines as they are read aloud or copied: a forced line
+    break is a space, a page field has no words of its own."""
+    return "".join(item.text if isinstance(item, Span) else " " if isinstance(item, Break)
+                   else "" for item in inlines)
+
+
 @dataclass
 class Paragraph:
     inlines: list[Inline]
@@ -107,7 +114,17 @@ class Image:
     line: int = 0
 
 
-Block = Paragraph | Heading | ItemList | Table | Callout | Section | Image
+@dataclass
+class QRCode:
+    """A QR code that leads to ``url`` (the leaflet online), printed beside its words and
+    the address itself, so that a reader without a phone can type it."""
+
+    url: str
+    inlines: list[Inline]
+    line: int = 0
+
+
+Block = Paragraph | Heading | ItemList | Table | Callout | Section | Image | QRCode
 
 
 @dataclass
@@ -137,7 +154,8 @@ class Metadata:
 
 
 INLINE_TAGS = {"strong", "em", "br", "page-number", "page-count"}
-BLOCK_TAGS = {"section", "h1", "h2", "h3", "p", "ul", "ol", "table", "aside", "img"}
+BLOCK_TAGS = {"section", "h1", "h2", "h3", "p", "ul", "ol", "table", "aside", "img",
+              "qr-code"}
 ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
     "leaflet": {"lang": None, "title": None},
     "section": {"id": None},
@@ -146,9 +164,14 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, ...] | None]] = {
     "table": {"class": ("plain", "dose", "chart")},
     "td": {"class": ("box",)},
     "img": {"src": None, "alt": None, "width-mm": None},
+    "qr-code": {"href": None},
 }
-REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",), "img": ("src", "alt")}
-TEXT_HOLDERS = {"p", "h1", "h2", "h3", "li", "th", "td", "header", "footer"}
+REQUIRED = {"leaflet": ("lang", "title"), "aside": ("class",), "img": ("src", "alt"),
+            "qr-code": ("href",)}
+TEXT_HOLDERS = {"p", "h1", "h2", "h3", "li", "th", "td", "header", "footer", "qr-code"}
+# what a QR code may lead to: an https address, short enough to scan from paper
+QR_URL = re.compile(r"https://[^\s<>\"]+")
+QR_URL_CHARS = 200
 MAX_PARAGRAPH_CHARS = 20_000  # several pages of text; laying out one paragraph grows as its square
 CHILDREN: dict[str, set[str]] = {
     "leaflet": BLOCK_TAGS | {"header", "footer"},
@@ -159,7 +182,7 @@ CHILDREN: dict[str, set[str]] = {
     "table": {"tr"}, "tr": {"th", "td"},
     "th": INLINE_TAGS | {"p", "ul"}, "td": INLINE_TAGS | {"p", "ul"},
     "header": INLINE_TAGS, "footer": INLINE_TAGS,
-    **{tag: INLINE_TAGS for tag in ("h1", "h2", "h3", "p", "strong", "em")},
+    **{tag: INLINE_TAGS for tag in ("h1", "h2", "h3", "p", "strong", "em", "qr-code")},
     "br": set(), "page-number": set(), "page-count": set(), "img": set(),
 }
 
@@ -255,6 +278,11 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
         elif allowed[attr] is not None and value not in allowed[attr]:
             problems.append(problem(f"<{element.tag} {attr}={value!r}>: "
                                     f"expected one of: {', '.join(allowed[attr])}"))
+    href = element.attrs.get("href", "") if element.tag == "qr-code" else None
+    if href is not None and "href" in element.attrs and not (
+            QR_URL.fullmatch(href) and len(href) <= QR_URL_CHARS):
+        problems.append(problem(f"<qr-code href> must be an https:// address of at most "
+                                f"{QR_URL_CHARS} characters; got {href[:60]!r}"))
     if element.tag == "img" and not _is_width(element.attrs.get("width-mm", "40")):
         problems.append(problem("<img width-mm> must be a number of millimetres from 5 to 180"))
     for attr in REQUIRED.get(element.tag, ()):
@@ -330,6 +358,8 @@ class _Converter:
             return Table(rows, el.attrs.get("class", "plain"), el.line)
         if tag == "aside":
             return Callout(el.attrs["class"], self.blocks(el), el.line)
+        if tag == "qr-code":
+            return QRCode(el.attrs["href"], self.inlines(el), el.line)
         if tag == "img":
             return Image(el.attrs["src"], el.attrs["alt"], float(el.attrs.get("width-mm", "40")),
                          el.line)

@@ -33,6 +33,11 @@ from leaflet.sources.tablets import SPLITTING
 from leaflet.sources.yaml_source import read_nodes
 
 LANGUAGE_TAG = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*"
+# The online version's address: https only, a host name, then only characters a URL may
+# hold; short, so that its QR code stays small enough to scan from a printed page.
+ONLINE_URL = (r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?"
+              r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/?#-]*)?")
+ONLINE_URL_CHARS = 200
 DATE = r"\d{4}-\d{2}-\d{2}"
 REVIEW_STATUSES = ("draft", "approved")
 
@@ -125,6 +130,14 @@ CONTENT = Mapping(
                 hint="expected a date like '2026-05' or a [placeholder]")),
             "author": Field(Text(reader=False,
                                  description="Who issues the leaflet (PDF metadata)")),
+            "online_url": Field(Text(
+                reader=False, pattern=f"{ONLINE_URL}|{PLACEHOLDER}", max_chars=ONLINE_URL_CHARS,
+                hint="expected an https:// address such as 'https://example.org/leaflet' or "
+                     "a [placeholder]",
+                description="Where the leaflet can be read online: printed with a QR code "
+                            f"that leads there (https only, at most {ONLINE_URL_CHARS} "
+                            "characters). Left out, or a [placeholder]: no code"),
+                required=False),
             "source": Field(Mapping({
                 "format": Field(Text(reader=False, description="The source's format, e.g. "
                                                                "'FDA SPL document (HL7 v3 XML)'")),

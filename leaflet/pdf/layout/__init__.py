@@ -8,6 +8,10 @@ theme. The work sits in the modules beside it:
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
+- `marked`: flowables that draw themselves as tagged content (`leaflet.pdf.tagging`)
+
+The structure tree is built here, beside the flowables, from the same blocks: each block
+gets its element under the one it sits in, so the tree follows the Document.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from reportlab.platypus.doctemplate import LayoutError as RLLayoutError
 
 from leaflet.errors import LayoutError, Problem
 from leaflet.pdf.fonts import FontSet
-from leaflet.pdf.layout.blocks import FindImage, callout, heading, image, item_list
+from leaflet.pdf.layout.blocks import FindImage, callout, heading, image, item_list, qr_code
 from leaflet.pdf.layout.inline import InlineText, Locate, snippet
+from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.layout.tables import chart, table
+from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.markup import (
     Block,
     Callout,
@@ -36,7 +42,9 @@ from leaflet.render.markup import (
     ItemList,
     Metadata,
     Paragraph,
+    QRCode,
     Section,
+    plain_text,
 )
 from leaflet.render.markup import (
     Table as TableBlock,
@@ -48,8 +56,9 @@ class Layout:
     """Turns a Document into PDF bytes with one theme and one font set."""
 
     def __init__(self, theme: Theme, fonts: FontSet, locate: Locate,
-                 find_image: FindImage = lambda src: None) -> None:
+                 find_image: FindImage = lambda src: None, tagged: bool = True) -> None:
         self.theme = theme
+        self.tagged = tagged  # False only to measure what tagging costs
         self.find_image = find_image
         self.fonts = fonts
         self.locate = locate
@@ -57,6 +66,8 @@ class Layout:
         self.text = InlineText(theme, fonts, locate)
         self.page = Page(theme, fonts, self.styles, self.text)
         self.frame_height = self.page.height  # set for each document by render
+        self.tagger = Tagger(tagged)  # a new one for each document
+        self.heading_level = 0
 
     def render(self, document: Document, metadata: Metadata, pages_before: int = 0,
                pages_after: int = 0) -> tuple[bytes, int]:
@@ -64,10 +75,16 @@ class Layout:
         pages of other parts joined to this one, so its footers number the whole."""
         self.styles.wrap_for(metadata.language)
         width = self.page.column_width
-        header = self.page.running_box(document.header)
+        self.tagger = tagger = Tagger(self.tagged)
+        self.heading_level = 0
+        # the draft notice is read once, first; on later pages it is an artifact
+        notice = tagger.root.add("P", actual_text=plain_text(document.header)) \
+            if document.header else None
+        header = self.page.running_box(document.header, tagger, notice)
         footer_space = self.page.footer_height(document.footer)
         self.frame_height = self.page.frame_height(header, footer_space)
-        story = [f for block in document.blocks for f in self.block(block, width)]
+        story = [f for block in document.blocks
+                 for f in self.block(block, width, 0, tagger.root)]
         short = self.page.height / 3  # a longer table starts where it is and splits
         for lead_in, following in itertools.pairwise(story):
             if (isinstance(lead_in, RLParagraph) and isinstance(following, Table)
@@ -79,11 +96,11 @@ class Layout:
 
         def footer(canvas: Canvas, page: int, total: int) -> None:
             pages.append(page)
-            self.page.draw_header(canvas, header)
+            self.page.draw_header(canvas, header, page == 1)
             self.page.draw_footer(canvas, document.footer, pages_before + page,
-                                  pages_before + total + pages_after)
+                                  pages_before + total + pages_after, tagger)
 
-        canvas_class = footer_canvas(footer)
+        canvas_class = footer_canvas(footer, tagger)
         try:
             template.build(story, canvasmaker=canvas_class)
         except RLLayoutError as exc:
@@ -91,25 +108,51 @@ class Layout:
                                       f"could not fit on a page: {snippet(str(exc))}")) from exc
         return buffer.getvalue(), len(pages)
 
-    def block(self, block: Block, width: float, depth: int = 0) -> list[Flowable]:
-        """The flowables for one block at a width. Blocks inside a list item, box or table
-        cell come back through here, so they are drawn as they would be anywhere else."""
+    def block(self, block: Block, width: float, depth: int, parent: Node) -> list[Flowable]:
+        """The flowables for one block at a width, its element added under ``parent``.
+        Blocks inside a list item, box or table cell come back through here, so they are
+        drawn (and tagged) as they would be anywhere else."""
+        tagger = self.tagger
         if isinstance(block, Paragraph):
-            return [self.text.paragraph(block.inlines, self.styles[block.style], block.line)]
+            node = parent.add("P", actual_text=plain_text(block.inlines))
+            return [self.text.paragraph(block.inlines, self.styles[block.style], block.line,
+                                        tag=Tag(tagger, node))]
         if isinstance(block, Heading):
-            return heading(block, self.theme, self.styles, self.text)
+            # tagged by its place in the outline: never more than one level below the last
+            level = min(block.level, self.heading_level + 1)
+            self.heading_level = level
+            words = plain_text(block.inlines)
+            node = parent.add(f"H{level}", actual_text=words)
+            outline = (words, level - 1) if level <= 2 else None
+            return heading(block, self.theme, self.styles, self.text,
+                           Tag(tagger, node, outline=outline))
         if isinstance(block, ItemList):
             return item_list(block, width, depth + 1, self.theme, self.styles, self.text,
-                             self.block)
+                             self.block, parent.add("L", numbering="Decimal" if block.ordered
+                                                    else "Disc"), tagger)
         if isinstance(block, TableBlock):
+            node = parent.add("Table")
             return [chart(block, width, self.theme, self.styles, self.fonts, self.text,
-                          self.locate) if block.style == "chart"
-                    else table(block, width, self.theme, self.styles, self.text, self.block)]
+                          self.locate, node, tagger) if block.style == "chart"
+                    else table(block, width, self.theme, self.styles, self.text, self.block,
+                               node, tagger)]
         if isinstance(block, Callout):
             return callout(block, width, self.frame_height, self.theme, self.styles,
-                           self.block, self.locate)
+                           self.block, self.locate, parent.add("Sect", title=_title(block)),
+                           tagger)
         if isinstance(block, Section):
-            return [f for child in block.blocks for f in self.block(child, width, depth)]
+            node = parent.add("Sect", title=_title(block))
+            return [f for child in block.blocks for f in self.block(child, width, depth, node)]
         if isinstance(block, Image):
-            return [image(block, width, self.find_image, self.locate)]
+            node = parent.add("Figure", alt=block.alt)
+            return [image(block, width, self.find_image, self.locate, Tag(tagger, node))]
+        if isinstance(block, QRCode):
+            return qr_code(block, width, self.theme, self.styles, self.text, parent.add("P"),
+                           tagger)
         raise AssertionError(f"unknown block {block!r}")
+
+
+def _title(block: Callout | Section) -> str | None:
+    """A box's or section's title: the words of the heading it opens with."""
+    first = block.blocks[0] if block.blocks else None
+    return plain_text(first.inlines) if isinstance(first, Heading) else None

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from reportlab.lib.fonts import ps2tt
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph as RLParagraph
 
 from leaflet.errors import FontError, Problem
 from leaflet.pdf.fonts import FontSet, describe_char
+from leaflet.pdf.layout.marked import MarkedParagraph, Tag
 from leaflet.render.markup import Break, Inline, PageField, Span
 from leaflet.render.theme import Theme
 
@@ -35,9 +35,13 @@ class InlineText:
         self.locate = locate
 
     def paragraph(self, inlines: list[Inline], style: ParagraphStyle, line: int,
-                  bullet: str | None = None) -> RLParagraph:
+                  bullet: str | None = None, tag: Tag | None = None) -> MarkedParagraph:
+        """A paragraph that draws itself as the content ``tag`` names (untagged: None)."""
         bold = bool(ps2tt(style.fontName)[1])  # a heading's style is bold, not its spans
-        return RLParagraph(self.markup(inlines, line, bold=bold), style, bulletText=bullet)
+        paragraph = MarkedParagraph(self.markup(inlines, line, bold=bold), style,
+                                    bulletText=bullet)
+        paragraph.tag = tag
+        return paragraph
 
     def markup(self, inlines: list[Inline], line: int,
                fields: dict[str, str] | None = None, bold: bool = False) -> str:

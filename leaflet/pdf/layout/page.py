@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from reportlab import rl_config
@@ -16,7 +17,9 @@ from reportlab.platypus import Paragraph as RLParagraph
 from leaflet.pdf.fonts import FontSet
 from leaflet.pdf.layout.blocks import box_style
 from leaflet.pdf.layout.inline import InlineText
+from leaflet.pdf.layout.marked import CellMarks
 from leaflet.pdf.layout.styles import Styles
+from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.markup import Inline, Metadata
 from leaflet.render.theme import Theme
 
@@ -80,29 +83,44 @@ class Page:
         template.addPageTemplates([PageTemplate(id="page", frames=frames)])
         return template
 
-    def running_box(self, inlines: list[Inline]) -> Table | None:
+    def running_box(self, inlines: list[Inline], tagger: Tagger,
+                    notice: Node | None) -> Table | None:
         """The header, boxed like an urgent warning: on every page, above the text (a draft
-        notice must be impossible to miss on any single page)."""
+        notice must be impossible to miss on any single page). Its words are ``notice``'s
+        content on the first page; everywhere else the box is an artifact."""
         if not inlines:
             return None
-        paragraph = RLParagraph(self.text.markup(inlines, 0), self.styles["notice"])
-        return Table([[paragraph]], colWidths=[self.text_width],
-                     style=box_style("urgent", self.theme, self.styles), hAlign="LEFT")
+        paragraph = RLParagraph(self.text.markup(inlines, 0, bold=True), self.styles["notice"])
+        marks = CellMarks(tagger)
+        box = Table([[paragraph]], colWidths=[self.text_width],
+                    style=box_style("urgent", self.theme, self.styles), hAlign="LEFT",
+                    renderCB=marks)
+        box.tagger = tagger
+        return marks.register(box, [[notice]])
 
     def _height(self, box: Table) -> float:
         return box.wrap(self.text_width, self.height)[1]
 
-    def draw_header(self, canvas: Canvas, box: Table | None) -> None:
+    def draw_header(self, canvas: Canvas, box: Table | None, first: bool) -> None:
         if box is None:
             return
+        box._renderCB.enabled = first
         canvas.saveState()
-        box.drawOn(canvas, self.theme.margin("left"),
-                   self.height - self.theme.margin("top") - self._height(box))
+        with box.tagger.artifact(canvas, "Pagination", "Header") if not first \
+                else nullcontext():
+            box.drawOn(canvas, self.theme.margin("left"),
+                       self.height - self.theme.margin("top") - self._height(box))
         canvas.restoreState()
 
-    def draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int, total: int) -> None:
+    def draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int, total: int,
+                    tagger: Tagger) -> None:
         if not inlines:
             return
+        with tagger.artifact(canvas, "Pagination", "Footer"):
+            self._draw_footer(canvas, inlines, page, total)
+
+    def _draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int,
+                     total: int) -> None:
         theme = self.theme
         markup = self.text.markup(inlines, 0, fields={"number": str(page), "count": str(total)})
         paragraph = RLParagraph(markup, self.styles["footer"])
@@ -117,8 +135,9 @@ class Page:
         canvas.restoreState()
 
 
-def footer_canvas(draw: Callable[[Canvas, int, int], None]) -> type[Canvas]:
-    """A canvas that holds every page until the end, so each footer can say 'of N'."""
+def footer_canvas(draw: Callable[[Canvas, int, int], None], tagger: Tagger) -> type[Canvas]:
+    """A canvas that holds every page until the end, so each footer can say 'of N'; the
+    structure tree is written once the last page is."""
 
     class FooterCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -131,10 +150,13 @@ def footer_canvas(draw: Callable[[Canvas, int, int], None]) -> type[Canvas]:
 
         def save(self) -> None:
             total = len(self._held_pages)
+            pages = []
             for number, state in enumerate(self._held_pages, start=1):
                 self.__dict__.update(state)
                 draw(self, number, total)
                 super().showPage()
+                pages.append(self._doc.Pages.pages[-1])
+            tagger.write(self, pages)
             super().save()
 
     return FooterCanvas

@@ -13,18 +13,31 @@ from leaflet.errors import FontError, Problem
 from leaflet.pdf.fonts import FontSet, describe_char
 from leaflet.pdf.layout.blocks import LayBlock
 from leaflet.pdf.layout.inline import PLACEHOLDER, InlineText, Locate
+from leaflet.pdf.layout.marked import ARTIFACT, CellMark, CellMarks, Tag
 from leaflet.pdf.layout.styles import Styles
-from leaflet.render.markup import Cell, Paragraph, Span
+from leaflet.pdf.tagging import Node, Tagger
+from leaflet.render.markup import Cell, Paragraph, Span, plain_text
 from leaflet.render.markup import Table as TableBlock
 from leaflet.render.theme import Theme
 
 # A dose table's four columns as shares of the width; other tables share it evenly.
 DOSE_COLUMNS = (0.34, 0.2, 0.22, 0.24)
 TICK_BOX = "\u2610"  # BALLOT BOX; the fallback font (DejaVu Sans) draws it
+TICK_BOX_ALT = "box to tick"
+
+
+def cell_node(row: Node, cell: Cell, first_row: bool) -> Node:
+    """TH (with its scope: a first row of them heads columns, any other heads its row) or
+    TD; a cell of one paragraph is its own text, so it carries that text as ActualText."""
+    node = row.add("TH", scope="Column" if first_row else "Row") if cell.header \
+        else row.add("TD")
+    if len(cell.blocks) == 1 and isinstance(cell.blocks[0], Paragraph):
+        node.actual_text = plain_text(cell.blocks[0].inlines)
+    return node
 
 
 def table(block: TableBlock, width: float, theme: Theme, styles: Styles, text: InlineText,
-          lay: LayBlock) -> Table:
+          lay: LayBlock, node: Node, tagger: Tagger) -> Table:
     """A gridded table. Header cells are bold; a first row of them is shaded and repeats on
     each page the table splits onto."""
     columns = max(len(row) for row in block.rows)
@@ -33,20 +46,31 @@ def table(block: TableBlock, width: float, theme: Theme, styles: Styles, text: I
     widths = [width * share for share in shares]
     cell_style = ParagraphStyle("cell", parent=styles["body"], spaceAfter=0)
     data: list[list[Any]] = []
-    for row in block.rows:
+    marks: list[list[CellMark]] = []
+    for number, row in enumerate(block.rows):
         cells: list[Any] = []
+        tr = node.add("TR")
         for cell, cell_width in zip(row, widths, strict=False):
             flows: list[Flowable] = []
+            own = cell_node(tr, cell, number == 0)
             for child in cell.blocks:
                 if isinstance(child, Paragraph):
                     inlines = [Span(s.text, True, s.italic) if isinstance(s, Span)
                                and cell.header else s for s in child.inlines]
-                    flows.append(text.paragraph(inlines, cell_style, child.line))
+                    target = own if own.actual_text is not None else own.add(
+                        "P", actual_text=plain_text(child.inlines))
+                    flows.append(text.paragraph(inlines, cell_style, child.line,
+                                                tag=Tag(tagger, target)))
                 else:
-                    flows.extend(lay(child, cell_width, 0))
+                    flows.extend(lay(child, cell_width, 0, own))
             cells.append(flows)
+        row_marks: list[CellMark] = [None] * len(cells)
+        for _ in range(columns - len(cells)):
+            tr.add("TD")
+            row_marks.append(ARTIFACT)
         cells.extend([""] * (columns - len(cells)))
         data.append(cells)
+        marks.append(row_marks)
     header_rows = 1 if block.rows and all(c.header for c in block.rows[0]) else 0
     style = [
         *styles.cell_font,
@@ -60,13 +84,15 @@ def table(block: TableBlock, width: float, theme: Theme, styles: Styles, text: I
     if header_rows:
         style.append(("BACKGROUND", (0, 0), (-1, 0), theme.colour("table_header_background")))
         style.append(("LINEBELOW", (0, 0), (-1, 0), 1.5, theme.colour("table_border")))
-    return Table(data, colWidths=widths, repeatRows=header_rows, splitByRow=1,
-                 style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
-                 spaceAfter=theme.space("paragraph") * 2)
+    callback = CellMarks(tagger)
+    return callback.register(Table(data, colWidths=widths, repeatRows=header_rows, splitByRow=1,
+                                   style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
+                                   spaceAfter=theme.space("paragraph") * 2, renderCB=callback),
+                             marks)
 
 
 def chart(block: TableBlock, width: float, theme: Theme, styles: Styles, fonts: FontSet,
-          text: InlineText, locate: Locate) -> Table:
+          text: InlineText, locate: Locate, node: Node, tagger: Tagger) -> Table:
     """A tick chart: label columns as wide as they can be, then one narrow column per
     time of day, holding a box for each dose to tick (or a word where there is none).
     Plain cells are drawn as strings, not paragraphs: a chart has a hundred of them."""
@@ -92,23 +118,37 @@ def chart(block: TableBlock, width: float, theme: Theme, styles: Styles, fonts: 
     widths = [label_width] * labels + [box_width] * (columns - labels)
     regular = fonts.body.face(False, False).chars
     data: list[list[Any]] = []
-    for row in rows:
+    marks: list[list[CellMark]] = []
+    for number, row in enumerate(rows):
         cells: list[Any] = []
+        row_marks: list[CellMark] = []
+        tr = node.add("TR")
         for index, cell in enumerate(row):
             plain = _plain(cell)
+            own = cell_node(tr, cell, number == 0)
             if cell.box:
                 cells.append(TICK_BOX)
+                row_marks.append(own.add("Figure", alt=TICK_BOX_ALT))
             elif (not cell.header and index < labels and _single_plain_span(cell)
                     and regular.issuperset(plain) and not PLACEHOLDER.search(plain)):
                 cells.append(plain)
+                row_marks.append(own)
             else:
                 style = cell_style if index < labels else centred
+                paragraphs = [child for child in cell.blocks if isinstance(child, Paragraph)]
                 cells.append([text.paragraph(
                     [Span(s.text, s.bold or cell.header, s.italic) if isinstance(s, Span)
-                     else s for s in child.inlines], style, child.line)
-                    for child in cell.blocks if isinstance(child, Paragraph)])
+                     else s for s in child.inlines], style, child.line,
+                    tag=Tag(tagger, own if own.actual_text is not None else own.add(
+                        "P", actual_text=plain_text(child.inlines))))
+                    for child in paragraphs])
+                row_marks.append(None)
+        for _ in range(columns - len(cells)):
+            tr.add("TD")
+            row_marks.append(ARTIFACT)
         cells.extend([""] * (columns - len(cells)))
         data.append(cells)
+        marks.append(row_marks)
     header = 1 if all(c.header for c in rows[0]) else 0
     style = [
         *styles.cell_font,
@@ -125,9 +165,11 @@ def chart(block: TableBlock, width: float, theme: Theme, styles: Styles, fonts: 
     ]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), theme.colour("table_header_background")))
-    return Table(data, colWidths=widths, repeatRows=header, splitByRow=1,
-                 style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
-                 spaceAfter=theme.space("paragraph") * 2)
+    callback = CellMarks(tagger)
+    return callback.register(Table(data, colWidths=widths, repeatRows=header, splitByRow=1,
+                                   style=TableStyle(style), hAlign="LEFT", spaceBefore=2,
+                                   spaceAfter=theme.space("paragraph") * 2, renderCB=callback),
+                             marks)
 
 
 def _single_plain_span(cell: Cell) -> bool:

@@ -1,0 +1,226 @@
+"""Tagged PDF (PDF/UA-1) from ReportLab, which has no tagging of its own.
+
+The layout builds a tree of `Node`s from the Document as it makes the flowables (a
+heading, a list item's label and body, a table cell, a boxed warning). When a flowable is
+drawn it writes its piece of content as a marked-content sequence
+(``/P <</MCID n>> BDC ... EMC``) and the node records where (page, MCID); anything that
+is not content (the footer, the running header after page 1, rules, cell shading and grid
+lines) is drawn inside ``/Artifact <<...>> BDC ... EMC``. When the last page is drawn,
+each page gets /StructParents and /Tabs /S, and the tree goes along in the laid-out PDF
+as compact JSON; finishing (or joining a personalised leaflet's parts) writes it as the
+StructTreeRoot, one StructElem per node, and the ParentTree that maps every MCID back to
+its element.
+
+A paragraph split across pages is one element with a marked piece on each page; a
+table's header row repeated on a later page is drawn again by the same flowable, so a
+second drawing of one flowable is an artifact. Every text element carries /ActualText
+with its words as the markup has them, since ReportLab writes no space at a line's end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
+from reportlab.pdfgen.canvas import Canvas
+
+# The laid-out PDF's private catalogue entry that carries the tree to finishing; no file
+# leaflet writes keeps it.
+TREE_KEY = "/LeafletStructureTree"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A marked-content sequence: the page (1-based) and its MCID on that page."""
+
+    page: int
+    mcid: int
+
+
+@dataclass(eq=False)
+class Node:
+    """A structure element to be: its standard role, children in reading order and the
+    entries a reader needs (/Alt for a figure, /ActualText, /T, a header cell's /Scope)."""
+
+    role: str
+    kids: list[Node | Mark] = field(default_factory=list)
+    alt: str | None = None
+    actual_text: str | None = None
+    title: str | None = None
+    scope: str | None = None  # "Column" or "Row", for TH
+    numbering: str | None = None  # "Disc" or "Decimal", for L
+
+    def add(self, role: str, **entries: Any) -> Node:
+        child = Node(role, **entries)
+        self.kids.append(child)
+        return child
+
+
+class Tagger:
+    """The structure tree of one laid-out document and the MCIDs handed out per page.
+    ``enabled`` False draws the same pages with no tags (to measure what tagging costs)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.root = Node("Document")
+        self.next_mcid: dict[int, int] = {}
+        self.bookmarks = 0
+
+    def begin(self, canvas: Canvas, node: Node) -> None:
+        if not self.enabled:
+            return
+        page = canvas.getPageNumber()
+        mcid = self.next_mcid.get(page, 0)
+        self.next_mcid[page] = mcid + 1
+        node.kids.append(Mark(page, mcid))
+        canvas.addLiteral(f"/{node.role} <</MCID {mcid}>> BDC")
+
+    def end(self, canvas: Canvas) -> None:
+        if self.enabled:
+            canvas.addLiteral("EMC")
+
+    @contextmanager
+    def marked(self, canvas: Canvas, node: Node) -> Iterator[None]:
+        self.begin(canvas, node)
+        yield
+        self.end(canvas)
+
+    def begin_artifact(self, canvas: Canvas, kind: str = "Layout",
+                       subtype: str | None = None) -> None:
+        """Drawing that is not content: page furniture, rules, shading."""
+        if self.enabled:
+            extra = f" /Subtype /{subtype}" if subtype else ""
+            canvas.addLiteral(f"/Artifact <</Type /{kind}{extra}>> BDC")
+
+    @contextmanager
+    def artifact(self, canvas: Canvas, kind: str = "Layout",
+                 subtype: str | None = None) -> Iterator[None]:
+        self.begin_artifact(canvas, kind, subtype)
+        yield
+        self.end(canvas)
+
+    def bookmark_key(self) -> str:
+        self.bookmarks += 1
+        return f"heading{self.bookmarks}"
+
+    def write(self, canvas: Canvas, pages: list[Any]) -> None:
+        """Hand the tree to the finishing step: as compact JSON in a private catalogue
+        entry of the laid-out PDF (``TREE_KEY``), which finishing (or joining) replaces by
+        the structure tree itself. Each page gets its /StructParents and /Tabs here."""
+        if not self.enabled:
+            return
+        for index, page in enumerate(pages):
+            # ReportLab writes only the page keys it lists; these two join the list (the
+            # tests read both back from every page, so a ReportLab change shows at once)
+            page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
+            page.StructParents = index
+            page.Tabs = PDFName("S")
+        stream = PDFStream(content=json.dumps(_as_data(self.root), separators=(",", ":")))
+        catalog = canvas._doc.Catalog
+        catalog.__NoDefault__ = [*catalog.__NoDefault__, TREE_KEY[1:]]
+        setattr(catalog, TREE_KEY[1:], canvas._doc.Reference(stream))
+        if self.bookmarks:
+            canvas.showOutline()
+
+
+def _as_data(node: Node) -> dict[str, Any]:
+    data: dict[str, Any] = {"S": node.role}
+    for key, value in (("Alt", node.alt), ("ActualText", node.actual_text), ("T", node.title),
+                       ("Scope", node.scope), ("ListNumbering", node.numbering)):
+        if value is not None:
+            data[key] = value
+    data["K"] = [_as_data(kid) if isinstance(kid, Node) else [kid.page - 1, kid.mcid]
+                 for kid in node.kids]
+    return data
+
+
+def read_tree(stream: bytes) -> dict[str, Any]:
+    """The tree a layout handed on (see `Tagger.write`)."""
+    tree: dict[str, Any] = json.loads(stream)
+    return tree
+
+
+@dataclass
+class Written:
+    """Structure elements written for one part: the numbers of the top elements, and of
+    each page's ParentTree array (the element of each MCID on it), in page order."""
+
+    top: list[int]
+    parent_arrays: list[int]
+
+
+def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
+                   allocate: Callable[[], int], put: Callable[[int, bytes], None]) -> Written:
+    """Write ``nodes`` (and all below them) as StructElem objects under the object
+    ``parent``; ``pages`` are the numbers of the part's page objects. Objects are written
+    as bytes straight away: a tree has hundreds of small dictionaries, and building and
+    serialising them as pypdf objects would cost more than the layout itself."""
+    owners: list[dict[int, int]] = [{} for _ in pages]
+
+    def element(node: dict[str, Any], parent: int) -> int:
+        number = allocate()
+        marks = [kid for kid in node["K"] if isinstance(kid, list)]
+        first = marks[0][0] if marks else None
+        kids: list[str] = []
+        for kid in node["K"]:
+            if isinstance(kid, dict):
+                kids.append(f"{element(kid, number)} 0 R")
+                continue
+            page, mcid = kid
+            owners[page][mcid] = number
+            kids.append(str(mcid) if page == first else
+                        f"<< /Type /MCR /Pg {pages[page]} 0 R /MCID {mcid} >>")
+        entries = [f"/Type /StructElem /S /{node['S']} /P {parent} 0 R"]
+        if first is not None:
+            entries.append(f"/Pg {pages[first]} 0 R")
+        if kids:
+            entries.append(f"/K [{' '.join(kids)}]")
+        for key in ("Alt", "ActualText", "T"):
+            if key in node:
+                entries.append(f"/{key} {pdf_text(node[key])}")
+        if "Scope" in node:
+            entries.append(f"/A << /O /Table /Scope /{node['Scope']} >>")
+        if "ListNumbering" in node:
+            entries.append(f"/A << /O /List /ListNumbering /{node['ListNumbering']} >>")
+        put(number, f"<< {' '.join(entries)} >>".encode("latin-1"))
+        return number
+
+    top = [element(node, parent) for node in nodes]
+    arrays = []
+    for owner in owners:
+        number = allocate()
+        refs = " ".join(f"{owner[mcid]} 0 R" for mcid in sorted(owner))
+        put(number, f"[{refs}]".encode("latin-1"))
+        arrays.append(number)
+    return Written(top, arrays)
+
+
+def write_tree(tree: dict[str, Any], pages: list[int], allocate: Callable[[], int],
+               put: Callable[[int, bytes], None], parents_before: Sequence[int] = ()) -> int:
+    """The whole structure tree of a file: its root, Document element and ParentTree
+    (after ``parents_before``, the arrays of pages that come first); the root's number."""
+    root, document = allocate(), allocate()
+    written = write_elements(tree["K"], document, pages, allocate, put)
+    put(document, (f"<< /Type /StructElem /S /Document /P {root} 0 R "
+                   f"/K [{' '.join(f'{n} 0 R' for n in written.top)}] >>").encode("latin-1"))
+    write_root(root, document, [*parents_before, *written.parent_arrays], put)
+    return root
+
+
+def write_root(root: int, document: int, parent_arrays: Sequence[int],
+               put: Callable[[int, bytes], None]) -> None:
+    numbers = " ".join(f"{key} {number} 0 R" for key, number in enumerate(parent_arrays))
+    put(root, (f"<< /Type /StructTreeRoot /K [{document} 0 R] /ParentTree << /Nums "
+               f"[{numbers}] >> /ParentTreeNextKey {len(parent_arrays)} >>").encode("latin-1"))
+
+
+def pdf_text(value: str) -> str:
+    """A PDF text string: literal if plain ASCII, else UTF-16BE with its byte order mark."""
+    if value.isascii() and value.isprintable():
+        escaped = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return f"({escaped})"
+    return "<FEFF" + value.encode("utf-16-be").hex().upper() + ">"
