@@ -132,8 +132,14 @@ class Wording:
 
     @property
     def reviewed(self) -> bool:
-        """Every catalogue the words come from has been reviewed by a native speaker."""
-        return all(c.reviewed for c in self.catalogues)
+        """Every catalogue the words can come from has been reviewed by a native speaker; a
+        parent's catalogue whose every message a nearer one rewords does not count."""
+        nearer: set[MessageId] = set()
+        for catalogue in self.catalogues:
+            if not catalogue.reviewed and not catalogue.messages.keys() <= nearer:
+                return False
+            nearer |= catalogue.messages.keys()
+        return True
 
     @property
     def source_language(self) -> bool:
