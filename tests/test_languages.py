@@ -243,6 +243,11 @@ def test_every_shipped_catalogue_translates_every_message_of_its_set(set_name, l
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if message.id and not message.fuzzy and all(strings):
                 known.add(message.id[0] if isinstance(message.id, tuple) else message.id)
+    header = (folder / "locales" / language / CATALOGUE).read_text("utf-8").split("\n\n")[0]
+    assert re.search(r'^"X-Native-Review: (yes|no)\\n"$', header, re.MULTILINE)
+    if set_name == "default":
+        units = {m.id for m in own if m.context == "dose unit" and m.string}
+        assert units == {"mg", "g", "micrograms", "ml"}
     method = [("**.j2", "jinja2")]
     options = {"**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True"}}
     wanted = {m[2][0] if isinstance(m[2], tuple) else m[2]

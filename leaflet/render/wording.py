@@ -45,7 +45,7 @@ class Catalogue:
     missing), how it chooses a plural form, and whether a native speaker reviewed it."""
 
     path: Path
-    locale: Locale
+    locale: Locale | None  # its Language header ('en_GB'), which dates follow
     messages: dict[MessageId, str | tuple[str, ...]]
     plural: Any  # n -> index of the plural form, from the Plural-Forms header
     reviewed: bool
@@ -75,14 +75,15 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         messages[key if message.context is None else (message.context, key)] = message.string
     language = path.parent.parent.name
-    locale = catalog.locale or _parse_locale(language)
+    locale = _parse_locale(language)
     if locale is None:
         raise TemplateError(Problem(str(path), None, None,
                                     f"{language!r} is not a language Babel knows"))
     match = _REVIEW.search(text.split("\n\n", 1)[0])
     reviewed = (locale.language == SOURCE_LANGUAGE
                 or (match is not None and match.group(1).lower() == "yes"))
-    return Catalogue(path, locale, messages, gettext.c2py(catalog.plural_expr), reviewed)
+    return Catalogue(path, catalog.locale, messages, gettext.c2py(catalog.plural_expr),
+                     reviewed)
 
 
 def _parse_locale(tag: str) -> Locale | None:
@@ -250,15 +251,17 @@ def _wording(chain: tuple[tuple[str, Path], ...], language: str,
     assert locale is not None
     paths = catalogue_paths(chain, locale)
     catalogues = [read_catalogue(p, p.stat().st_mtime_ns) for p in paths]
-    return Wording(language, _formatting_locale(locale, catalogues[0].locale), catalogues)
+    declared = next((c.locale for c in catalogues if c.locale is not None), None)
+    return Wording(language, _formatting_locale(locale, declared), catalogues)
 
 
-def _formatting_locale(asked: Locale, catalogue: Locale) -> Locale:
-    """The content's own tag when it names a country ('es-MX'); otherwise the catalogue's
-    (the default set's English is 'en_GB', the US set's 'en_US')."""
-    if asked.territory or catalogue.language != asked.language:
+def _formatting_locale(asked: Locale, declared: Locale | None) -> Locale:
+    """The content's own tag when it names a country ('es-MX'); otherwise the Language
+    header of the nearest catalogue with one (the default set's English is 'en_GB', the
+    US set's 'en_US')."""
+    if asked.territory or declared is None or declared.language != asked.language:
         return asked
-    return catalogue
+    return declared
 
 
 def wording_for(chain: Sequence[tuple[str, Path]], label: str, language: str,
