@@ -27,7 +27,7 @@ from leaflet.render.templates import builtin_root, resolve_set
 from leaflet.render.wording import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = {"default": ["en", "es", "fr", "de", "it", "pl", "nl", "el", "bg", "zh"],
+SHIPPED = {"default": ["en", "es", "fr", "de", "it", "pl", "nl", "el", "bg", "no", "zh"],
            "us-medguide": ["en", "es"]}
 LAYOUTS = ("standard", "two-column", "booklet")
 PROFILES = ("eu", "us", "clear", "large")

@@ -104,6 +104,11 @@ def _candidates(locale: Locale) -> list[str]:
         names.append(f"{locale.language}_{locale.territory}")
     if not locale.script or locale.script == _usual_script(locale.language):
         names.append(locale.language)
+    parents = get_global("parent_exceptions")  # CLDR: Bokmål ('nb') reads as 'no'
+    for name in list(names):
+        while name in parents and parents[name] != "root":
+            name = parents[name]
+            names.append(name)
     return list(dict.fromkeys(names))
 
 
