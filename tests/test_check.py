@@ -621,11 +621,11 @@ def test_english_of_any_region_is_not_warned_of(write_content, checker):
 
 
 def test_a_language_without_wording_is_an_error_naming_it_and_the_set(write_content, checker):
-    path = write_content(lambda d: d["leaflet"].update(language="nb-NO"))
+    path = write_content(lambda d: d["leaflet"].update(language="fi-FI"))
     line = line_of(path, "language:")
     [finding] = findings_of(checker.check(path), "language")
     assert finding.startswith(f"error: {path}:{line}: leaflet.language: template set 'default' "
-                              "has no fixed wording in Norwegian Bokmål ('nb-NO'); it has: ")
+                              "has no fixed wording in Finnish ('fi-FI'); it has: ")
 
 
 def test_build_says_so_once(write_content, tmp_path, capsys):
