@@ -39,6 +39,7 @@ MAX_MARKUP_CHARS = 5_000_000
 MAX_TEMPLATE_BYTES = 1024 * 1024
 ORIGIN_START = "<?leaflet-template {name}?>"
 ORIGIN_END = "<?leaflet-template-end?>"
+_ENVIRONMENT = "i18n-1"  # change when _environment() compiles templates differently
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,9 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "leaflet" / f"templates-jinja{jinja2.__version__}"
+    # Compiled code depends on the environment too (the i18n extension, finalize), which
+    # Jinja's cache key does not see: a new environment gets a folder of its own.
+    folder = Path(base) / "leaflet" / f"templates-jinja{jinja2.__version__}-{_ENVIRONMENT}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
