@@ -213,12 +213,15 @@ def test_a_decimal_dose_takes_the_languages_decimal_sign(tmp_path, baclofen_data
         data = with_language(baclofen_data, language)
         step = data["sections"]["dosing"]["schedule"]["steps"][0]
         step.update(dose="2.5 mg", times_a_day=3)
+        data["sections"]["dosing"]["maximum_daily_dose"] = "62.5 mg"  # in a sentence
         path = write_yaml(tmp_path / f"{language}.yaml", data)
         return squash("".join(page_texts(build_pdf(path).pdf)))
 
     german, english = halves("de"), halves("en-GB")
     assert "2,5mg" in german and "7,5mg" in german and "2.5mg" not in german
+    assert "nichtmehrals62,5mganeinemTag" in german
     assert "2.5mg" in english and "7.5mg" in english and "2,5mg" not in english
+    assert "nomorethan62.5mginoneday" in english
 
 
 def test_english_stays_as_it_was(baclofen_pdf):

@@ -301,6 +301,8 @@ def _translators(wording: Wording) -> dict[str, Callable[..., str]]:
     parameters filled (and escaped), a missing message an error (wording.py)."""
 
     def fill(context: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:
+        variables = {name: wording.dose(value) if isinstance(value, Dose) else value
+                     for name, value in variables.items()}  # finalize does not see these
         if context.eval_ctx.autoescape:
             return escape(text) % variables
         return text % variables
