@@ -33,6 +33,7 @@ from leaflet.sources.schema import Dose
 
 SOURCE_LANGUAGE = "en"  # the msgids are English wording, so English counts as reviewed
 CATALOGUE = Path("LC_MESSAGES") / "leaflet.po"
+MAX_CATALOGUE_BYTES = 1024 * 1024
 REVIEW_HEADER = "X-Native-Review"
 _REVIEW = re.compile(rf'^"{REVIEW_HEADER}:\s*(\w+)\s*\\n"\s*$', re.MULTILINE | re.IGNORECASE)
 _MONTH = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
@@ -56,12 +57,18 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     """Parsed once per process and file version (``mtime_ns`` makes an edit count)."""
     del mtime_ns  # only part of the cache key
     try:
-        text = path.read_text("utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_CATALOGUE_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(Problem(str(path), None, None,
                                     f"cannot read the catalogue: {exc}")) from exc
+    if len(data) > MAX_CATALOGUE_BYTES:
+        raise TemplateError(Problem(str(path), None, None, "catalogue is larger than 1 MB; "
+                                    "it holds a leaflet's fixed wording, not data"))
     try:
         catalog = read_po(io.StringIO(text), abort_invalid=True)
+        plural = gettext.c2py(catalog.plural_expr)
     except (PoFileError, ValueError, UnknownLocaleError) as exc:
         raise TemplateError(Problem(str(path), None, None,
                                     f"not a valid gettext catalogue: {exc}")) from exc
@@ -82,8 +89,7 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     match = _REVIEW.search(text.split("\n\n", 1)[0])
     reviewed = (locale.language == SOURCE_LANGUAGE
                 or (match is not None and match.group(1).lower() == "yes"))
-    return Catalogue(path, catalog.locale, messages, gettext.c2py(catalog.plural_expr),
-                     reviewed)
+    return Catalogue(path, catalog.locale, messages, plural, reviewed)
 
 
 def _parse_locale(tag: str) -> Locale | None:
