@@ -169,6 +169,7 @@ def render_content(content: Content, template_set: TemplateSet,
         raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
                                  "flat: leave out --layout booklet and --max-pages"))
     fonts = load_fonts(settings.theme)
+    content_wording(content, template_set)  # read once here, kept for the next build
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)

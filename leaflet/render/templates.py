@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
@@ -260,7 +261,7 @@ def _environment(chain: Chain) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
-        extensions=["jinja2.ext.i18n"],
+        extensions=[jinja2.ext.i18n],  # imported above, not in each build's child process
         finalize=_finalize,
     )
     env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} takes names

@@ -263,7 +263,14 @@ def _wording(chain: tuple[tuple[str, Path], ...], language: str,
     paths = catalogue_paths(chain, locale)
     catalogues = [read_catalogue(p, p.stat().st_mtime_ns) for p in paths]
     declared = next((c.locale for c in catalogues if c.locale is not None), None)
-    return Wording(language, _formatting_locale(locale, declared), catalogues)
+    wording = Wording(language, _formatting_locale(locale, declared), catalogues)
+    # Babel loads a language's CLDR data on first use; do it here, once per process, not
+    # in every build's rendering (which runs in a child process: leaflet/limits.py).
+    wording.chart_date(datetime.date(2000, 1, 1))
+    wording.long_date(datetime.date(2000, 1, 1))
+    wording.join(["1", "2"])
+    wording.number(Decimal("1.5"))
+    return wording
 
 
 def _formatting_locale(asked: Locale, declared: Locale | None) -> Locale:
