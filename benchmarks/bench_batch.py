@@ -43,7 +43,12 @@ from leaflet.build import load_fonts, render  # noqa: E402
 from leaflet.personal import personalise  # noqa: E402
 from leaflet.personal.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
 from leaflet.render.profiles import print_settings  # noqa: E402
-from leaflet.render.templates import markup_locator, render_markup, resolve_set  # noqa: E402
+from leaflet.render.templates import (  # noqa: E402
+    content_wording,
+    markup_locator,
+    render_markup,
+    resolve_set,
+)
 from leaflet.sources.content import load_content  # noqa: E402
 
 SCHEDULES = (
@@ -184,7 +189,8 @@ def main() -> None:
     settings = print_settings(template_set)
     fonts = load_fonts(settings.theme)
     patients = first_patients(rows_csv, len(SCHEDULES))
-    markups = [render_markup(content, template_set, template_context(p, content))
+    wording = content_wording(content, template_set)
+    markups = [render_markup(content, template_set, template_context(p, content, wording))
                for p in patients]
     floor_texts = [paragraphs_of(m, markup_locator(m, template_set)) for m in markups]
     floor_ms = statistics.mean(median_ms(lambda t=t: floor_build(t), args.runs)

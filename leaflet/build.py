@@ -40,6 +40,7 @@ from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
     MAIN_TEMPLATE,
     TemplateSet,
+    content_wording,
     markup_locator,
     render_markup,
     resolve_set,
@@ -171,6 +172,7 @@ def render_content(content: Content, template_set: TemplateSet,
         raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
                                  "flat: leave out --layout booklet and --max-pages"))
     fonts = load_fonts(settings.theme)
+    content_wording(content, template_set)  # read once here, kept for the next build
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)
@@ -193,7 +195,8 @@ def limit_stops(template_set: TemplateSet, limits: Limits) -> OnLimit:
 def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
            fonts: FontSet, patient: Patient | None = None,
            max_pages: int | None = None) -> BuildResult:
-    personal = template_context(patient, content) if patient else None
+    wording = content_wording(content, template_set)
+    personal = template_context(patient, content, wording) if patient else None
     markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)

@@ -6,8 +6,10 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pypdf
+from babel.messages.pofile import read_po
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,32 @@ def _multiply(a, b):
 
 FOOTER = re.compile(r"Page \d+ of \d+")
 DRAFT_NOTICE = "DRAFT: not yet approved for patients. Do not give this leaflet to patients."
-RUNNING = re.compile(rf"{FOOTER.pattern}|^{re.escape(DRAFT_NOTICE)}$")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _loose(text: str) -> str:
+    """A pattern for ``text`` wherever the lines break."""
+    return r"\s+".join(re.escape(word) for word in text.split())
+
+
+def _running_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The footer's page count and the draft notice in every language a set ships: the
+    running lines of a leaflet in any of them."""
+    footers, notices = {FOOTER.pattern}, {_loose(DRAFT_NOTICE)}
+    for path in TEMPLATES.glob("*/locales/*/LC_MESSAGES/leaflet.po"):
+        with path.open("rb") as stream:
+            for message in read_po(stream):
+                if message.id == "Page %(number)s of %(count)s" and message.string:
+                    footers.add(_loose(message.string).replace(r"%\(number\)s", r"\d+")
+                                .replace(r"%\(count\)s", r"\d+"))
+                elif isinstance(message.id, str) and message.id.startswith("DRAFT:") \
+                        and message.string:
+                    notices.add(_loose(message.string))
+    return (re.compile("|".join(sorted(footers))),
+            re.compile("|".join(sorted(notices, key=len, reverse=True))))
+
+
+RUNNING_FOOTER, RUNNING_NOTICE = _running_patterns()
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -59,11 +86,13 @@ def page_texts(pdf: bytes) -> list[str]:
 
 
 def body_text(pdf: bytes) -> str:
-    """All pages' text without the running header and footer, so text crossing a page break
-    joins up."""
+    """All pages' text without the running header and footer, in whatever language, so
+    text crossing a page break joins up."""
     pages = []
     for text in page_texts(pdf):
-        lines = [line for line in text.splitlines() if not RUNNING.search(line.strip())]
+        text = RUNNING_NOTICE.sub("", text)
+        lines = [line for line in text.splitlines()
+                 if line.strip() and not RUNNING_FOOTER.search(line.strip())]
         pages.append("\n".join(lines))
     return "\n".join(pages)
 

@@ -606,14 +606,13 @@ def test_the_published_content_schema_knows_the_review_block(capsys):
 # language
 
 
-def test_a_text_not_in_english_is_warned_of_once_at_its_language(write_content, checker):
-    """The sets' headings and lead-ins are English: a Spanish text mixes two languages."""
+def test_wording_nobody_reviewed_is_warned_of_once_at_its_language(write_content, checker):
+    """The Spanish catalogue is not yet reviewed by a native speaker: check says so."""
     path = write_content(lambda d: d["leaflet"].update(language="es-ES"))
     line = line_of(path, "language:")
     assert findings_of(checker.check(path), "language") == [
-        f"warning: {path}:{line}: leaflet.language: the text is in 'es-ES', but the headings "
-        "and lead-ins the template set prints are English until translated wording exists: "
-        "the leaflet mixes two languages"]
+        f"warning: {path}:{line}: leaflet.language: fixed wording in Spanish not yet reviewed "
+        "by a native speaker"]
 
 
 def test_english_of_any_region_is_not_warned_of(write_content, checker):
@@ -622,10 +621,18 @@ def test_english_of_any_region_is_not_warned_of(write_content, checker):
         assert findings_of(checker.check(path), "language") == []
 
 
+def test_a_language_without_wording_is_an_error_naming_it_and_the_set(write_content, checker):
+    path = write_content(lambda d: d["leaflet"].update(language="fi-FI"))
+    line = line_of(path, "language:")
+    [finding] = findings_of(checker.check(path), "language")
+    assert finding.startswith(f"error: {path}:{line}: leaflet.language: template set 'default' "
+                              "has no fixed wording in Finnish ('fi-FI'); it has: ")
+
+
 def test_build_says_so_once(write_content, tmp_path, capsys):
     from leaflet.cli import main
 
-    path = write_content(lambda d: d["leaflet"].update(language="nb-NO"))
+    path = write_content(lambda d: d["leaflet"].update(language="es"))
     assert main(["build", str(path), "-o", str(tmp_path / "out.pdf")]) == 0
     err = capsys.readouterr().err
-    assert err.count("the text is in 'nb-NO', but the headings and lead-ins") == 1
+    assert err.count("fixed wording in Spanish not yet reviewed by a native speaker") == 1

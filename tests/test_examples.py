@@ -16,15 +16,15 @@ EXAMPLES = ROOT / "examples"
 
 # What each example patient's first page must say: name, start date, the first step's dates.
 PATIENTS = {
-    "Ada Example": ["Start on: Thursday 12 March 2026",
+    "Ada Example": ["Start on: Thursday, 12 March 2026",
                     "12 to 14 March: take 5 mg (half a tablet) at 8:00, 14:00 and 20:00",
                     "From 21 March, until your doctor changes it: take 20 mg (2 tablets)",
                     "Your doctor says: Take with food."],
-    "Ben Example": ["Start on: Friday 13 March 2026",
+    "Ben Example": ["Start on: Friday, 13 March 2026",
                     "13 to 19 March: take 5 mg (half a tablet) at 8:00 and 20:00",
                     "From 20 March, until your doctor changes it: take 10 mg (1 tablet) at "
                     "8:00, 14:00 and 20:00"],
-    "Cleo Example": ["Start on: Monday 16 March 2026",
+    "Cleo Example": ["Start on: Monday, 16 March 2026",
                      "From 16 March, until your doctor changes it: take 10 mg (1 tablet) at "
                      "8:00, 14:00 and 20:00"],
 }

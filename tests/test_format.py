@@ -14,6 +14,7 @@ from leaflet.check import Checker
 from leaflet.errors import PatientError
 from leaflet.personal import load_patient, template_context
 from leaflet.render import render_markup, resolve_set
+from leaflet.render.templates import content_wording
 from leaflet.sources import load_content
 
 SETS = ("default", "us-medguide")
@@ -91,8 +92,10 @@ def prolonged_release(splitting: str | None):
 def personal_text(tmp_path, content_path, patient: str = PATIENT) -> str:
     content = load_content(content_path)
     (tmp_path / "patient.yaml").write_text(patient, "utf-8")
-    person = template_context(load_patient(tmp_path / "patient.yaml", content), content)
-    return plain(render_markup(content, resolve_set("default"), person))
+    template_set = resolve_set("default")
+    person = template_context(load_patient(tmp_path / "patient.yaml", content), content,
+                              content_wording(content, template_set))
+    return plain(render_markup(content, template_set, person))
 
 
 def test_tablets_swallowed_whole_are_counted_in_whole_tablets(tmp_path, write_content):

@@ -271,8 +271,14 @@ def test_filled_in_it_builds_in_every_profile(name, profile, imported, tmp_path,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_pdf_says_where_the_text_came_from(name, standard_pdfs):
+    """In the leaflet's language: "Este texto se importó de ..." in a Spanish one."""
+    from leaflet.render.templates import resolve_set
+    from leaflet.render.wording import wording_for
+
     printed = same(body_text(standard_pdfs[name]))
-    assert same(f"This text was imported from {EXAMPLES[name]['file']} (") in printed
+    words = wording_for(resolve_set("default").chain, "default", EXAMPLES[name]["language"])
+    lead_in = words.text("This text was imported from %(file)s (%(details)s).")
+    assert same(lead_in.split("%(file)s")[0] + EXAMPLES[name]["file"] + " (") in printed
 
 
 # ---- what the report says ----------------------------------------------------------

@@ -50,7 +50,7 @@ def test_the_patient_and_each_dated_step_are_on_the_first_page(jane_pdf):
     first = squash(page_texts(jane_pdf)[0])
     for text in ("Your medicine", "For: Jane Example", "Prescribed by: Dr Amir Patel",
                  "Pharmacy: Riverside Pharmacy, 4 Mill Lane, Leeds",
-                 "Start on: Thursday 12 March 2026",
+                 "Start on: Thursday, 12 March 2026",
                  "12 to 14 March: take 5 mg (half a tablet) at 8:00, 14:00 and 20:00",
                  "15 to 17 March: take 10 mg (1 tablet) at 8:00, 14:00 and 20:00",
                  "18 to 20 March: take 15 mg (1 and a half tablets) at 8:00, 14:00 and 20:00",

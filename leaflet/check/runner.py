@@ -88,7 +88,7 @@ class Checker:
         findings += check_plain_words(
             content, config.plain_words_for(content.data["leaflet"]["language"]))
         findings += check_doses(content, config.dose_text)
-        findings += check_language(content)
+        findings += check_language(content, self.template_set)
         status = "approved" if content.approved else "draft"
         return FileReport(name, self.template_set.name, status, _ordered(findings),
                           tuple(figures))

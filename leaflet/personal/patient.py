@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from leaflet.errors import PatientError, Problem
+from leaflet.render.wording import Wording
 from leaflet.sources.content import STEP, Content, check_steps
 from leaflet.sources.schema import (
     PARAGRAPH_CHARS,
@@ -41,9 +42,6 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OPEN_STEP_CHART_DAYS = 14
 MAX_CHART_DAYS = 92
 _UNIT_IN_MG = {"mg": Decimal(1), "g": Decimal(1000), "micrograms": Decimal("0.001")}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, order=True)
@@ -292,52 +290,42 @@ def chart_rows(patient: Patient) -> tuple[tuple[ClockTime, ...],
     return columns, rows
 
 
-def long_date(day: datetime.date) -> str:
-    """'Thursday 12 March 2026'."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def chart_date(day: datetime.date) -> str:
-    """'Thu 12 March': the weekday helps a patient find today's row."""
-    return f"{_WEEKDAYS[day.weekday()][:3]} {day.day} {_MONTHS[day.month - 1]}"
-
-
-def day_range(first: datetime.date, last: datetime.date | None,
-              start_year: int) -> tuple[str, str | None]:
-    """The two ends of a step as printed: ('12', '14 March'), ('30 March', '2 April'),
-    ('12 March', None) for one day or an open end; the year only where it changes."""
-    def day_month(day: datetime.date, year: bool) -> str:
-        text = f"{day.day} {_MONTHS[day.month - 1]}"
-        return f"{text} {day.year}" if year else text
-
+def day_range(first: datetime.date, last: datetime.date | None, start_year: int,
+              wording: Wording) -> tuple[str, str | None, bool]:
+    """The two ends of a step as the language prints them, and whether the first is the day
+    alone: ('12', '14 March', True), ('30 March', '2 April', False), ('12 March', None,
+    False) for one day or an open end; the year only where it changes."""
     if last is None or last == first:
-        return day_month(first, first.year != start_year), None
+        return wording.day_month(first, first.year != start_year), None, False
     show_year = first.year != last.year or first.year != start_year
     if first.month == last.month and first.year == last.year:
-        return str(first.day), day_month(last, show_year)
-    return day_month(first, show_year), day_month(last, show_year)
+        return wording.day_number(first), wording.day_month(last, show_year), True
+    return wording.day_month(first, show_year), wording.day_month(last, show_year), False
 
 
-def template_context(patient: Patient, content: Content) -> dict[str, Any]:
-    """Plain values for the personal template: dates and times already worked out."""
+def template_context(patient: Patient, content: Content, wording: Wording) -> dict[str, Any]:
+    """Plain values for the personal template: dates, doses and times already worked out,
+    in the leaflet's language (``wording``: render/wording.py)."""
     year = patient.start_date.year
     tablet = tablet_of(content.data["medicine"])
 
     def dose_values(step: Step) -> dict[str, Any]:
         halves = tablet_halves(step.dose, tablet) if tablet else None
-        return {"dose": str(step.dose), "tablet_halves": halves,
-                "times": [str(t) for t in step.times], "times_a_day": len(step.times)}
+        times = [str(t) for t in step.times]
+        return {"dose": wording.dose(step.dose), "tablet_halves": halves, "times": times,
+                "times_text": wording.join(times), "times_a_day": len(step.times)}
 
     steps = []
     for dated in dated_steps(patient):
-        first, last = day_range(dated.first, dated.last, year)
-        steps.append({"first": first, "last": last, "until_changed": dated.last is None,
+        first, last, same_month = day_range(dated.first, dated.last, year, wording)
+        steps.append({"first": first, "last": last, "same_month": same_month,
+                      "until_changed": dated.last is None,
                       "days": dated.step.days, **dose_values(dated.step)})
     columns, rows = chart_rows(patient)
     chart = {"times": [str(t) for t in columns],
-             "days": [{"date": chart_date(day), **dose_values(step),
+             "days": [{"date": wording.chart_date(day), **dose_values(step),
                        "boxes": [time in step.times for time in columns]}
                       for day, step in rows]}
     return {"name": patient.name, "prescriber": patient.prescriber,
-            "pharmacy": patient.pharmacy, "start": long_date(patient.start_date),
+            "pharmacy": patient.pharmacy, "start": wording.long_date(patient.start_date),
             "note": patient.note, "steps": steps, "chart": chart}

@@ -22,13 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
 
 from leaflet.errors import OutputError, Problem, TemplateError
 from leaflet.render.theme import Theme, load_theme, read_extends
+from leaflet.render.wording import Wording, wording_for
 from leaflet.resources import data_dir
 from leaflet.sources.content import Content
+from leaflet.sources.schema import Dose
 
 MAIN_TEMPLATE = "leaflet.xml.j2"
 Locator = Callable[[int, str], tuple[str, "int | None"]]
@@ -36,6 +40,7 @@ MAX_MARKUP_CHARS = 5_000_000
 MAX_TEMPLATE_BYTES = 1024 * 1024
 ORIGIN_START = "<?leaflet-template {name}?>"
 ORIGIN_END = "<?leaflet-template-end?>"
+_ENVIRONMENT = "i18n-1"  # change when _environment() compiles templates differently
 
 
 @dataclass(frozen=True)
@@ -215,7 +220,9 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "leaflet" / f"templates-jinja{jinja2.__version__}"
+    # Compiled code depends on the environment too (the i18n extension, finalize), which
+    # Jinja's cache key does not see: a new environment gets a folder of its own.
+    folder = Path(base) / "leaflet" / f"templates-jinja{jinja2.__version__}-{_ENVIRONMENT}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -244,7 +251,8 @@ class _BoundedSandbox(ImmutableSandboxedEnvironment):
 @functools.cache
 def _environment(chain: Chain) -> ImmutableSandboxedEnvironment:
     """One environment per set and process, so each template is compiled once (Jinja
-    still notices a template file that changed)."""
+    still notices a template file that changed). The words and formats of the content's
+    language arrive with each render (``wording`` in the context), not here."""
     env = _BoundedSandbox(
         loader=_SetLoader(chain),
         autoescape=True,
@@ -253,21 +261,78 @@ def _environment(chain: Chain) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
+        extensions=[jinja2.ext.i18n],  # imported above, not in each build's child process
+        finalize=_finalize,
     )
-    env.filters["month_year"] = month_year
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} takes names
+    env.filters["month_year"] = _month_year
+    env.filters["number"] = _number
+    env.filters["unbroken"] = _unbroken
     return env
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+    """A dose printed anywhere is written as the language writes numbers ('2,5 mg')."""
+    if isinstance(value, Dose):
+        return context["wording"].dose(value)
+    return value
 
 
-def month_year(value: str) -> str:
-    """'2026-05' or '2026-05-14' -> 'May 2026'; a [placeholder] stays as written."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-\d{2})?", value.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return value
-    return f"{_MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+@jinja2.pass_context
+def _month_year(context: jinja2.runtime.Context, value: str) -> str:
+    """'2026-05' -> 'May 2026', 'mayo de 2026'; a [placeholder] stays as written."""
+    return context["wording"].month_year(value)
+
+
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: Any) -> str:
+    """'2.5' or '2,5', as the language writes a decimal."""
+    return context["wording"].number(value)
+
+
+def _unbroken(value: Any) -> Markup:
+    """Spaces that never break a line ('Page 3 of 9' stays on one line)."""
+    text = value if isinstance(value, Markup) else escape(value)
+    return Markup(str(text).replace(" ", "\u00a0"))
+
+
+def _translators(wording: Wording) -> dict[str, Callable[..., str]]:
+    """gettext and friends for one render: the message in the language, its %(name)s
+    parameters filled (and escaped), a missing message an error (wording.py)."""
+
+    def fill(context: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:
+        variables = {name: wording.dose(value) if isinstance(value, Dose) else value
+                     for name, value in variables.items()}  # finalize does not see these
+        if context.eval_ctx.autoescape:
+            return escape(text) % variables
+        return text % variables
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, message: str, /, **variables: Any) -> str:
+        return fill(context, wording.text(message), variables)
+
+    @jinja2.pass_context
+    def pgettext(context: jinja2.runtime.Context, where: str, message: str, /,
+                 **variables: Any) -> str:
+        return fill(context, wording.text(message, where), variables)
+
+    @jinja2.pass_context
+    def ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int, /,
+                 **variables: Any) -> str:
+        variables.setdefault("num", count)  # as Jinja's own ngettext does
+        return fill(context, wording.plural(singular, plural, count), variables)
+
+    return {"gettext": gettext, "pgettext": pgettext, "ngettext": ngettext}
+
+
+def content_wording(content: Content, template_set: TemplateSet) -> Wording:
+    """The set's fixed words for the content's language (leaflet.language); NoWording,
+    at that key, when the set has none in that language."""
+    key = "leaflet.language"
+    where = Problem(content.name, content.lines.get(key), key, "")
+    return wording_for(template_set.chain, template_set.label,
+                       content.data["leaflet"]["language"], where)
 
 
 def render_markup(content: Content, template_set: TemplateSet,
@@ -276,7 +341,10 @@ def render_markup(content: Content, template_set: TemplateSet,
     ``patient`` is the personal block's values (leaflet/patient.py), or None for none."""
     env = _environment(template_set.chain)
     theme = template_set.theme
+    wording = content_wording(content, template_set)
     context = {
+        **_translators(wording),
+        "wording": wording,
         "medicine": content.data["medicine"],
         "leaflet": content.data["leaflet"],
         "sections": content.data["sections"],
