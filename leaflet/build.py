@@ -39,6 +39,7 @@ from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
     MAIN_TEMPLATE,
+    Locator,
     TemplateSet,
     content_wording,
     markup_locator,
@@ -192,16 +193,23 @@ def limit_stops(template_set: TemplateSet, limits: Limits) -> OnLimit:
     return stopped
 
 
-def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
-           fonts: FontSet, patient: Patient | None = None,
-           max_pages: int | None = None) -> BuildResult:
+def document_for(content: Content, template_set: TemplateSet, patient: Patient | None
+                 ) -> tuple[Document, Metadata, Locator]:
+    """The document tree both outputs are made from, in the content's language: the PDF and
+    the HTML companion can then never say different things."""
     wording = content_wording(content, template_set)
     personal = template_context(patient, content, wording) if patient else None
     markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
     check_draft_notice(content, document, template_set)
-    metadata = metadata_for(content, document.title, document.lang)
+    return document, metadata_for(content, document.title, document.lang), locate
+
+
+def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
+           fonts: FontSet, patient: Patient | None = None,
+           max_pages: int | None = None) -> BuildResult:
+    document, metadata, locate = document_for(content, template_set, patient)
 
     def lay_out(theme: Theme) -> Layout:
         return Layout(theme, fonts, lambda line: locate(line, ""), template_set.image)
@@ -341,12 +349,7 @@ def render_html(content: Content, template_set: TemplateSet, options: BuildOptio
     patient = load_patient(options.patient, content) if options.patient else None
 
     def page() -> bytes:
-        personal = template_context(patient, content) if patient else None
-        markup = render_markup(content, template_set, personal)
-        locate = markup_locator(markup, template_set)
-        document = parse_markup(markup, locate)
-        check_draft_notice(content, document, template_set)
-        metadata = metadata_for(content, document.title, document.lang)
+        document, metadata, locate = document_for(content, template_set, patient)
         own = None
         if patient:
             own, document = split(document, str(template_set.folder / MAIN_TEMPLATE))

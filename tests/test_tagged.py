@@ -28,9 +28,9 @@ from pdftags import (
     untagged_operators,
 )
 
-from leaflet.build import BuildOptions, build_pdf
+from leaflet.build import BuildOptions, build_pdf, document_for
 from leaflet.cli import main
-from leaflet.personal.patient import load_patient, template_context
+from leaflet.personal.patient import load_patient
 from leaflet.personal.personalise import split
 from leaflet.render.markup import Document, parse_markup
 from leaflet.render.templates import markup_locator, render_markup, resolve_set
@@ -49,10 +49,7 @@ def document_of(options: BuildOptions, path: Path = BACLOFEN) -> list[Document]:
     content = load_content(path)
     template_set = resolve_set(options.template)
     patient = load_patient(options.patient, content) if options.patient else None
-    markup = render_markup(content, template_set,
-                           template_context(patient, content) if patient else None)
-    locate = markup_locator(markup, template_set)
-    document = parse_markup(markup, locate)
+    document, _, _ = document_for(content, template_set, patient)
     return list(split(document, "leaflet")) if patient else [document]
 
 

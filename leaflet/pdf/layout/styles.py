@@ -61,10 +61,13 @@ class Styles:
 
     def wrap_for(self, language: str) -> None:
         """Break lines as ``language`` (a tag such as 'zh-CN') is written: a Chinese
-        sentence has no spaces, and wrapped only at spaces it would run out of the column."""
+        sentence has no spaces, and wrapped only at spaces it would run out of the column.
+        ReportLab lets closing punctuation hang past a CJK line's end, so such a line keeps
+        one em free on the right for it: the punctuation stays inside the margins."""
         wrap = "CJK" if language.split("-")[0].lower() in UNSPACED_LANGUAGES else None
         for style in self.roles.values():
             style.wordWrap = wrap
+            style.rightIndent = style.fontSize if wrap else 0
 
     def __getitem__(self, role: str) -> ParagraphStyle:
         return self.roles[role]
