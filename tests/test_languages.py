@@ -301,9 +301,8 @@ def test_a_message_missing_in_the_language_is_an_error_naming_it_and_the_catalog
     folder = child_set(tmp_path, storage=STORAGE)
     with pytest.raises(TemplateError) as caught:
         build_pdf(spanish(tmp_path, baclofen_data), BuildOptions(template=str(folder)))
-    [problem] = caught.value.problems
-    assert problem.file == str(builtin_root().resolve() / "default" / "locales" / "es"
-                               / CATALOGUE)
+    [problem] = caught.value.problems  # the set's own catalogue, where the message goes
+    assert problem.file == str(folder.resolve() / "locales" / "es" / CATALOGUE)
     assert "no Spanish wording for the message 'Keep it cold.'" in problem.message
     assert "\n" not in str(caught.value)
 
@@ -314,8 +313,10 @@ def test_a_message_missing_in_the_language_is_an_error_naming_it_and_the_catalog
 ], ids=["fuzzy", "empty"])
 def test_a_fuzzy_or_empty_translation_counts_as_missing(entry, tmp_path, baclofen_data):
     folder = child_set(tmp_path, entry, storage=STORAGE)
-    with pytest.raises(TemplateError, match=r"no Spanish wording for the message 'Keep it cold\.'"):
+    with pytest.raises(TemplateError,
+                       match=r"no Spanish wording for the message 'Keep it cold\.'") as caught:
         build_pdf(spanish(tmp_path, baclofen_data), BuildOptions(template=str(folder)))
+    assert caught.value.problems[0].file == str(folder.resolve() / "locales" / "es" / CATALOGUE)
     translated = child_set(tmp_path, 'msgid "Keep it cold."\nmsgstr "Guárdelo en frío."\n',
                            storage=STORAGE, name="translated")
     pdf = build_pdf(spanish(tmp_path, baclofen_data), BuildOptions(template=str(translated)))

@@ -133,10 +133,14 @@ def display_name(locale: Locale) -> str:
 class Wording:
     """One set's fixed words in one language, and the language's dates and numbers."""
 
-    def __init__(self, language: str, locale: Locale, catalogues: Sequence[Catalogue]) -> None:
+    def __init__(self, language: str, locale: Locale, catalogues: Sequence[Catalogue],
+                 own: Path) -> None:
+        """``own``: the set's own catalogue for the language, where a missing message is
+        to be added (it may not exist yet: the words came from the sets it extends)."""
         self.language = language
         self.locale = locale
         self.catalogues = tuple(catalogues)
+        self.own = own
 
     @property
     def name(self) -> str:
@@ -165,7 +169,7 @@ class Wording:
         return None
 
     def _missing(self, msgid: str) -> TemplateError:
-        return TemplateError(Problem(str(self.catalogues[0].path), None, None,
+        return TemplateError(Problem(str(self.own), None, None,
                                      f"no {self.name} wording for the message {msgid!r}: "
                                      "add its msgstr to this catalogue (see docs/languages.md)"))
 
@@ -263,7 +267,8 @@ def _wording(chain: tuple[tuple[str, Path], ...], language: str,
     paths = catalogue_paths(chain, locale)
     catalogues = [read_catalogue(p, p.stat().st_mtime_ns) for p in paths]
     declared = next((c.locale for c in catalogues if c.locale is not None), None)
-    wording = Wording(language, _formatting_locale(locale, declared), catalogues)
+    own = chain[0][1] / "locales" / paths[0].parent.parent.name / CATALOGUE
+    wording = Wording(language, _formatting_locale(locale, declared), catalogues, own)
     # Babel loads a language's CLDR data on first use; do it here, once per process, not
     # in every build's rendering (which runs in a child process: leaflet/limits.py).
     wording.chart_date(datetime.date(2000, 1, 1))
