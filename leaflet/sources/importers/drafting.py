@@ -109,10 +109,6 @@ def _language(document: SourceDocument, titles: Titles) -> tuple[str, bool, list
             "that is the language of its headings" if heard else "nothing tells which it is"
         warnings.append(f"the file names no language; leaflet.language is {language!r}: "
                         f"{why}; check it")
-    if primary != "en":
-        warnings.append(f"the text is {LANGUAGES.get(primary, repr(language))}, but the "
-                        "template sets print their headings and fixed words in English: a "
-                        "leaflet built from it mixes two languages until they are translated")
     return language, primary == "en", warnings
 
 

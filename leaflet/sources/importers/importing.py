@@ -50,10 +50,6 @@ class Imported:
             "from the text: check each against the source.",
             "- Compare the built PDF with the source before review.status becomes approved.",
         ]
-        if primary != "en":
-            header += ["", f"The text is {words}, but the template sets print their headings "
-                           "and fixed words in English: a leaflet built from this file mixes "
-                           "two languages until translated wording exists."]
         return header
 
 
