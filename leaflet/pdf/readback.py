@@ -16,6 +16,9 @@ import math
 import re
 from typing import Any, NamedTuple
 
+from pypdf.filters import decode_stream_data
+from pypdf.generic import StreamObject
+
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -117,7 +120,7 @@ def _to_unicode(font: Any) -> dict[int, str]:
     stream = font.get("/ToUnicode")
     if stream is None:
         return {}
-    data = stream.get_object().get_data()
+    data = _decoded(stream.get_object())
     mapping: dict[int, str] = {}
     for block in _BFCHAR.findall(data):
         values = [v for v, _ in _HEX.findall(block)]
@@ -148,6 +151,11 @@ def _hex_int(value: bytes) -> int:
 def _hex_text(value: bytes) -> str:
     raw = bytes.fromhex(re.sub(rb"\s", b"", value).decode("ascii"))
     return raw.decode("utf-16-be", errors="replace")
+
+
+def _decoded(stream: Any) -> bytes:
+    """A stream's data with its filters undone."""
+    return decode_stream_data(stream) if "/Filter" in stream else stream.get_data()
 
 
 def _numbers(raw: bytes, count: int) -> list[float] | None:
@@ -342,7 +350,7 @@ class _Interpreter:
         if form.get("/Subtype") != "/Form":
             return
         matrix = tuple(float(v) for v in form.get("/Matrix", IDENTITY))
-        self.run(form.get_data(), form.get("/Resources"),
+        self.run(_decoded(form), form.get("/Resources"),
                  _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
 
 
@@ -353,7 +361,9 @@ _TEXT_OPERATORS = frozenset((b"q", b"Q", b"cm", b"BT", b"Tm", b"Td", b"TD", b"T*
 
 
 class PageReader:
-    """Text runs page by page; fonts shared between pages are read once."""
+    """Text runs page by page; fonts shared between pages are read once. Streams are
+    decoded by pypdf's filters, imported with this module rather than on first use, so
+    that a build's limited child (forked afresh for each build) finds them loaded."""
 
     def __init__(self) -> None:
         self.fonts: dict[int, _Font] = {}
@@ -364,9 +374,9 @@ class PageReader:
         if contents is None:
             return []
         if isinstance(contents, list):  # several streams: one stream, as if concatenated
-            data = b"\n".join(part.get_object().get_data() for part in contents)
-        elif hasattr(contents, "get_data"):
-            data = contents.get_data()
+            data = b"\n".join(_decoded(part.get_object()) for part in contents)
+        elif isinstance(contents, StreamObject):
+            data = _decoded(contents)
         else:
             return []
         interpreter = _Interpreter(self.fonts)
