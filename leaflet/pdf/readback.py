@@ -160,11 +160,11 @@ def _decoded(stream: Any) -> bytes:
 
 def _numbers(raw: bytes, count: int) -> list[float] | None:
     """The last ``count`` operands as numbers; None if they are not numbers."""
-    parts = raw.split()
+    parts = raw.split()[-count:]
     if len(parts) < count:
         return None
     try:
-        return [float(part) for part in parts[-count:]]
+        return list(map(float, parts))
     except ValueError:
         return None
 
@@ -226,8 +226,9 @@ class _TextState:
 
     def copy(self) -> _TextState:
         other = _TextState.__new__(_TextState)
-        for name in _TextState.__slots__:
-            setattr(other, name, getattr(self, name))
+        other.font, other.size, other.leading, other.char_space = \
+            self.font, self.size, self.leading, self.char_space
+        other.word_space, other.scale, other.rise = self.word_space, self.scale, self.rise
         return other
 
 
@@ -275,8 +276,8 @@ class _Interpreter:
                 tm = tlm = IDENTITY
             elif op == b"Tf":
                 parts = operands.split()
-                size = _numbers(operands, 1)
-                if len(parts) >= 2 and parts[-2].startswith(b"/") and size is not None:
+                size = _numbers(parts[-1], 1) if len(parts) >= 2 else None
+                if size is not None and parts[-2].startswith(b"/"):
                     name = parts[-2].decode("latin-1")
                     if name not in fonts:
                         fonts[name] = self._font(font_resources.get(name))
