@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from leaflet.check import Checker, Finding
 from leaflet.check.runner import FileReport
@@ -30,8 +29,11 @@ from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_output_path, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import FontSet, describe_char, load_family
+from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
+from leaflet.personal.patient import Patient, load_patient, template_context
+from leaflet.personal.personalise import render_personalised
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
@@ -46,9 +48,6 @@ from leaflet.render.theme import Theme
 from leaflet.resources import data_dir
 from leaflet.sources.content import Content, load_content, parse_content
 from leaflet.sources.schema import Walk
-
-if TYPE_CHECKING:  # a patient's pages are read and laid out only when asked for
-    from leaflet.personal.patient import Patient
 
 SIZE_STEP = 0.5  # points: how far --max-pages shrinks type at each try
 
@@ -164,12 +163,7 @@ def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) 
 def render_content(content: Content, template_set: TemplateSet,
                    options: BuildOptions) -> BuildResult:
     settings = print_settings(template_set, options.layout, options.profile, options.paper)
-    patient = None
-    if options.patient:  # imported here, so that each limited child need not import them
-        from leaflet.personal.patient import load_patient
-        from leaflet.personal.personalise import render_personalised  # noqa: F401
-
-        patient = load_patient(options.patient, content)
+    patient = load_patient(options.patient, content) if options.patient else None
     if patient and (settings.layout.booklet or options.max_pages):
         raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
                                  "flat: leave out --layout booklet and --max-pages"))
@@ -196,9 +190,6 @@ def limit_stops(template_set: TemplateSet, limits: Limits) -> OnLimit:
 def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
            fonts: FontSet, patient: Patient | None = None,
            max_pages: int | None = None) -> BuildResult:
-    if patient:
-        from leaflet.personal.patient import template_context
-        from leaflet.personal.personalise import render_personalised
     personal = template_context(patient, content) if patient else None
     markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
@@ -220,8 +211,6 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
     verifier(theme, settings.profile)(raw)
     if settings.layout.booklet:
-        from leaflet.pdf.impose import impose, saddle_stitch
-
         return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
                            booklet_pages=pages)
     return BuildResult(finish(raw, metadata), pages)
