@@ -13,7 +13,6 @@ import io
 import json
 import sys
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import yaml
 from reportlab.lib.enums import TA_LEFT
@@ -47,6 +46,12 @@ def _setup() -> dict[str, ParagraphStyle]:
                                        leading=size * 1.25, keepWithNext=1)
     _styles["margins"] = theme["page"]["margins_mm"]
     return _styles
+
+
+def escape(text: str) -> str:
+    """Paragraph markup's three special characters. Not xml.sax.saxutils.escape, which
+    imports urllib, http.client and email (about 20 ms) for the same three replacements."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def build(paragraphs: list[dict[str, str]]) -> bytes:

@@ -21,7 +21,6 @@ from pathlib import Path
 from leaflet import __version__
 from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard
 from leaflet.check import Checker, Severity
-from leaflet.check.report import report_json, report_text
 from leaflet.errors import LeafletError
 from leaflet.limits import (
     DEFAULT_MEMORY_MB,
@@ -37,7 +36,6 @@ from leaflet.render import resolve_set
 from leaflet.render.templates import describe_sets, init_set
 from leaflet.render.theme import PAPER_SIZES
 from leaflet.sources import json_schema
-from leaflet.sources.blank import default_file_name, write_blank
 
 INTERNAL_ERROR = 3
 
@@ -103,6 +101,8 @@ def _add_new_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_new(args: argparse.Namespace) -> int:
+    from leaflet.sources.blank import default_file_name, write_blank
+
     output = args.output or default_file_name(args.name)
     write_blank(args.name, output)
     print(f"wrote {output}: fill in every [placeholder], then run: leaflet check {output}")
@@ -138,6 +138,7 @@ _IMPORT_REPLACED = {
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    from leaflet.sources.blank import default_file_name
     from leaflet.sources.importers import check_output, import_source, write_content
 
     if args.output:
@@ -455,6 +456,8 @@ def _add_check_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from leaflet.check.report import report_json, report_text
+
     checker = Checker(resolve_set(args.template), date.today())
     reports = [checker.check(path) for path in args.content]
     if args.strict:

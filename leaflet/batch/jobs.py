@@ -7,11 +7,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaflet.batch.names import DEFAULT_NAME
 from leaflet.errors import Problem, UsageError
 from leaflet.limits import Limits
-from leaflet.personal import Patient
+
+if TYPE_CHECKING:  # the command line imports this module for any command
+    from leaflet.personal import Patient
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ import string
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leaflet.batch.rows import Entry
 from leaflet.errors import Problem, UsageError
+
+if TYPE_CHECKING:  # rows reads CSV and YAML; naming files needs neither
+    from leaflet.batch.rows import Entry
 
 DEFAULT_NAME = "{row:04d}-{content}.pdf"
 MAX_NAME_BYTES = 200

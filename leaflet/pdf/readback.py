@@ -3,38 +3,42 @@
 pypdf's text extraction rebuilds reading order and parses every font's character map
 on every page; checking a leaflet needs only where each piece of text is drawn, how
 big and how wide. This reader interprets the content stream's graphics and text
-operators itself (a few milliseconds a page, so every build can check its own PDF),
-takes widths from each font's own /Widths and decodes text through its ToUnicode
-map, parsed once per font.
+operators itself: one regular expression splits the stream into operations in one
+pass, and only the dozen operators that place or show text are looked at in Python
+(about 2 ms for a 7-page leaflet, so every build can check its own PDF). Widths come
+from each font's own /Widths (exact for the fonts we embed) and text is decoded
+through its ToUnicode map, parsed once per font.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from pypdf.generic import ContentStream
+from pypdf.filters import decode_stream_data
+from pypdf.generic import StreamObject
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
-_TOKEN = re.compile(rb"""
-    (?P<number>[+-]?(?:\d+\.?\d*|\.\d+))
-  | (?P<name>/[^\s/\[\]()<>{}%]*)
-  | (?P<string>\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\))
-  | (?P<hex><[0-9A-Fa-f\s]*>)
-  | (?P<open>\[)
-  | (?P<close>\])
-  | (?P<operator>[A-Za-z'"][A-Za-z0-9'"*]*\*?)
-""", re.VERBOSE | re.DOTALL)
+_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)"
+_OPERAND = (rb"%[^\r\n]*|" + _NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
+            + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
+# One operation: its operands as written, then its operator. Every operand is matched
+# whole (a string holding "Q" or "ET" is never read as an operator), and there is no
+# backtracking: what follows the operands is an operator or nothing.
+_OPERATION = re.compile(rb"((?:\s*(?:" + _OPERAND + rb"))*)\s*([A-Za-z'\"][A-Za-z0-9'\"*]*)?",
+                        re.DOTALL)
+_TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>)",
+                    re.DOTALL)
+# Inline image data is binary: cut it out before reading (it draws no text).
+_INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
-@dataclass(frozen=True)
-class TextRun:
+class TextRun(NamedTuple):
     """One piece of text as drawn: its font's name, effective size, baseline start, width."""
 
     text: str
@@ -58,8 +62,8 @@ class _Font:
         self.unicode = _to_unicode(font)
         if not self.two_byte:  # one table lookup a byte, for the common simple fonts
             self.byte_widths = [self.width(code) for code in range(256)]
-            self.byte_text = [self.unicode.get(code, "\ufffd") if self.unicode else chr(code)
-                              for code in range(256)]
+            self.byte_text = {code: self.unicode.get(code, "\ufffd") if self.unicode
+                              else chr(code) for code in range(256)}
 
     def codes(self, data: bytes) -> list[int]:
         if self.two_byte:
@@ -116,7 +120,7 @@ def _to_unicode(font: Any) -> dict[int, str]:
     stream = font.get("/ToUnicode")
     if stream is None:
         return {}
-    data = stream.get_object().get_data()
+    data = _decoded(stream.get_object())
     mapping: dict[int, str] = {}
     for block in _BFCHAR.findall(data):
         values = [v for v, _ in _HEX.findall(block)]
@@ -149,22 +153,45 @@ def _hex_text(value: bytes) -> str:
     return raw.decode("utf-16-be", errors="replace")
 
 
-def _tokens(data: bytes) -> Iterator[tuple[str | None, bytes]]:
-    """(kind, raw bytes) for each token, in one regular-expression pass (white space,
-    comments and dictionary brackets fall between matches)."""
-    for match in _TOKEN.finditer(data):
-        yield match.lastgroup, match.group()
+def _decoded(stream: Any) -> bytes:
+    """A stream's data with its filters undone."""
+    return decode_stream_data(stream) if "/Filter" in stream else stream.get_data()
+
+
+def _numbers(raw: bytes, count: int) -> list[float] | None:
+    """The last ``count`` operands as numbers; None if they are not numbers."""
+    parts = raw.split()[-count:]
+    if len(parts) < count:
+        return None
+    try:
+        return list(map(float, parts))
+    except ValueError:
+        return None
+
+
+def _shown(raw: bytes) -> list[bytes | float] | None:
+    """The strings (and, in a TJ array, the adjustments) a text-showing operator shows."""
+    parts: list[bytes | float] = []
+    for number, literal, hexadecimal in _TOKEN.findall(raw):
+        if number:
+            parts.append(float(number))
+        else:
+            parts.append(_string(literal) if literal else _hex_string(hexadecimal))
+    return parts
 
 
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.DOTALL)
 
 
-def _string(kind: str, raw: bytes) -> bytes:
-    """The bytes of a literal '(...)' or hex '<...>' string."""
-    if kind == "hex":
-        digits = re.sub(rb"[^0-9A-Fa-f]", b"", raw)
-        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
-    return _ESCAPE.sub(_unescape, raw[1:-1])
+def _string(raw: bytes) -> bytes:
+    """The bytes of a literal '(...)' string."""
+    inner = raw[1:-1]
+    return _ESCAPE.sub(_unescape, inner) if b"\\" in inner else inner
+
+
+def _hex_string(raw: bytes) -> bytes:
+    digits = re.sub(rb"[^0-9A-Fa-f]", b"", raw)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
 
 
 def _unescape(match: re.Match[bytes]) -> bytes:
@@ -176,37 +203,38 @@ def _unescape(match: re.Match[bytes]) -> bytes:
     return _ESCAPES.get(code, code)
 
 
-def _multiply(a: Matrix, b: Matrix) -> Matrix:
+def _multiply(a: Matrix | list[float], b: Matrix) -> Matrix:
     return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
             a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
             a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
 
 
-_SEGMENT = re.compile(rb"""
-    (?<![A-Za-z])BT\b(?P<text>.*?)\bET\b
-  | (?P<matrix>(?:[-+]?[\d.]+\s+){6})cm\b
-  | (?<![A-Za-z/])(?P<push>q)\b
-  | (?<![A-Za-z/])(?P<pop>Q)\b
-  | (?P<xobject>/[^\s/\[\]()<>{}%]+)\s+Do\b
-""", re.VERBOSE | re.DOTALL)
+def _translate(x: float, y: float, m: Matrix) -> Matrix:
+    """(1 0 0 1 x y) x m, the move of every Td, T* and glyph advance."""
+    return (m[0], m[1], m[2], m[3], x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
 
 
-@dataclass
 class _TextState:
     """Text parameters; part of the graphics state, so q and Q save and restore them."""
 
-    font: _Font | None = None
-    size: float = 0.0
-    leading: float = 0.0
-    char_space: float = 0.0
-    word_space: float = 0.0
-    scale: float = 1.0
-    rise: float = 0.0
+    __slots__ = ("char_space", "font", "leading", "rise", "scale", "size", "word_space")
+
+    def __init__(self) -> None:
+        self.font: _Font | None = None
+        self.size = self.leading = self.char_space = self.word_space = self.rise = 0.0
+        self.scale = 1.0
+
+    def copy(self) -> _TextState:
+        other = _TextState.__new__(_TextState)
+        other.font, other.size, other.leading, other.char_space = \
+            self.font, self.size, self.leading, self.char_space
+        other.word_space, other.scale, other.rise = self.word_space, self.scale, self.rise
+        return other
 
 
 class _Interpreter:
-    """Just enough of the PDF imaging model to know where text goes. Only text blocks are
-    tokenised; outside them only q, Q, cm and Do matter (tables and boxes are skipped)."""
+    """Just enough of the PDF imaging model to know where text goes: the transformation
+    matrix (q, Q, cm), the text state and matrices, text shown, and forms drawn (Do)."""
 
     def __init__(self, fonts: dict[int, _Font]) -> None:
         self.font_cache = fonts
@@ -214,101 +242,89 @@ class _Interpreter:
 
     def run(self, data: bytes, resources: Any, ctm: Matrix, depth: int = 0) -> None:
         font_resources = (resources or {}).get("/Font") or {}
-        fonts: dict[bytes, _Font | None] = {}  # by resource name: resolved once per stream
-
-        def font_named(name: bytes) -> _Font | None:
-            if name not in fonts:
-                fonts[name] = self._font(font_resources.get(name.decode("latin-1")))
-            return fonts[name]
-
         xobjects = (resources or {}).get("/XObject") or {}
+        fonts: dict[str, _Font | None] = {}  # by resource name: resolved once per stream
+        if b"BI" in data:
+            data = _INLINE_IMAGE.sub(b" ", data)
         stack: list[tuple[Matrix, _TextState]] = []
         state = _TextState()
-        for match in _SEGMENT.finditer(data):
-            if match.group("text") is not None:
-                self._text(match.group("text"), font_named, ctm, state)
-            elif match.group("matrix"):
-                values = tuple(float(v) for v in match.group("matrix").split())
-                ctm = _multiply(values, ctm)  # type: ignore[arg-type]
-            elif match.group("push"):
-                stack.append((ctm, replace(state)))
-            elif match.group("pop"):
+        tm = tlm = IDENTITY
+        for operands, op in _OPERATION.findall(data):
+            if op not in _TEXT_OPERATORS:
+                continue
+            if op == b"Tj" or op == b"TJ":
+                if state.font is not None:
+                    shown = _shown(operands)
+                    if shown:
+                        tm = self._show(shown if op == b"TJ" else shown[-1:], state, tm, ctm)
+            elif op == b"q":
+                stack.append((ctm, state.copy()))
+            elif op == b"Q":
                 if stack:
                     ctm, state = stack.pop()
-            elif depth < 8:
-                name = match.group("xobject").decode("latin-1")
-                self._form(xobjects.get(name), ctm, depth)
-
-    def _text(self, data: bytes, font_named: Callable[[bytes], _Font | None], ctm: Matrix,
-              state: _TextState) -> None:
-        operands: list[Any] = []
-        array: list[Any] | None = None
-        tm = tlm = IDENTITY
-        for kind, raw in _tokens(data):
-            if kind == "open":
-                array = []
-                continue
-            if kind == "close":
-                operands.append(array or [])
-                array = None
-                continue
-            if kind != "operator":
-                value: Any = float(raw) if kind == "number" else (
-                    _string(kind, raw) if kind in ("string", "hex") else raw)
-                (array if array is not None else operands).append(value)
-                continue
-            op = raw
-            if op == b"Tm" and len(operands) >= 6:
-                tm = tlm = tuple(operands[-6:])  # type: ignore[assignment]
-            elif op in (b"Td", b"TD") and len(operands) >= 2:
-                if op == b"TD":
-                    state.leading = -operands[-1]
-                tm = tlm = _multiply((1, 0, 0, 1, operands[-2], operands[-1]), tlm)
             elif op == b"T*":
-                tm = tlm = _multiply((1, 0, 0, 1, 0, -state.leading), tlm)
-            elif op == b"TL" and operands:
-                state.leading = operands[-1]
-            elif op == b"Tc" and operands:
-                state.char_space = operands[-1]
-            elif op == b"Tw" and operands:
-                state.word_space = operands[-1]
-            elif op == b"Tz" and operands:
-                state.scale = operands[-1] / 100
-            elif op == b"Ts" and operands:
-                state.rise = operands[-1]
-            elif op == b"Tf" and len(operands) >= 2:
-                state.font = font_named(operands[-2])
-                state.size = operands[-1]
-            elif op in (b"Tj", b"'", b'"', b"TJ") and operands and state.font is not None:
-                if op in (b"'", b'"'):
-                    if op == b'"' and len(operands) >= 3:
-                        state.word_space, state.char_space = operands[-3], operands[-2]
-                    tm = tlm = _multiply((1, 0, 0, 1, 0, -state.leading), tlm)
-                parts = operands[-1] if op == b"TJ" else [operands[-1]]
-                tm = self._show(parts, state, tm, ctm)
-            operands = []
+                tm = tlm = _translate(0, -state.leading, tlm)
+            elif op == b"Tm" or op == b"cm":
+                values = _numbers(operands, 6)
+                if values is None:
+                    continue
+                if op == b"cm":
+                    ctm = _multiply(values, ctm)
+                else:
+                    tm = tlm = tuple(values)  # type: ignore[assignment]
+            elif op == b"BT":
+                tm = tlm = IDENTITY
+            elif op == b"Tf":
+                parts = operands.split()
+                size = _numbers(parts[-1], 1) if len(parts) >= 2 else None
+                if size is not None and parts[-2].startswith(b"/"):
+                    name = parts[-2].decode("latin-1")
+                    if name not in fonts:
+                        fonts[name] = self._font(font_resources.get(name))
+                    state.font, state.size = fonts[name], size[0]
+            elif op == b"Td" or op == b"TD":
+                values = _numbers(operands, 2)
+                if values is not None:
+                    if op == b"TD":
+                        state.leading = -values[1]
+                    tm = tlm = _translate(values[0], values[1], tlm)
+            elif op == b"Do":
+                names = operands.split()
+                if names and names[-1].startswith(b"/") and depth < 8:
+                    self._form(xobjects.get(names[-1].decode("latin-1")), ctm, depth)
+            elif op == b"'" or op == b'"':
+                shown = _shown(operands)
+                if op == b'"' and len(shown or ()) >= 3:
+                    state.word_space, state.char_space = shown[-3], shown[-2]  # type: ignore[assignment]
+                tm = tlm = _translate(0, -state.leading, tlm)
+                if shown and isinstance(shown[-1], bytes) and state.font is not None:
+                    tm = self._show(shown[-1:], state, tm, ctm)
+            else:
+                values = _numbers(operands, 1)
+                if values is not None:
+                    setattr(state, _TEXT_PARAMETERS[op], values[0] / 100 if op == b"Tz"
+                            else values[0])
 
-    def _show(self, parts: list[Any], state: _TextState, tm: Matrix, ctm: Matrix) -> Matrix:
+    def _show(self, parts: list[bytes | float], state: _TextState, tm: Matrix,
+              ctm: Matrix) -> Matrix:
         """Record one text-showing operation; return the text matrix after it."""
         font = state.font
         assert font is not None
-        start = _multiply((1, 0, 0, 1, 0, state.rise), _multiply(tm, ctm))
+        start = _multiply(_translate(0, state.rise, tm), ctm)
         pieces: list[str] = []
         glyph_units = 0.0  # thousandths of the font size
-        adjust = 0.0
         spaces = characters = 0
         for part in parts:
             if isinstance(part, float):
                 glyph_units -= part
-                continue
-            if font.two_byte:
+            elif font.two_byte:
                 codes = font.codes(part)
                 glyph_units += sum(font.width(code) for code in codes)
                 pieces.append(font.text(codes))
                 characters += len(codes)
             else:
                 glyph_units += sum(map(font.byte_widths.__getitem__, part))
-                pieces.append("".join(map(font.byte_text.__getitem__, part)))
+                pieces.append(part.decode("latin-1").translate(font.byte_text))
                 spaces += part.count(32)
                 characters += len(part)
         adjust = state.char_space * characters + state.word_space * spaces
@@ -317,7 +333,7 @@ class _Interpreter:
         width = advance * math.hypot(start[0], start[1])
         self.runs.append(TextRun("".join(pieces), font.name, effective, start[4], start[5],
                                  width))
-        return _multiply((1, 0, 0, 1, advance, 0), tm)
+        return _translate(advance, 0, tm)
 
     def _font(self, font: Any) -> _Font | None:
         if font is None:
@@ -335,22 +351,35 @@ class _Interpreter:
         if form.get("/Subtype") != "/Form":
             return
         matrix = tuple(float(v) for v in form.get("/Matrix", IDENTITY))
-        self.run(form.get_data(), form.get("/Resources"),
+        self.run(_decoded(form), form.get("/Resources"),
                  _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
 
 
+_TEXT_PARAMETERS = {b"TL": "leading", b"Tc": "char_space", b"Tw": "word_space", b"Tz": "scale",
+                    b"Ts": "rise"}
+_TEXT_OPERATORS = frozenset((b"q", b"Q", b"cm", b"BT", b"Tm", b"Td", b"TD", b"T*", b"Tf",
+                             b"Tj", b"TJ", b"'", b'"', b"Do", *_TEXT_PARAMETERS))
+
+
 class PageReader:
-    """Text runs page by page; fonts shared between pages are read once."""
+    """Text runs page by page; fonts shared between pages are read once. Streams are
+    decoded by pypdf's filters, imported with this module rather than on first use, so
+    that a build's limited child (forked afresh for each build) finds them loaded."""
 
     def __init__(self) -> None:
         self.fonts: dict[int, _Font] = {}
 
     def runs(self, page: Any) -> list[TextRun]:
-        contents = page.get_contents()
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
         if contents is None:
             return []
-        data = contents.get_data() if isinstance(contents, ContentStream) else \
-            contents.get_object().get_data()
+        if isinstance(contents, list):  # several streams: one stream, as if concatenated
+            data = b"\n".join(_decoded(part.get_object()) for part in contents)
+        elif isinstance(contents, StreamObject):
+            data = _decoded(contents)
+        else:
+            return []
         interpreter = _Interpreter(self.fonts)
         interpreter.run(data, page.get("/Resources"), IDENTITY)
         return interpreter.runs
