@@ -138,8 +138,11 @@ def test_defaults_stop_an_endless_loop_within_ten_seconds_and_a_gigabyte(tmp_pat
     run = leaflet("build", str(BACLOFEN), "--template", str(clinic), "-o", str(tmp_path / "a"))
     assert errors(run) == [f"error: {clinic}: template set stopped at its time limit of 10 s "
                            f"of CPU time, in sections/storage.xml.j2:2; {ADVICE_TIME}"]
-    assert run.code == 1 and 10 <= run.cpu < 10 + STARTUP
+    assert run.code == 1 and run.cpu < 10 + STARTUP
     assert run.seconds < Limits().wall_seconds + STARTUP
+    # The CPU limit stops it, or on a machine too busy to give it 10 s of CPU in time, the
+    # wall clock does: either way the operating system ended it, not the template.
+    assert run.cpu >= 10 or run.seconds >= Limits().wall_seconds
     run = leaflet("build", str(BACLOFEN), "--template", str(doubling), "-o", str(tmp_path / "b"))
     assert errors(run) == [f"error: {doubling}: template set stopped at its memory limit of "
                            f"1,024 MB, in sections/storage.xml.j2:2; {ADVICE_MEMORY}"]
