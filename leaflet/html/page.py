@@ -118,14 +118,14 @@ class _Writer:
             self.block(block)
         sections = [b for b in document.blocks if isinstance(b, Section) and _heading(b)]
         listed = _listed_sections(document.blocks, sections)
-        heading, listing = listed if listed else (None, None)
+        title, listing = listed if listed else (None, None)
         for block in document.blocks:
-            if block is heading:
-                self.contents(sections, heading)
+            if block is title:
+                self.contents(sections, title)
             elif block is listing:
                 continue  # written as the contents' links
             else:
-                if heading is None and sections and block is sections[0]:
+                if title is None and sections and block is sections[0]:
                     self.contents(sections, None)
                 self.block(block)
         self.out.append("</main>")
@@ -135,16 +135,16 @@ class _Writer:
         self.out.append("</body>")
         return "\n".join(self.out)
 
-    def contents(self, sections: list[Section], heading: Heading | None) -> None:
+    def contents(self, sections: list[Section], title: Heading | None) -> None:
         """The table of contents: a link to each section, by its heading. It is the
-        template's own list of the sections under its own ``heading`` when it prints one
+        template's own list of the sections under its own ``title`` when it prints one
         (the default set's "What is in this leaflet"), printed as on paper; otherwise the
         page adds one, headed "Contents" in the leaflet's language, for the screen only."""
         for section in sections:
             self.section_ids[id(section)] = self.unique(section.id)
-        if heading is not None:
+        if title is not None:
             self.out.append('<nav aria-labelledby="contents">')
-            self.heading(heading, "contents")
+            self.heading(title, "contents")
         else:
             level = self.heading_level(2)
             self.out.append('<nav class="web-only" aria-labelledby="contents">')
