@@ -353,7 +353,8 @@ def render_html(content: Content, template_set: TemplateSet, options: BuildOptio
         own = None
         if patient:
             own, document = split(document, str(template_set.folder / MAIN_TEMPLATE))
-        return html_page(document, metadata, settings.theme, template_set.image,
+        return html_page(document, metadata, settings.theme,
+                         content_wording(content, template_set), template_set.image,
                          lambda line: locate(line, ""), own)
 
     return run_limited(page, options.limits, limit_stops(template_set, options.limits))

@@ -8,29 +8,49 @@ import io
 import itertools
 import os
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
+from babel.messages.pofile import read_po
 from browser import Browser, axe_source, chromium_path
 from conftest import BACLOFEN, ROOT
 from pdfread import body_text, squash
 from test_build import SPECIAL, reader_strings
+from test_languages import (
+    SHIPPED,
+    content_texts,
+    english_fragments,
+    translations,
+    with_language,
+    write_yaml,
+)
 from test_patient import PATIENT
 
 from leaflet.build import BuildOptions, build_outputs, render_html
 from leaflet.cli import main
+from leaflet.errors import TemplateError
 from leaflet.html import page as html
 from leaflet.html.palette import dark_palette
+from leaflet.html.words import CONTEXT, MESSAGES
 from leaflet.pdf.layout import inline
 from leaflet.render.contrast import contrast_ratio
-from leaflet.render.templates import resolve_set
+from leaflet.render.templates import builtin_root, resolve_set
+from leaflet.render.wording import CATALOGUE
 from leaflet.sources.content import load_content
 
 VOID = {"meta", "br", "img", "link", "input", "hr"}
 WCAG = ("wcag2a", "wcag2aa", "wcag21aa", "wcag22aa")
 SHOTS = os.environ.get("LEAFLET_SCREENSHOTS")  # a folder to keep the screenshots in
+URL = "https://leaflets.example.org/baclofen-10-mg?lang=en-GB&v=2"
+LANGUAGES = ("es", "de", "el", "zh")  # Latin, Greek and Chinese script, in a real browser
+ONLINE = {"en-GB": "Read this leaflet online: ", "es": "Lea este prospecto en internet: ",
+          "de": "Diese Packungsbeilage online lesen: ",
+          "el": "Διαβάστε αυτό το φύλλο οδηγιών στο διαδίκτυο: ",
+          "zh": "在线阅读本说明书\uff1a"}  # no space after a full-width colon
 
 
 class Node:
@@ -94,6 +114,15 @@ def patient_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def patient_html(patient_file) -> bytes:
     return page_of(patient=patient_file)
+
+
+@pytest.fixture(scope="module")
+def online_pages(tmp_path_factory, _baclofen_source) -> dict[str, bytes]:
+    """Baclofen with its address online, in English and in each language tried in the
+    browser; the content's own strings stay English, as an untranslated draft's would."""
+    folder = tmp_path_factory.mktemp("online")
+    return {language: page_of(write_yaml(folder / f"{language}.yaml", with_language(
+        _baclofen_source, language, online_url=URL))) for language in ("en-GB", *LANGUAGES)}
 
 
 def tree(page: bytes) -> Node:
@@ -227,6 +256,55 @@ def test_contents_link_every_numbered_section_and_each_section_is_named(baclofen
     assert len(ids) == len([n for n in root.all() if "id" in n.attrs])  # each id once
 
 
+def test_the_sections_are_listed_once_the_template_s_list_being_the_contents(baclofen_html):
+    """The default set prints "What is in this leaflet": on the page that list is the
+    table of contents, a landmark whose items link to the sections, and no second list
+    repeats the titles."""
+    root = tree(baclofen_html)
+    (nav,) = root.all("nav")
+    heading = next(h for h in nav.all() if h.attrs.get("id") == nav.attrs["aria-labelledby"])
+    assert (heading.tag, heading.text()) == ("h2", "What is in this leaflet")
+    assert "web-only" not in nav.attrs.get("class", "")  # the leaflet's own list: printed
+    text = squash(next(root.all("main")).text())
+    assert text.count(squash("What is in this leaflet")) == 1
+    for title in ("1. What Baclofen is and what it is used for", "5. How to store Baclofen",
+                  "6. Contents of the pack and other information"):
+        assert text.count(squash(title)) == 2, title  # its link and its section's heading
+    assert [len(list(ol.all("li"))) for ol in root.all("ol")] == [6]
+
+
+def test_a_set_that_lists_no_sections_gets_contents_for_the_screen(medguide_html):
+    root = tree(medguide_html)
+    (nav,) = root.all("nav")
+    assert nav.attrs["class"] == "web-only"
+    assert next(nav.all("h2")).text() == "Contents"
+    assert len(list(nav.all("a"))) == 10
+
+
+def child_set(folder: Path, files: dict[str, str]) -> Path:
+    """A set of one's own that extends the default one and holds ``files``."""
+    (folder / "theme.yaml").parent.mkdir(parents=True, exist_ok=True)
+    (folder / "theme.yaml").write_text("extends: default\n", "utf-8")
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("items", [["One", "Two"], ["What {{ name }} is and what it is used for"]
+                                   + ["Another"] * 5])
+def test_a_list_that_is_not_the_sections_stays_a_list(tmp_path, items):
+    listed = "".join(f"<li>{item}</li>" for item in items)
+    folder = child_set(tmp_path / "clinic", {
+        "sections/read_first.xml.j2": f"<h3>Other things</h3><ol>{listed}</ol>"})
+    root = tree(page_of(template=str(folder)))
+    (nav,) = root.all("nav")
+    assert nav.attrs["class"] == "web-only" and next(nav.all("h2")).text() == "Contents"
+    kept = [ol for ol in root.all("ol") if ol not in nav.all("ol")]
+    assert [len(list(ol.all("li"))) for ol in kept] == [len(items)]
+    assert squash("Other things") in squash(root.text())
+
+
 @pytest.mark.parametrize("kind", ["leaflet", "patient", "medguide"])
 def test_headings_never_skip_a_level(baclofen_html, patient_html, medguide_html, kind):
     root = tree({"leaflet": baclofen_html, "patient": patient_html,
@@ -298,6 +376,111 @@ def test_the_dark_palette_meets_wcag_aa_for_every_set():
         for border in ("rule", "important_border", "urgent_border", "table_border"):
             assert contrast_ratio(dark[border], dark["page"]) >= 3
         assert contrast_ratio(dark["placeholder_text"], dark["placeholder_background"]) >= 4.5
+
+
+# the leaflet online
+
+
+def online_line(page: bytes) -> Node:
+    (line,) = [p for p in tree(page).all("p") if p.attrs.get("class") == "online"]
+    return line
+
+
+@pytest.mark.parametrize("language", ONLINE)
+def test_the_leaflet_online_is_a_link_after_the_page_s_own_words(online_pages, language):
+    """Where the PDF prints its QR code, the page has the address as a link to follow,
+    after a line in the leaflet's language; no code, and nothing said about scanning."""
+    page = online_pages[language]
+    line = online_line(page)
+    (link,) = line.all("a")
+    assert link.attrs["href"] == URL and link.text() == URL
+    assert line.text() == ONLINE[language] + URL
+    root = tree(page)
+    assert not list(root.all("img")) and "scan" not in root.text()
+    main_ = [n for n in next(root.all("main")).children if isinstance(n, Node)]
+    assert [n.attrs.get("class") for n in main_[:4]] == ["lead", None, "medicine", "online"]
+
+
+def test_no_address_no_line(baclofen_html):
+    root = tree(baclofen_html)
+    assert not [p for p in root.all("p") if p.attrs.get("class") == "online"]
+    assert all(a.attrs["href"].startswith("#") for a in root.all("a"))
+
+
+def test_the_pages_with_an_address_keep_every_string_of_the_content(online_pages,
+                                                                      _baclofen_source):
+    for page in online_pages.values():
+        assert missing(page, _baclofen_source) == []
+
+
+# the page's own words, from the set's catalogues
+
+
+@pytest.mark.parametrize(("set_name", "language"),
+                         [(s, lang) for s, langs in SHIPPED.items() for lang in langs])
+def test_every_shipped_catalogue_words_the_page(set_name, language):
+    path = builtin_root() / set_name / "locales" / language / CATALOGUE
+    with path.open("rb") as stream:
+        catalogue = read_po(stream)
+    worded = {m.id: m.string for m in catalogue if m.context == CONTEXT and m.string and
+              not m.fuzzy}
+    assert set(worded) == set(MESSAGES.values())
+    if language != "en":  # "Important" and "Urgent" are French words too
+        assert worded["Read this leaflet online:"] != "Read this leaflet online:"
+
+
+def spanish_with_address(folder: Path, _baclofen_source, language: str = "es") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_yaml(folder / "leaflet.yaml",
+                      with_language(_baclofen_source, language, online_url=URL))
+
+
+WEB_PO = """msgid ""
+msgstr ""
+"Language: {language}\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+"""
+
+
+def test_a_set_rewords_the_page_s_words_and_inherits_the_rest(tmp_path, _baclofen_source):
+    urgent = "<aside class=\"urgent\"><p>{{ name }}</p></aside>\n"
+    folder = child_set(tmp_path / "clinic", {
+        "locales/es/LC_MESSAGES/leaflet.po": WEB_PO.format(language="es") + (
+            'msgctxt "web page"\nmsgid "Read this leaflet online:"\n'
+            'msgstr "Este prospecto, siempre al día:"\n'),
+        "sections/storage.xml.j2": (builtin_root() / "default" / "sections" /
+                                    "storage.xml.j2").read_text("utf-8") + urgent})
+    page = page_of(spanish_with_address(tmp_path, _baclofen_source), template=str(folder))
+    assert online_line(page).text() == f"Este prospecto, siempre al día: {URL}"
+    box = next(s for s in tree(page).all("section") if s.attrs.get("class") == "box box-urgent"
+               and "aria-label" in s.attrs)  # no heading: named by the catalogue's word
+    assert box.attrs["aria-label"] == "Urgente"
+
+
+def test_a_word_missing_in_the_language_is_the_templates_error(tmp_path, _baclofen_source,
+                                                               cli):
+    """A set that adds Finnish but not the page's words: the PDF builds, the page does not,
+    and the error names the message and the catalogue as a template's missing message
+    does. No file is written."""
+    spanish = (builtin_root() / "default" / "locales" / "es" / CATALOGUE).read_text("utf-8")
+    finnish = re.sub(r'"Language: \w+', '"Language: fi',
+                     spanish.split('\n\n#. The heading of the web page', 1)[0])
+    assert 'msgctxt "web page"' not in finnish and '"Language: fi' in finnish
+    folder = child_set(tmp_path / "clinic", {"locales/fi/LC_MESSAGES/leaflet.po": finnish})
+    content = spanish_with_address(tmp_path / "content", _baclofen_source, "fi")
+    options = BuildOptions(template=str(folder))
+    po = folder / "locales" / "fi" / CATALOGUE
+    with pytest.raises(TemplateError) as raised:
+        build_outputs(content, tmp_path / "fi.pdf", tmp_path / "fi.html", options)
+    assert str(raised.value) == (f"{po}: no Finnish wording for the message "
+                                 "'Read this leaflet online:': add its msgstr to this "
+                                 "catalogue (see docs/languages.md)")
+    assert not (tmp_path / "fi.pdf").exists() and not (tmp_path / "fi.html").exists()
+    code, _, err = cli("build", str(content), "--template", str(folder), "--format", "html",
+                       "-o", str(tmp_path / "fi.html"))
+    assert code == 1 and err.startswith(f"error: {po}: no Finnish wording for the message")
+    assert build_outputs(content, tmp_path / "fi.pdf", None, options).pdf is not None
 
 
 # writing the files
@@ -521,12 +704,16 @@ def test_screenshots_light_dark_phone_and_zoom(browser, pages, tmp_path):
         assert image.size == (1280, 900)  # 640 CSS pixels drawn twice as large
 
 
-def test_print_is_the_leaflet_on_white_without_the_contents(browser, pages):
+def test_print_is_the_leaflet_on_white_with_only_its_own_contents(browser, pages):
+    """Printed, the default set's list of sections is there as on paper, its links as plain
+    text; contents the page adds for the screen alone (the Medication Guide's) are not."""
     from pypdf import PdfReader
 
     browser.view(**VIEWS["dark"], print_media=True)
     browser.open(pages["baclofen"])
-    assert browser.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
+    assert browser.evaluate("getComputedStyle(document.querySelector('nav')).display") == "block"
+    assert browser.evaluate("(s => s.color + s.textDecorationLine)(getComputedStyle("
+                            "document.querySelector('nav a')))") == "rgb(26, 26, 26)none"
     assert browser.evaluate("getComputedStyle(document.body).fontSize") == "14.6667px"  # 11pt
     assert browser.evaluate("getComputedStyle(document.body).backgroundColor") == \
         "rgb(255, 255, 255)"
@@ -534,7 +721,129 @@ def test_print_is_the_leaflet_on_white_without_the_contents(browser, pages):
     text = squash("".join(p.extract_text() for p in printed.pages))
     assert len(printed.pages) >= 4
     assert squash("Too much Baclofen is an emergency") in text
-    assert squash("What is in this leaflet") in text
+    assert text.count(squash("What is in this leaflet")) == 1
+    assert text.count(squash("How to store Baclofen")) == 2  # listed, and its heading
+    browser.open(pages["medguide"])
+    assert browser.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
+
+
+@pytest.fixture(scope="module")
+def language_files(tmp_path_factory, online_pages) -> dict[str, Path]:
+    folder = Path(SHOTS) if SHOTS else tmp_path_factory.mktemp("languages")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for language, page in online_pages.items():
+        written[language] = folder / f"baclofen-{language}.html"
+        written[language].write_bytes(page)
+    return written
+
+
+def heard_and_seen(browser) -> str:
+    """The page's visible text and the names a screen reader gives without showing them."""
+    return squash(browser.evaluate(
+        "document.body.innerText + ' ' + [...document.querySelectorAll("
+        "'[aria-label], img[alt]')].map(e => e.getAttribute('aria-label') || e.alt)"
+        ".join(' ')"))
+
+
+def english_left(text: str, language: str, content: dict) -> tuple[list[str], list[str]]:
+    """(English catalogue words the scan looks for, those of them in ``text``): the words
+    that the language's own wording or the content also has are not looked for."""
+    own = squash(" ".join(translations("default", language)))
+    written = content_texts(content)
+    checked = [piece for piece in english_fragments("default")
+               if piece not in own and piece not in written]
+    return checked, [piece for piece in checked if piece in text]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("view", ["desktop", "dark-phone"])
+def test_other_languages_in_the_browser(browser, axe, language_files, language, view,
+                                        _baclofen_source):
+    """The page in the language: declared so, no WCAG violation, and no English word of
+    the set's catalogues in what is seen or heard (the content's own strings stay English
+    in this draft, so they are not looked for)."""
+    browser.view(**VIEWS[view])
+    browser.open(language_files[language])
+    assert browser.evaluate("document.documentElement.lang") == language
+    assert browser.axe(axe, WCAG) == []
+    checked, found = english_left(heard_and_seen(browser), language, _baclofen_source)
+    assert len(checked) > 0.7 * len(english_fragments("default"))
+    assert found == []
+    assert squash(ONLINE[language]) in heard_and_seen(browser)
+
+
+def test_the_english_scan_finds_english_where_it_is(browser, language_files, _baclofen_source):
+    browser.view(**VIEWS["desktop"])
+    browser.open(language_files["en-GB"])
+    found = [piece for piece in english_fragments("default")
+             if piece in heard_and_seen(browser)]
+    assert len(found) > 30 and squash("Read this leaflet online") in found
+
+
+def glyph_shots(browser, selector: str, shot: Path) -> list[tuple[str, object]]:
+    """Each character of the element's text as drawn: its ink, cut from a screenshot."""
+    from PIL import Image
+
+    boxes = browser.evaluate(
+        f"(node => [...node.data].map((c, i) => {{ const r = document.createRange(); "
+        f"r.setStart(node, i); r.setEnd(node, i + 1); const b = r.getBoundingClientRect(); "
+        f"return [c, b.left, b.top, b.right, b.bottom]; }}))"
+        f"((e => (e.scrollIntoView({{block: 'center'}}), e.firstChild))"
+        f"(document.querySelector({selector!r})))")
+    browser.screenshot(shot)
+    glyphs = []
+    with Image.open(shot) as image:
+        for char, *box in boxes:
+            ink = image.convert("L").crop(tuple(round(v) for v in box)).point(
+                lambda v: 255 if v < 128 else 0)
+            glyphs.append((char, ink.crop(ink.getbbox()) if ink.getbbox() else None))
+    return glyphs
+
+
+def drawn_apart(glyphs: list[tuple[str, object]]) -> bool:
+    """Different characters look different: no font's missing-glyph box stands for them
+    (a box drawn a fraction of a pixel further on may differ by its edge, so shapes count
+    as the same when under a tenth of their pixels differ)."""
+    from PIL import ImageChops
+
+    shapes = {char: ink for char, ink in glyphs if char.strip()}
+    if len(shapes) < 4 or any(ink is None for ink in shapes.values()):
+        return False
+    for first, second in itertools.combinations(shapes.values(), 2):
+        if abs(first.width - second.width) <= 2 and abs(first.height - second.height) <= 2:
+            other = second.resize(first.size)
+            differing = sum(ImageChops.difference(first, other).histogram()[1:])
+            if differing < 0.1 * first.width * first.height:
+                return False
+    return True
+
+
+def test_chinese_is_drawn_not_boxes(browser, language_files, tmp_path):
+    """The page embeds only the theme's Latin body font; Chinese comes from a system font
+    (docs/html.md; .ci/run installs one). Each character of the contents' heading and of
+    the draft notice has its own shape; the same check on characters no font has (from
+    the private use area) sees the identical boxes a browser draws for them."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list or not subprocess.run([fc_list, ":lang=zh"], capture_output=True,
+                                         text=True, check=False).stdout.strip():
+        if os.environ.get("CI"):
+            pytest.fail("no Chinese system font: .ci/run installs fonts-wqy-microhei")
+        pytest.skip("no Chinese system font (apt-get install fonts-wqy-microhei)")
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    browser.view(**VIEWS["desktop"])
+    browser.open(language_files["zh"])
+    assert drawn_apart(glyph_shots(browser, "#contents", folder / "zh.png"))
+    assert drawn_apart(glyph_shots(browser, ".draft strong", folder / "zh.png"))
+    broken = tmp_path / "boxes.html"
+    text = language_files["zh"].read_text("utf-8")
+    broken.write_text(re.sub(r'(<h2 id="contents">)[^<]*', "\\1\ue000\ue001\ue002\ue003\ue004",
+                             text), "utf-8")
+    browser.open(broken)
+    assert not drawn_apart(glyph_shots(browser, "#contents", tmp_path / "boxes.png"))
+    browser.view(**VIEWS["desktop"])
+    browser.open(language_files["es"])
+    browser.screenshot(folder / "es.png")
 
 
 def test_the_docs_describe_the_page():

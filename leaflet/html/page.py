@@ -1,6 +1,8 @@
 """A document tree as one self-contained HTML page: landmarks, a table of contents, headings
 that never skip a level, lists, tables with their headers, boxed warnings as labelled
-regions, pictures inlined, and no script at all.
+regions, pictures inlined, the leaflet's address online as a link, and no script at all.
+The few words the page adds come from the set's catalogues (words.py), in the leaflet's
+language.
 
 Text is escaped piece by piece and tags are built only from the tree, so '&', '<' or a
 quote in content can never become markup. The same tree gives the same bytes: no dates,
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html import escape
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from leaflet.errors import MarkupError, Problem
 from leaflet.html.style import stylesheet
-from leaflet.html.words import Word, word
+from leaflet.html.words import word
 from leaflet.render.images import read_image
 from leaflet.render.markup import (
     Block,
@@ -31,14 +35,18 @@ from leaflet.render.markup import (
     Image,
     Inline,
     ItemList,
+    ListItem,
     Metadata,
     PageField,
     Paragraph,
+    QRCode,
     Section,
     Span,
     Table,
+    plain_text,
 )
 from leaflet.render.theme import Theme
+from leaflet.render.wording import Wording
 
 # As pdf/layout/inline.py: a [placeholder] is highlighted, and a number stays with its unit.
 PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
@@ -50,6 +58,7 @@ _TIED_BEFORE = re.compile(r"\S*\u00a0\Z")
 _TIED_AFTER = re.compile(r"\A\u00a0\S*")
 _LOOSE_ENDS = "\u00a0 \t\u00b7|,;:\u2013\u2014-"  # spaces, a middle dot, dashes
 _ID = re.compile(r"[^A-Za-z0-9_-]+")
+_NUMBER = re.compile(r"\A\d+[.)]?\s+")  # "1. " before a numbered section's title
 PX_PER_MM = 96 / 25.4  # a CSS pixel is 1/96 inch
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
@@ -57,11 +66,12 @@ FindImage = Callable[[str], "Path | None"]
 Locate = Callable[[int], "tuple[str, int | None]"]
 
 
-def html_page(document: Document, metadata: Metadata, theme: Theme, find_image: FindImage,
-              locate: Locate, personal: Document | None = None) -> bytes:
-    """The page as UTF-8 bytes. ``personal`` (a patient's own section) comes first, as it
-    does in the PDF; the draft notice, contents and footer are ``document``'s."""
-    writer = _Writer(document.lang, find_image, locate)
+def html_page(document: Document, metadata: Metadata, theme: Theme, wording: Wording,
+              find_image: FindImage, locate: Locate, personal: Document | None = None) -> bytes:
+    """The page as UTF-8 bytes. ``wording`` is the set's, in the content's language, as the
+    templates had it. ``personal`` (a patient's own section) comes first, as it does in the
+    PDF; the draft notice, contents and footer are ``document``'s."""
+    writer = _Writer(wording, find_image, locate)
     body = writer.body(document, personal)
     css = stylesheet(theme)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
@@ -88,7 +98,7 @@ def html_page(document: Document, metadata: Metadata, theme: Theme, find_image: 
 
 @dataclass
 class _Writer:
-    lang: str
+    wording: Wording
     find_image: FindImage
     locate: Locate
     level: int = 0  # the last heading's level as written
@@ -107,10 +117,17 @@ class _Writer:
         for block in personal.blocks if personal else ():
             self.block(block)
         sections = [b for b in document.blocks if isinstance(b, Section) and _heading(b)]
+        listed = _listed_sections(document.blocks, sections)
+        title, listing = listed if listed else (None, None)
         for block in document.blocks:
-            if sections and block is sections[0]:
-                self.contents(sections)
-            self.block(block)
+            if block is title:
+                self.contents(sections, title)
+            elif block is listing:
+                continue  # written as the contents' links
+            else:
+                if title is None and sections and block is sections[0]:
+                    self.contents(sections, None)
+                self.block(block)
         self.out.append("</main>")
         footer = _without_page_fields(document.footer)
         if footer:
@@ -118,14 +135,21 @@ class _Writer:
         self.out.append("</body>")
         return "\n".join(self.out)
 
-    def contents(self, sections: list[Section]) -> None:
-        """The table of contents: a link to each section, by its heading."""
+    def contents(self, sections: list[Section], title: Heading | None) -> None:
+        """The table of contents: a link to each section, by its heading. It is the
+        template's own list of the sections under its own ``title`` when it prints one
+        (the default set's "What is in this leaflet"), printed as on paper; otherwise the
+        page adds one, headed "Contents" in the leaflet's language, for the screen only."""
         for section in sections:
             self.section_ids[id(section)] = self.unique(section.id)
-        title = word("contents", self.lang)
-        level = self.heading_level(2)
-        self.out.append('<nav aria-labelledby="contents">')
-        self.out.append(f'<h{level} id="contents"{_lang(title)}>{escape(title.text)}</h{level}>')
+        if title is not None:
+            self.out.append('<nav aria-labelledby="contents">')
+            self.heading(title, "contents")
+        else:
+            level = self.heading_level(2)
+            self.out.append('<nav class="web-only" aria-labelledby="contents">')
+            self.out.append(f'<h{level} id="contents">{escape(self.word("contents"))}'
+                            f"</h{level}>")
         self.out.append("<ol>")
         for section in sections:
             heading = _heading(section)
@@ -149,6 +173,8 @@ class _Writer:
             self.callout(block)
         elif isinstance(block, Image):
             self.image(block)
+        elif isinstance(block, QRCode):
+            self.online(block)
         else:
             self.section(block)
 
@@ -164,14 +190,14 @@ class _Writer:
         return self.level
 
     def labelled(self, blocks: list[Block], tag: str, attributes: str, name: str,
-                 fallback: Word | None = None) -> None:
+                 fallback: str | None = None) -> None:
         """A region named by its first heading (or ``fallback``): a section or a box."""
         heading = next((b for b in blocks if isinstance(b, Heading)), None)
         title = self.unique(f"{name}-title")
         if heading is not None:
             label = f' aria-labelledby="{title}"'
         elif fallback is not None:
-            label = f' aria-label="{escape(fallback.text)}"'
+            label = f' aria-label="{escape(fallback)}"'
         else:
             label = ""
         self.out.append(f"<{tag}{attributes}{label}>")
@@ -191,8 +217,17 @@ class _Writer:
         headings inside it do not change the level of those after it."""
         outer = self.level
         self.labelled(block.blocks, "section", f' class="box box-{block.kind}"',
-                      f"box-{block.kind}", word(block.kind, self.lang))
+                      f"box-{block.kind}", self.word(block.kind))
         self.level = outer
+
+    def online(self, block: QRCode) -> None:
+        """The leaflet online, which the PDF gives as a QR code: on a screen the address is
+        a link to follow, so no code is drawn, and the PDF's words about scanning it give
+        way to the page's own line."""
+        url, words = escape(block.url), self.word("online")
+        space = "" if words and unicodedata.east_asian_width(words[-1]) in "WF" else " "
+        self.out.append(f'<p class="online">{escape(words)}{space}'
+                        f'<a href="{url}">{url}</a></p>')
 
     def item_list(self, block: ItemList) -> None:
         tag = "ol" if block.ordered else "ul"
@@ -274,6 +309,9 @@ class _Writer:
         return "".join(_span(Span(item.text)) if isinstance(item, Span) else " "
                        for item in inlines)
 
+    def word(self, name: str) -> str:
+        return word(self.wording, name)
+
     def unique(self, wanted: str) -> str:
         """``wanted`` as an id no other element has: letters, digits, '-' and '_' only."""
         base = _ID.sub("-", wanted).strip("-") or "section"
@@ -306,8 +344,31 @@ def _text(inlines: list[Inline]) -> str:
     return "".join(item.text if isinstance(item, Span) else " " for item in inlines)
 
 
-def _lang(text: Word) -> str:
-    return f' lang="{text.lang}"' if text.lang else ""
+def _listed_sections(blocks: list[Block], sections: list[Section]
+                     ) -> tuple[Heading, ItemList] | None:
+    """The template's own list of the numbered sections, with its heading: a heading
+    followed at once by an ordered list, before the first section, whose items are the
+    sections' titles in order (without their numbers, which the list's own numbers are)."""
+    headings = [_heading(section) for section in sections]
+    titles = [_NUMBER.sub("", _words(h.inlines)) for h in headings if h is not None]
+    for heading, following in itertools.pairwise(blocks):
+        if not titles or heading is sections[0]:
+            break
+        if isinstance(heading, Heading) and isinstance(following, ItemList) and \
+                following.ordered and _item_texts(following.items) == titles:
+            return heading, following
+    return None
+
+
+def _item_texts(items: list[ListItem]) -> list[str | None]:
+    """Each item's words when it is one paragraph; None for any other item."""
+    return [_words(item.blocks[0].inlines) if len(item.blocks) == 1 and
+            isinstance(item.blocks[0], Paragraph) else None for item in items]
+
+
+def _words(inlines: list[Inline]) -> str:
+    """The words as read aloud, with one space between them."""
+    return " ".join(plain_text(inlines).split())
 
 
 def _merged(inlines: list[Inline]) -> list[Inline]:

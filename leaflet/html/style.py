@@ -22,6 +22,11 @@ FONT_FACES = {"regular": ("normal", "normal"), "bold": ("bold", "normal"),
 VARIABLES = ("page", "text", "heading", "rule", "important_border", "important_background",
              "urgent_border", "urgent_background", "table_border", "table_header_background",
              "placeholder_background", "placeholder_text")
+# Chinese comes from the reader's own fonts (the page embeds only the theme's body font, a
+# Latin one): those that Windows, macOS and iOS, Android and Linux ship, named so that a
+# browser takes Simplified forms (docs/html.md).
+CJK_FAMILIES = ('"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '
+                '"Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei"')
 BODY_REM = 1.125  # a little above the reader's default: the PDF's 11 pt reads small on screen
 MIN_LINE_HEIGHT = 1.5
 
@@ -39,7 +44,7 @@ def stylesheet(theme: Theme) -> str:
         "@media (prefers-color-scheme: dark) {",
         _variables(":root", dark_palette(colours)),
         "}",
-        RULES.format(family=FAMILY, body=BODY_REM, line=f"{line:g}",
+        RULES.format(family=FAMILY, cjk=CJK_FAMILIES, body=BODY_REM, line=f"{line:g}",
                      h1=f"{em[1]:.3f}", h2=f"{em[2]:.3f}", h3=f"{em[3]:.3f}",
                      small=f"{sizes['small_size'] / body:.3f}"),
         PRINT.format(body=f"{body:g}", h1=f"{sizes['h1_size']:g}", h2=f"{sizes['h2_size']:g}",
@@ -81,6 +86,7 @@ html {{ -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }}
 body {{ margin: 0; background: var(--page); color: var(--text);
   font-family: "{family}", "Atkinson Hyperlegible", system-ui, "DejaVu Sans", sans-serif;
   font-size: {body}rem; line-height: {line}; overflow-wrap: break-word; }}
+body:lang(zh) {{ font-family: "{family}", {cjk}, sans-serif; }}
 body > header, body > main, body > footer {{ max-width: 46rem; margin: 0 auto;
   padding: 0 1rem; }}
 main {{ padding-bottom: 1rem; }}
@@ -99,6 +105,7 @@ ul, ol {{ margin: 0 0 0.75em; padding-left: 1.6em; }}
 li {{ margin: 0 0 0.35em; }}
 li > p:last-child, td > p:last-child, th > p:last-child {{ margin-bottom: 0; }}
 a {{ color: var(--heading); text-decoration: underline; text-underline-offset: 0.15em; }}
+.online a {{ display: inline-block; max-width: 100%; }}
 a:focus-visible {{ outline: 0.2rem solid var(--heading); outline-offset: 0.15rem; }}
 mark.placeholder {{ background: var(--placeholder-background); color: var(--placeholder-text);
   padding: 0 0.15em; border-radius: 0.15em; }}
@@ -137,7 +144,7 @@ body > header, body > main, body > footer {{ max-width: none; padding: 0; }}
 h1 {{ font-size: {h1}pt; }}
 h2 {{ font-size: {h2}pt; }}
 h3, .lead, .medicine, .box h2, .box h3 {{ font-size: {h3}pt; }}
-nav {{ display: none; }}
+.web-only {{ display: none; }}
 h1, h2, h3, .lead {{ break-after: avoid; }}
 .box, tr, li, img {{ break-inside: avoid; }}
 a {{ color: inherit; text-decoration: none; }}

@@ -1,32 +1,24 @@
-"""The few words the page adds that no template says: the contents heading and the name of
-a box that has no heading of its own. In the leaflet's language where known; otherwise in
-English, marked as English so that a screen reader says them right."""
+"""The few words only the web page says: a contents heading for a set that prints no list
+of its sections, the name of a box with no heading of its own, and the line before the
+address of the leaflet online. They are messages of the set's own catalogues, under the
+context "web page", so they come in the leaflet's language exactly as the templates' words
+do, and a message missing in that language is the same error as a template's.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from leaflet.render.wording import Wording
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {"contents": "Contents", "important": "Important", "urgent": "Urgent"},
-    "de": {"contents": "Inhalt", "important": "Wichtig", "urgent": "Dringend"},
-    "fr": {"contents": "Sommaire", "important": "Important", "urgent": "Urgent"},
-    "es": {"contents": "Índice", "important": "Importante", "urgent": "Urgente"},
-    "it": {"contents": "Indice", "important": "Importante", "urgent": "Urgente"},
-    "nl": {"contents": "Inhoud", "important": "Belangrijk", "urgent": "Dringend"},
+CONTEXT = "web page"
+MESSAGES = {
+    "contents": "Contents",
+    "important": "Important",
+    "urgent": "Urgent",
+    "online": "Read this leaflet online:",
 }
 
 
-@dataclass(frozen=True)
-class Word:
-    """A word to show and, when it is not in the page's language, its own language."""
-
-    text: str
-    lang: str | None = None
-
-
-def word(name: str, lang: str) -> Word:
-    """``name`` ('contents', 'important', 'urgent') in the language tag ``lang``."""
-    primary = lang.split("-")[0].lower()
-    if primary in WORDS:
-        return Word(WORDS[primary][name])
-    return Word(WORDS["en"][name], "en")
+def word(wording: Wording, name: str) -> str:
+    """``name`` (a key of MESSAGES) in the wording's language; TemplateError, naming the
+    message and the catalogue to add it to, when the language has no translation."""
+    return wording.text(MESSAGES[name], CONTEXT)
