@@ -42,6 +42,7 @@ from leaflet.render.templates import (
     Locator,
     TemplateSet,
     content_wording,
+    load_templates,
     markup_locator,
     render_markup,
     resolve_set,
@@ -174,6 +175,7 @@ def render_content(content: Content, template_set: TemplateSet,
                                  "flat: leave out --layout booklet and --max-pages"))
     fonts = load_fonts(settings.theme)
     content_wording(content, template_set)  # read once here, kept for the next build
+    load_templates(template_set)  # likewise compiled once here, not in every child
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)
