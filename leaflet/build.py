@@ -175,7 +175,8 @@ def render_content(content: Content, template_set: TemplateSet,
         raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
                                  "flat: leave out --layout booklet and --max-pages"))
     fonts = load_fonts(settings.theme)
-    content_wording(content, template_set)  # read once here, kept for the next build
+    # read once here, kept for the next build, with the fonts its words need
+    fonts.load_cjk_for(content_wording(content, template_set).texts())
     load_templates(template_set)  # likewise compiled once here, not in every child
     check_coverage(content, fonts)
     if patient:
