@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaflet.check import Checker, Finding
 from leaflet.check.runner import FileReport
@@ -25,7 +26,6 @@ from leaflet.errors import (
     ThemeError,
     UsageError,
 )
-from leaflet.html import html_page
 from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_output_path, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
@@ -33,8 +33,6 @@ from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
 from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
-from leaflet.personal.patient import Patient, load_patient, template_context
-from leaflet.personal.personalise import render_personalised, split
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
@@ -42,6 +40,7 @@ from leaflet.render.templates import (
     Locator,
     TemplateSet,
     content_wording,
+    load_templates,
     markup_locator,
     render_markup,
     resolve_set,
@@ -51,6 +50,9 @@ from leaflet.render.theme import Theme
 from leaflet.resources import data_dir
 from leaflet.sources.content import Content, load_content, parse_content
 from leaflet.sources.schema import Walk
+
+if TYPE_CHECKING:  # a patient's modules are imported only by a build that has one
+    from leaflet.personal.patient import Patient
 
 SIZE_STEP = 0.5  # points: how far --max-pages shrinks type at each try
 
@@ -168,12 +170,14 @@ def build_pdf(content_path: Path | str, options: BuildOptions = BuildOptions()) 
 def render_content(content: Content, template_set: TemplateSet,
                    options: BuildOptions) -> BuildResult:
     settings = print_settings(template_set, options.layout, options.profile, options.paper)
-    patient = load_patient(options.patient, content) if options.patient else None
+    patient = read_patient(options.patient, content) if options.patient else None
     if patient and (settings.layout.booklet or options.max_pages):
         raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
                                  "flat: leave out --layout booklet and --max-pages"))
     fonts = load_fonts(settings.theme)
-    content_wording(content, template_set)  # read once here, kept for the next build
+    # read once here, kept for the next build, with the fonts its words need
+    fonts.load_cjk_for(content_wording(content, template_set).texts())
+    load_templates(template_set)  # likewise compiled once here, not in every child
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)
@@ -193,12 +197,26 @@ def limit_stops(template_set: TemplateSet, limits: Limits) -> OnLimit:
     return stopped
 
 
+def read_patient(path: Path, content: Content) -> Patient:
+    """The patient file, read and checked. The modules that make a patient's pages are
+    imported here, in this process, and only for a build with a patient: imported in the
+    child that renders, they would be imported again for every build."""
+    import leaflet.personal.personalise  # noqa: F401  # used by the child: see above
+    from leaflet.personal.patient import load_patient
+
+    return load_patient(path, content)
+
+
 def document_for(content: Content, template_set: TemplateSet, patient: Patient | None
                  ) -> tuple[Document, Metadata, Locator]:
     """The document tree both outputs are made from, in the content's language: the PDF and
     the HTML companion can then never say different things."""
     wording = content_wording(content, template_set)
-    personal = template_context(patient, content, wording) if patient else None
+    personal = None
+    if patient:
+        from leaflet.personal.patient import template_context  # see read_patient
+
+        personal = template_context(patient, content, wording)
     markup = render_markup(content, template_set, personal)
     locate = markup_locator(markup, template_set)
     document = parse_markup(markup, locate)
@@ -215,6 +233,8 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         return Layout(theme, fonts, lambda line: locate(line, ""), template_set.image)
 
     if patient:
+        from leaflet.personal.personalise import render_personalised  # see read_patient
+
         main_template = str(template_set.folder / MAIN_TEMPLATE)
         pdf, pages = render_personalised(document, main_template, lay_out(settings.theme),
                                          metadata, verifier(settings.theme, settings.profile))
@@ -346,12 +366,15 @@ def render_html(content: Content, template_set: TemplateSet, options: BuildOptio
     """The HTML companion, from the same markup and document tree as the PDF, rendered
     under the same limits; a patient's own section comes first, as in the PDF."""
     settings = print_settings(template_set, options.layout, options.profile, options.paper)
-    patient = load_patient(options.patient, content) if options.patient else None
+    patient = read_patient(options.patient, content) if options.patient else None
+    from leaflet.html import html_page  # only for the HTML companion, imported before the child
 
     def page() -> bytes:
         document, metadata, locate = document_for(content, template_set, patient)
         own = None
         if patient:
+            from leaflet.personal.personalise import split  # see read_patient
+
             own, document = split(document, str(template_set.folder / MAIN_TEMPLATE))
         return html_page(document, metadata, settings.theme,
                          content_wording(content, template_set), template_set.image,

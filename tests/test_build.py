@@ -168,3 +168,19 @@ def test_revision_date_is_printed_as_month_and_year(write_content):
     path = write_content(lambda d: d["leaflet"].update(revision_date="2026-05"))
     text = body_text(build_bytes(path))
     assert "This leaflet was last revised in May 2026." in text
+
+
+def test_a_plain_build_imports_neither_patient_pages_nor_the_html_companion(tmp_path):
+    """Import only what a command uses: a build without a patient or --format html."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from leaflet.cli import main; "
+              f"code = main(['build', {str(BACLOFEN)!r}, '-o', {str(tmp_path / 'l.pdf')!r}]); "
+              "print(code, [m for m in sys.modules "
+              "if m.startswith(('leaflet.personal', 'leaflet.html'))])")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0 []"
+    assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF-")

@@ -411,3 +411,22 @@ def test_a_reviewed_catalogue_is_not_warned_of(tmp_path, baclofen_data):
 def test_the_same_spanish_input_gives_the_same_bytes(tmp_path, baclofen_data):
     path = spanish(tmp_path, baclofen_data)
     assert build_pdf(path).pdf == build_pdf(path).pdf
+
+
+@NEEDS_CJK_FONT
+def test_a_chinese_build_loads_the_chinese_font_before_its_child_lays_out(tmp_path,
+                                                                           baclofen_data):
+    """The content is English, the set's words Chinese: the font those words need is loaded
+    in the building process, kept for its next build, not in each build's forked child."""
+    import subprocess
+    import sys
+
+    path = write_yaml(tmp_path / "leaflet.yaml", with_language(baclofen_data, "zh"))
+    script = ("from reportlab.pdfbase import pdfmetrics; from leaflet.build import build_pdf; "
+              f"result = build_pdf({str(path)!r}); "
+              "print(result.pages > 0, 'NotoSansSC_400Regular' in "
+              "pdfmetrics.getRegisteredFontNames())")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

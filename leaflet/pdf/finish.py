@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PdfReader
 from pypdf.generic import (
     BooleanObject,
     DictionaryObject,
@@ -20,6 +19,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from leaflet.pdf.parsed import parsed
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
 from leaflet.pdf.writer import PdfOut, ref
 from leaflet.pdf.xmp import xmp_packet
@@ -32,7 +32,7 @@ REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata", "/Ma
 
 def finish(pdf: bytes, metadata: Metadata) -> bytes:
     """``pdf`` with ReportLab's information replaced by ours, the language set and XMP."""
-    reader = PdfReader(io.BytesIO(pdf))
+    reader = parsed(pdf)
     out = PdfOut(io.BytesIO())
     copy = out.add_pages(reader)
     root = reader.trailer["/Root"]

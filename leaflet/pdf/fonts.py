@@ -12,6 +12,7 @@ character the other two lack: it is 10 MB a face, and most leaflets never need i
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -118,6 +119,15 @@ class FontSet:
         """The CJK family, registered on first use: only a text with a character the body
         and fallback lack asks for it."""
         return load_family(self.cjk_folder, CJK_FILES) if self.cjk_folder else None
+
+    def load_cjk_for(self, texts: Iterable[str]) -> bool:
+        """Register the CJK family now if any of ``texts`` needs it; whether it is loaded.
+        Given the words a template set adds in the content's language: the layout runs in
+        a child process forked afresh for each build, which would otherwise register the
+        large faces again, and lose them, on every build in Chinese."""
+        needed = self.cjk_folder is not None and not all(
+            self.drawable.issuperset(normalise(text)) for text in texts)
+        return needed and self.cjk is not None
 
     @cached_property
     def cjk_chars(self) -> frozenset[str]:

@@ -9,17 +9,16 @@ can never quietly print 7 pt text.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
+from leaflet.pdf.parsed import parsed
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
@@ -86,8 +85,7 @@ def inspect_pdf(data: bytes,
     """What the PDF itself shows; ``margins_mm`` (top, right, bottom, left) say where text
     may be."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = list(reader.pages)
+        pages = list(parsed(data).pages)
     except (PdfReadError, ValueError, OSError) as exc:
         raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
     page_reader = PageReader()

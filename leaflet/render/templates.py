@@ -271,6 +271,26 @@ def _environment(chain: Chain) -> ImmutableSandboxedEnvironment:
     return env
 
 
+def load_templates(template_set: TemplateSet) -> None:
+    """Have this process's environment hold a built-in set's templates compiled. A build
+    renders in a forked child (leaflet/limits.py), which inherits what is loaded here but
+    whose own loading is thrown away with it: without this every build loads them again.
+    Only built-in sets: another set's templates are loaded in the child, under the limits."""
+    env = _environment(template_set.chain)
+    for name in _builtin_template_names(template_set.chain):
+        env.get_template(name)  # once compiled, a check that the file has not changed
+
+
+@functools.cache
+def _builtin_template_names(chain: Chain) -> tuple[str, ...]:
+    """Every template name of a chain of built-in sets; none for any other chain."""
+    root = builtin_root().resolve()
+    if not all(folder.resolve().parent == root for _, folder in chain):
+        return ()
+    return tuple(sorted({path.relative_to(folder).as_posix() for _, folder in chain
+                         for path in folder.rglob("*.j2")}))
+
+
 @jinja2.pass_context
 def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
     """A dose printed anywhere is written as the language writes numbers ('2,5 mg')."""

@@ -15,7 +15,7 @@ import functools
 import gettext
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -160,6 +160,12 @@ class Wording:
     @property
     def source_language(self) -> bool:
         return self.locale.language == SOURCE_LANGUAGE
+
+    def texts(self) -> Iterator[str]:
+        """Every message of every catalogue the words can come from."""
+        for catalogue in self.catalogues:
+            for value in catalogue.messages.values():
+                yield from (value,) if isinstance(value, str) else value
 
     def _lookup(self, key: MessageId) -> str | tuple[str, ...] | None:
         for catalogue in self.catalogues:
