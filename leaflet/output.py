@@ -151,7 +151,17 @@ def _running(pid: int) -> bool:
         return False
     except OSError:
         return True  # another user's process: alive
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has ended and only waits to be reaped (Linux's /proc says 'Z'): a
+    worker killed with its fork server lingers so, and writes nothing more."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text("ascii", "replace")
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:][:1] == "Z"
 
 
 def write_atomically(data: bytes, path: Path) -> None:

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,23 @@ def test_only_files_of_processes_that_are_gone_are_removed(tmp_path):
     folder.mkdir()
     assert remove_abandoned(tmp_path) == [dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, folder.name])
+
+
+def test_a_file_of_a_process_that_ended_but_is_not_reaped_is_removed(tmp_path):
+    """A worker killed with its fork server lingers as a zombie until something reaps it;
+    it writes nothing more, so what it left is abandoned."""
+    handle, name = temporary_beside(tmp_path / "a.pdf")
+    os.close(handle)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{ended.pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    mine = Path(name)
+    left = mine.with_name(re.sub(r"-\d+(-[a-z0-9_]+\.tmp)\Z", rf"-{ended.pid}\1", mine.name))
+    left.write_bytes(b"partial")
+    try:
+        assert remove_abandoned(tmp_path) == [left]
+    finally:
+        ended.wait()
+    assert [p.name for p in tmp_path.iterdir()] == [mine.name]

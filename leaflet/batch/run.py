@@ -233,6 +233,23 @@ def _serve(conn: Connection, template: str, paper: str | None, limits: Limits) -
     serve(conn, template, paper, limits)
 
 
+def _start_server_deaf_to_sigterm() -> None:
+    """Start the fork server ignoring SIGTERM. A SIGTERM sent to the whole process group
+    must stop the batch through this process, which gives each worker time to finish the
+    file it is writing; a server ended by it would take its workers with it (they die with
+    their parent), halfway through a file. SIGTERM is held meanwhile, so one sent to this
+    process while the server starts still arrives; the workers let it through again."""
+    from multiprocessing import forkserver
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    handler = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
 def _pool(options: BatchOptions, count: int, label: str) -> WorkerPool[Job, RowResult]:
     """Workers forked from a server that has imported the layout once (so this process
     stays small), each loading fonts and templates once; at most one per row."""
@@ -241,6 +258,7 @@ def _pool(options: BatchOptions, count: int, label: str) -> WorkerPool[Job, RowR
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
         context.set_forkserver_preload(["leaflet.batch.run", "leaflet.batch.worker"])
+        _start_server_deaf_to_sigterm()
     limits = options.limits
 
     def lost(job: Job, exitcode: int | None) -> RowResult:

@@ -72,6 +72,7 @@ def serve(conn: Connection, template: str, paper: str | None, limits: Limits) ->
     global _stoppable, _writing
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # held in the fork server
     parent = os.getppid()
     watch_parent = not die_with_parent(parent)
     try:
