@@ -171,6 +171,9 @@ def dose_findings(write_content, checker, language: str, sentence: str) -> list[
     ("pl", "Nigdy nie przyjmować 2\u00a0500 mg.", ['the text says "2\u00a0500 mg", more than']),
     ("es", "No tome nunca 2.500 mg.", ['the text says "2.500 mg", more than the maximum']),
     ("zh", "切勿服用2,500 mg。", ['the text says "2,500 mg", more than the maximum']),
+    # Swiss print groups with an apostrophe: never read as the "000 mg" after it
+    ("de-CH", "Nehmen Sie nie 8\u2019000 mg.", ['the text says "8\u2019000 mg", more than']),
+    ("en", "Never take 8'000 mg.", ['the text says "8\'000 mg", more than the maximum']),
 ])
 def test_decimal_signs_and_thousands_follow_the_language(write_content, checker, language,
                                                          sentence, expected):

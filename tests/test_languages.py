@@ -323,6 +323,27 @@ def test_a_fuzzy_or_empty_translation_counts_as_missing(entry, tmp_path, baclofe
     assert squash("Guárdelo en frío.") in squash("".join(page_texts(pdf.pdf)))
 
 
+@pytest.mark.parametrize("msgstr", [
+    "Cómo tomar %s",  # would print the parameters' dictionary
+    "Cómo tomar %(name)s para %(patient)s",  # a name the message does not give
+    "Cómo tomar %(name)s al 100 %",  # a lone percent sign
+])
+def test_a_translation_fills_in_only_its_message_s_names(msgstr, tmp_path,
+                                                                 baclofen_data):
+    folder = child_set(tmp_path, f'msgid "How to take %(name)s"\nmsgstr "{msgstr}"\n')
+    with pytest.raises(TemplateError) as caught:
+        build_pdf(spanish(tmp_path, baclofen_data), BuildOptions(template=str(folder)))
+    [problem] = caught.value.problems
+    assert problem.file == str(folder.resolve() / "locales" / "es" / CATALOGUE)
+    assert problem.line == 6
+    assert problem.message.startswith("the translation of 'How to take %(name)s' may fill "
+                                      "in only the names its message gives (%(name)s)")
+    fine = child_set(tmp_path, 'msgid "How to take %(name)s"\n'
+                               'msgstr "Cómo tomar %(name)s al 100 %%"\n', name="fine")
+    pdf = build_pdf(spanish(tmp_path, baclofen_data), BuildOptions(template=str(fine))).pdf
+    assert squash("3. Cómo tomar Baclofen al 100 %") in squash("".join(page_texts(pdf)))
+
+
 def test_english_needs_no_catalogue_entry_for_its_own_words(tmp_path, baclofen_data):
     folder = child_set(tmp_path, storage=STORAGE)
     path = write_yaml(tmp_path / "leaflet.yaml", with_language(baclofen_data, "en-GB"))
@@ -430,3 +451,30 @@ def test_a_chinese_build_loads_the_chinese_font_before_its_child_lays_out(tmp_pa
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
+
+
+@pytest.mark.parametrize(("set_name", "language", "ranges"), [
+    ("default", "en", ["12 to 14 March:", "15 to 18 March:"]),
+    ("default", "zh", ["3月12日至14日", "3月15日至18日"]),  # the month first, the end short
+    ("us-medguide", "en", ["March 12 to 14:", "March 15 to 18:"]),
+])
+def test_a_range_within_one_month_is_shortened_where_the_language_shortens_it(
+        set_name, language, ranges, tmp_path, baclofen_data):
+    content = write_yaml(tmp_path / "leaflet.yaml", with_language(baclofen_data, language))
+    patient = tmp_path / "patient.yaml"
+    patient.write_text(PATIENT, "utf-8")
+    pdf = build_pdf(content, BuildOptions(template=set_name, patient=patient)).pdf
+    first = squash(page_texts(pdf)[0])
+    assert all(squash(text) in first for text in ranges), first[:600]
+
+
+@pytest.mark.parametrize("profile", ["eu", "large"])
+def test_the_chart_s_clock_times_stay_whole_in_chinese(profile, tmp_path, baclofen_data):
+    """A CJK document's cells keep room for hanging punctuation; the narrow time columns
+    of the tick chart must still hold "20:00" on one line."""
+    content = write_yaml(tmp_path / "leaflet.yaml", with_language(baclofen_data, "zh"))
+    patient = tmp_path / "patient.yaml"
+    patient.write_text(PATIENT, "utf-8")
+    pdf = build_pdf(content, BuildOptions(patient=patient, profile=profile)).pdf
+    cells = {line.strip() for line in page_texts(pdf)[0].splitlines()}
+    assert {"8:00", "14:00", "20:00"} <= cells, sorted(cells)

@@ -78,6 +78,11 @@ class Numbers:
         return str(amount).replace(".", self.decimal)
 
 
+# Swiss print groups thousands with an apostrophe ("8'000 mg", "8\u2019000 mg"); read so in every
+# language, an amount is never mistaken for the "000 mg" after it.
+APOSTROPHES = "'\u2019"
+
+
 @functools.cache
 def numbers_for(language: str) -> Numbers:
     """The number format of a language tag, from CLDR; English's where CLDR has none."""
@@ -91,10 +96,10 @@ def numbers_for(language: str) -> Numbers:
     decimal = get_decimal_symbol(locale)
     group = get_group_symbol(locale)
     groups = "".join(dict.fromkeys((group if group not in (decimal, *SPACES) else "")
-                                   + SPACES))
+                                   + SPACES + APOSTROPHES))
     separators = re.escape(groups)
     pattern = re.compile(
-        rf"(?<![.,])(?<!{_WORD})(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
+        rf"(?<![.,{APOSTROPHES}])(?<!{_WORD})(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
         rf"(?:{re.escape(decimal)}\d+)?(?!\d))|(?P<plain>\d+(?:[.,]\d+)?|[.,]\d+))"
         rf" ?(?P<unit>{_UNITS})(?!{_WORD})")
     return Numbers(decimal, groups, pattern)

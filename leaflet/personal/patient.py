@@ -292,13 +292,16 @@ def chart_rows(patient: Patient) -> tuple[tuple[ClockTime, ...],
 
 def day_range(first: datetime.date, last: datetime.date | None, start_year: int,
               wording: Wording) -> tuple[str, str | None, bool]:
-    """The two ends of a step as the language prints them, and whether the first is the day
-    alone: ('12', '14 March', True), ('30 March', '2 April', False), ('12 March', None,
-    False) for one day or an open end; the year only where it changes."""
+    """The two ends of a step as the language prints them, and whether one end is the day
+    alone: ('12', '14 March', True), or ('3月12日', '14日', True) where the month comes
+    first; ('30 March', '2 April', False), ('12 March', None, False) for one day or an open
+    end; the year only where it changes."""
     if last is None or last == first:
         return wording.day_month(first, first.year != start_year), None, False
     show_year = first.year != last.year or first.year != start_year
     if first.month == last.month and first.year == last.year:
+        if wording.month_first:
+            return wording.day_month(first, show_year), wording.day_number(last), True
         return wording.day_number(first), wording.day_month(last, show_year), True
     return wording.day_month(first, show_year), wording.day_month(last, show_year), False
 

@@ -80,6 +80,7 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
         if not all(strings):
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
+        _check_placeholders(path, message.lineno, message.id, strings)
         messages[key if message.context is None else (message.context, key)] = message.string
     language = path.parent.parent.name
     locale = _parse_locale(language)
@@ -90,6 +91,42 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     reviewed = (locale.language == SOURCE_LANGUAGE
                 or (match is not None and match.group(1).lower() == "yes"))
     return Catalogue(path, catalog.locale, messages, plural, reviewed)
+
+
+# A %-conversion as the wording fills it in: %(name)s, or %% for a percent sign.
+_CONVERSION = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0\- +]*\d*(?:\.\d+)?(?P<kind>[a-zA-Z%])?")
+
+
+def _placeholders(text: str) -> set[str] | None:
+    """The names ``text`` fills in; None when it holds a conversion the wording cannot
+    fill (an unnamed %s, a lone %), which would print the wrong thing or fail."""
+    names: set[str] = set()
+    for match in _CONVERSION.finditer(text):
+        if match.group(0) == "%%":
+            continue
+        if match["name"] is None or match["kind"] != "s":
+            return None
+        names.add(match["name"])
+    return names
+
+
+def _check_placeholders(path: Path, line: int, msgid: str | tuple[str, ...],
+                        strings: tuple[str, ...]) -> None:
+    """A translation fills in only names its message gives it, each as %(name)s: a %s
+    would print a Python dictionary, and an unknown name or a lone % would stop the build
+    far from the cause. It may leave one out, as QRD headings sometimes leave out the
+    medicine's name ("Gebruikt u nog andere geneesmiddelen?")."""
+    ids = msgid if isinstance(msgid, tuple) else (msgid,)
+    given = set().union(*(_placeholders(i) or set() for i in ids))
+    for text in strings:
+        names = _placeholders(text)
+        if names is not None and names <= given:
+            continue
+        known = ", ".join(f"%({n})s" for n in sorted(given)) or "none"
+        raise TemplateError(Problem(str(path), line, None,
+                                    f"the translation of {ids[0]!r} may fill in only the "
+                                    f"names its message gives ({known}), each written "
+                                    "%(name)s, and writes a percent sign as %%"))
 
 
 def _parse_locale(tag: str) -> Locale | None:
@@ -223,6 +260,13 @@ class Wording:
     def day_month(self, day: datetime.date, year: bool = False) -> str:
         """'12 March', '12 de marzo'; with the year where it must be said."""
         return format_skeleton("yMMMMd" if year else "MMMMd", day, locale=self.locale)
+
+    @functools.cached_property
+    def month_first(self) -> bool:
+        """Whether the language writes the month before the day ('March 12', '3月12日'): a
+        range within one month then shortens its end, not its start ('3月12日至14日')."""
+        return not format_skeleton("MMMMd", datetime.date(2000, 11, 22),
+                                   locale=self.locale).lstrip().startswith("22")
 
     def day_number(self, day: datetime.date) -> str:
         """The day of the month alone, as the language writes it ('12', '12日')."""

@@ -111,9 +111,10 @@ def chart(block: TableBlock, width: float, theme: Theme, styles: Styles, fonts: 
         name, line = locate(block.line)
         raise FontError(Problem(name, line, None, f"{describe_char(TICK_BOX)} is not in the "
                                 "fallback font; the dose chart needs it"))
+    # A CJK document's cells keep an em free on the right (styles.py): "20:00" still fits.
     box_width = max([stringWidth(TICK_BOX, box_face.name, size)] + [
         stringWidth(_plain(cell), bold, body.fontSize) for row in rows
-        for cell in row[labels:]]) + 2 * padding
+        for cell in row[labels:]]) + 2 * padding + cell_style.rightIndent
     label_width = (width - box_width * (columns - labels)) / max(labels, 1)
     widths = [label_width] * labels + [box_width] * (columns - labels)
     regular = fonts.body.face(False, False).chars
