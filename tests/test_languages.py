@@ -328,8 +328,7 @@ def test_a_fuzzy_or_empty_translation_counts_as_missing(entry, tmp_path, baclofe
     "Cómo tomar %(name)s para %(patient)s",  # a name the message does not give
     "Cómo tomar %(name)s al 100 %",  # a lone percent sign
 ])
-def test_a_translation_fills_in_only_its_message_s_names(msgstr, tmp_path,
-                                                                 baclofen_data):
+def test_a_translation_fills_in_only_its_message_s_names(msgstr, tmp_path, baclofen_data):
     folder = child_set(tmp_path, f'msgid "How to take %(name)s"\nmsgstr "{msgstr}"\n')
     with pytest.raises(TemplateError) as caught:
         build_pdf(spanish(tmp_path, baclofen_data), BuildOptions(template=str(folder)))
