@@ -203,6 +203,9 @@ def test_times_must_be_clock_times_one_per_dose(run, tmp_path, times, key, messa
 @pytest.mark.parametrize(("change", "expected"), [
     (("2026-03-12", "2026-02-30"), "start_date: '2026-02-30' is not a date in the calendar"),
     (("2026-03-12", "12/03/2026"), "start_date: expected a date like '2026-03-12'"),
+    (("2026-03-12", "9999-12-25"), "start_date: '9999-12-25' is outside the years 2000 to "
+                                   "2199; check the year"),
+    (("2026-03-12", "0026-03-12"), "start_date: '0026-03-12' is outside the years"),
     (("name: Jane Example\n", ""), "name: required key is missing"),
     (("  - {days: 3, dose: 15 mg, times_a_day: 3}\n", "  - {dose: 15 mg, times_a_day: 3}\n"),
      "steps[2].days: required on every step but the last"),

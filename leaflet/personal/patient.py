@@ -77,6 +77,9 @@ class TimeSpec(Spec):
         return self._schema({"type": "string", "pattern": f"^{_TIME.pattern}$"})
 
 
+YEARS = (2000, 2199)  # the years a patient's treatment can be dated in
+
+
 @dataclass
 class DateSpec(Spec):
     """'2026-03-12': the one date format nobody reads the wrong way round."""
@@ -91,10 +94,15 @@ class DateSpec(Spec):
             walk.fail(node, path, f"expected a date like '2026-03-12' (year-month-day); got {got}")
             return None
         try:
-            return datetime.date.fromisoformat(text)
+            day = datetime.date.fromisoformat(text)
         except ValueError:
             walk.fail(node, path, f"{text!r} is not a date in the calendar")
             return None
+        if not YEARS[0] <= day.year <= YEARS[1]:  # a typo, not a treatment: 0026, 9999
+            walk.fail(node, path, f"{text!r} is outside the years {YEARS[0]} to {YEARS[1]}; "
+                                  "check the year")
+            return None
+        return day
 
     def json_schema(self) -> dict[str, Any]:
         return self._schema({"type": "string", "pattern": rf"^{_DATE.pattern}$"})
