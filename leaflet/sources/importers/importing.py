@@ -5,24 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from leaflet.sources.importers.drafting import LANGUAGES, draft_content
+from leaflet.sources.importers.drafting import LANGUAGES, Drafted, draft_content
 from leaflet.sources.importers.epi import FHIR_NS, read_json_bundle, read_xml_bundle
 from leaflet.sources.importers.model import SourceDocument
 from leaflet.sources.importers.narrative import local
 from leaflet.sources.importers.reading import parse_json, parse_xml, read_bytes, refuse
-from leaflet.sources.importers.report import ImportReport
 from leaflet.sources.importers.spl import V3, read_spl
 from leaflet.sources.importers.writing import to_yaml
 
 
 @dataclass(frozen=True)
-class Imported:
-    data: dict[str, Any]
-    comments: dict[str, list[str]]
-    report: ImportReport
-    language: str
+class Imported(Drafted):
+    """A draft as `leaflet import` writes it: its name and its YAML text."""
 
     @property
     def name(self) -> str | None:
