@@ -44,13 +44,11 @@ from leaflet.render.markup import (
     Span,
     Table,
     plain_text,
+    shown_pieces,
 )
 from leaflet.render.theme import Theme
 from leaflet.render.wording import Wording
 
-# As pdf/layout/inline.py: a [placeholder] is highlighted, and a number stays with its unit.
-PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
-DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
 TICK_BOX = "\u2610"  # the PDF's tick box (pdf/layout/tables.py)
 # A page number has no place on a web page: the field goes, with the words tied to it by
 # no-break spaces ("Page 3 of 10") and the separator left dangling before it.
@@ -323,12 +321,8 @@ class _Writer:
 
 
 def _span(span: Span) -> str:
-    pieces = []
-    for index, piece in enumerate(PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", span.text))):
-        if piece:
-            text = escape(piece)
-            pieces.append(f'<mark class="placeholder">{text}</mark>' if index % 2 else text)
-    text = "".join(pieces)
+    text = "".join(f'<mark class="placeholder">{escape(piece)}</mark>' if placeholder
+                   else escape(piece) for piece, placeholder in shown_pieces(span.text))
     if span.italic:
         text = f"<em>{text}</em>"
     if span.bold:

@@ -39,6 +39,19 @@ class PageField:
 Inline = Span | Break | PageField
 
 
+# Every output shows a span the same way: a [placeholder] highlighted, and a dose's number
+# kept with its unit ("10" at a line's end and "mg" on the next is a misread dose).
+PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
+DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
+
+
+def shown_pieces(text: str) -> list[tuple[str, bool]]:
+    """A span's text as it is shown, in pieces: (text, whether it is a [placeholder]), a
+    number and its unit joined by a no-break space."""
+    pieces = PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", text))
+    return [(piece, bool(index % 2)) for index, piece in enumerate(pieces) if piece]
+
+
 def plain_text(inlines: list[Inline]) -> str:
     """The words of a run of inlines as they are read aloud or copied: a forced line
     break is a space, a page field has no words of its own."""

@@ -7,7 +7,6 @@ content can never corrupt a paragraph.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from reportlab.lib.fonts import ps2tt
@@ -16,12 +15,15 @@ from reportlab.lib.styles import ParagraphStyle
 from leaflet.errors import FontError, Problem
 from leaflet.pdf.fonts import FontSet, describe_char
 from leaflet.pdf.layout.marked import MarkedParagraph, Tag
-from leaflet.render.markup import Break, Inline, PageField, Span
+from leaflet.render.markup import (
+    Break,
+    Inline,
+    PageField,
+    Span,
+    shown_pieces,
+)
 from leaflet.render.theme import Theme
 
-PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
-# "10" at a line's end and "mg" on the next is a misread dose: number and unit stay together.
-DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
 # A markup line to the template name and line an error should point at.
 Locate = Callable[[int], tuple[str, "int | None"]]
 
@@ -66,11 +68,9 @@ class InlineText:
                                     f"{describe_char(missing[0])} is in none of the bundled "
                                     f"fonts (in {snippet(span.text)!r})"))
         pieces = []
-        for index, piece in enumerate(PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", span.text))):
-            if not piece:
-                continue
+        for piece, placeholder in shown_pieces(span.text):
             text = self.fonts.runs(piece, span.bold or bold, span.italic)
-            if index % 2:
+            if placeholder:
                 colour = self.theme.values["colours"]["placeholder_background"]
                 text = f'<span backColor="{colour}">{text}</span>'
             pieces.append(text)

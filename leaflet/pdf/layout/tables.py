@@ -12,11 +12,11 @@ from reportlab.platypus import Flowable, Table, TableStyle
 from leaflet.errors import FontError, Problem
 from leaflet.pdf.fonts import FontSet, describe_char
 from leaflet.pdf.layout.blocks import LayBlock
-from leaflet.pdf.layout.inline import PLACEHOLDER, InlineText, Locate
+from leaflet.pdf.layout.inline import InlineText, Locate
 from leaflet.pdf.layout.marked import ARTIFACT, CellMark, CellMarks, Tag
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.tagging import Node, Tagger
-from leaflet.render.markup import Cell, Paragraph, Span, plain_text
+from leaflet.render.markup import PLACEHOLDER, Cell, Paragraph, Span, plain_text
 from leaflet.render.markup import Table as TableBlock
 from leaflet.render.theme import Theme
 
