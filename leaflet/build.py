@@ -27,7 +27,7 @@ from leaflet.errors import (
     UsageError,
 )
 from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
-from leaflet.output import Input, check_output_path, check_outputs, files_in, write_atomically
+from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
 from leaflet.pdf.impose import impose, saddle_stitch
@@ -293,14 +293,9 @@ def build(content_path: Path | str, output: Path | str,
           options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
     """Check, build and write ``output`` atomically; check errors (and with ``strict``,
     warnings) stop it, and a failed build leaves any old file untouched."""
-    output = Path(output)
-    template_set = resolve_set(options.template)
-    check_output_path(output, build_inputs(Path(content_path), options.patient, template_set))
-    checker = Checker(template_set, today or date.today(), readability=options.strict)
-    content, report = checked_content(content_path, checker, options.strict)
-    result = render_content(content, template_set, options)
-    write_atomically(result.pdf, output)
-    return replace(result, findings=report.findings)
+    outputs = build_outputs(content_path, Path(output), None, options, today)
+    assert outputs.pdf is not None  # a PDF was asked for
+    return replace(outputs.pdf, findings=outputs.findings)
 
 
 def build_inputs(content: Path, patient: Path | None,
