@@ -30,7 +30,6 @@ from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
-from leaflet.pdf.impose import impose, saddle_stitch
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
 from leaflet.pdf.layout import Layout
 from leaflet.render.markup import Document, Metadata, parse_markup
@@ -174,6 +173,8 @@ def render_content(content: Content, template_set: TemplateSet,
     if patient and (settings.layout.booklet or options.max_pages):
         raise UsageError(Problem("--patient", None, None, "a personalised leaflet is printed "
                                  "flat: leave out --layout booklet and --max-pages"))
+    if settings.layout.booklet:  # pypdf imposes the sheets: imported here, not in the child
+        import leaflet.pdf.impose  # noqa: F401
     fonts = load_fonts(settings.theme)
     # read once here, kept for the next build, with the fonts its words need
     fonts.load_cjk_for(content_wording(content, template_set).texts())
@@ -245,6 +246,8 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
     verifier(theme, settings.profile)(raw)
     if settings.layout.booklet:
+        from leaflet.pdf.impose import impose, saddle_stitch  # see render_content
+
         return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
                            booklet_pages=pages)
     return BuildResult(finish(raw, metadata), pages)

@@ -1,9 +1,8 @@
 """Join finished PDFs page by page: a personalised leaflet from its personal pages and the
 leaflet's own pages, and one print file of a whole batch.
 
-pypdf reads each part and `writer` writes its objects out at once, renumbered,
-so only byte offsets and the page list stay in memory (pypdf's own writer keeps
-every object until the end, about a third of a megabyte per leaflet). In the
+`objects` reads each part and `writer` writes its objects out at once, renumbered,
+so only byte offsets and the page list stay in memory. In the
 print file a leaflet with an odd number of pages is followed by a blank one, so
 that printed double sided, every leaflet starts on a sheet of its own.
 
@@ -26,19 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    PdfObject,
-    TextStringObject,
-)
-
 from leaflet.errors import OutputError, Problem
 from leaflet.output import temporary_beside
+from leaflet.pdf.objects import Dict, Document, Name, Ref, resolved, text_string
+from leaflet.pdf.parsed import parsed
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
 from leaflet.pdf.writer import INFO, PdfOut, ref
 
@@ -54,28 +44,28 @@ class Structure:
     """One part's structure, copied: its Document's children and, for each of its pages,
     the ParentTree array of the elements its MCIDs belong to."""
 
-    kids: ArrayObject
-    parents: tuple[PdfObject, ...]
+    kids: list[Any]
+    parents: tuple[Any, ...]
 
 
-def structure(reader: PdfReader, copy: Callable[[Any], Any]) -> Structure:
+def structure(reader: Document, copy: Callable[[Any], Any]) -> Structure:
     root = reader.trailer["/Root"]["/StructTreeRoot"]
-    document = root["/K"][0]
+    document = resolved(root["/K"][0])
     numbers = root["/ParentTree"]["/Nums"]
     parents = dict(zip(numbers[::2], numbers[1::2], strict=True))
-    return Structure(ArrayObject(copy(document.raw_get("/K"))),
-                     tuple(copy(parents[index]) if index in parents else ArrayObject()
+    return Structure(list(copy(document.raw_get("/K"))),
+                     tuple(copy(parents[index]) if index in parents else []
                            for index in range(len(reader.pages))))
 
 
-def document_element(reader: PdfReader) -> dict[int, int]:
+def document_element(reader: Document) -> dict[int, int]:
     """The redirect that makes a part's Document element the joined one, if it is tagged."""
     root = reader.trailer["/Root"]
     if "/StructTreeRoot" not in root:
         return {}
-    document = root["/StructTreeRoot"].get_object().raw_get("/K")[0]
-    assert isinstance(document, IndirectObject)
-    return {document.idnum: JOINED_DOCUMENT}
+    document = root["/StructTreeRoot"].raw_get("/K")[0]
+    assert isinstance(document, Ref)
+    return {document.number: JOINED_DOCUMENT}
 
 
 @dataclass(frozen=True)
@@ -86,8 +76,8 @@ class SharedPart:
     body: bytes
     offsets: dict[int, int]
     pages: tuple[int, ...]
-    catalog: DictionaryObject
-    info: DictionaryObject
+    catalog: Dict
+    info: Dict
     structure: Structure | None
 
     @property
@@ -98,15 +88,14 @@ class SharedPart:
 def shared_part(pdf: bytes) -> SharedPart:
     """Serialise every page of ``pdf`` and what it uses, with its language, viewer
     preferences, XMP and document information for the file it will end up in."""
-    reader = PdfReader(io.BytesIO(pdf))
+    reader = parsed(pdf)
     redirect = document_element(reader)
     out = PdfOut(io.BytesIO(), first=JOINED_DOCUMENT + 1 if redirect else INFO + 1,
                  header=False)
     copy = out.add_pages(reader, redirect)
     root = reader.trailer["/Root"]
-    catalog = DictionaryObject({NameObject(key): copy(root.raw_get(key))
-                                for key in DOCUMENT_KEYS if key in root})
-    info = copy(reader.trailer["/Info"]) if "/Info" in reader.trailer else DictionaryObject()
+    catalog = Dict({key: copy(root.raw_get(key)) for key in DOCUMENT_KEYS if key in root})
+    info = copy(reader.trailer["/Info"]) if "/Info" in reader.trailer else Dict()
     tree = structure(reader, copy) if redirect else None
     assert isinstance(out.stream, io.BytesIO)
     return SharedPart(out.stream.getvalue(), out.offsets, tuple(out.kids), catalog, info,
@@ -117,51 +106,46 @@ def join(first: bytes, shared: SharedPart) -> bytes:
     """The pages of ``first``, then those of ``shared``, as one PDF that takes its document
     data (language, XMP, information) from ``shared``."""
     out = PdfOut(io.BytesIO(), first=shared.next_id)
-    reader = PdfReader(io.BytesIO(first))
+    reader = Document(first)
     root = reader.trailer["/Root"]
     tagged = shared.structure is not None and TREE_KEY in root
     after = len(shared.pages)  # the personal pages' ParentTree keys follow the shared ones'
     out.add_pages(reader, page_entries=lambda index: {
-        "/StructParents": NumberObject(after + index)} if tagged else {})
+        "/StructParents": after + index} if tagged else {})
     personal = None
     if tagged:
-        tree = read_tree(root[TREE_KEY].get_object().get_data())
+        tree = read_tree(root[TREE_KEY].get_data())
         written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
                                  out.put_raw)
-        personal = Structure(ArrayObject(ref(n) for n in written.top),
+        personal = Structure([ref(n) for n in written.top],
                              tuple(ref(n) for n in written.parent_arrays))
     base = out.position
     out.write(shared.body)
     out.offsets.update({number: base + offset for number, offset in shared.offsets.items()})
     out.kids.extend(shared.pages)
     out.next_id = max(out.next_id, shared.next_id)
-    catalog = DictionaryObject(shared.catalog)
+    catalog = Dict(shared.catalog)
     if personal is not None and shared.structure is not None:
-        catalog[NameObject("/StructTreeRoot")] = _joined_tree(out, personal, shared.structure)
+        catalog["/StructTreeRoot"] = _joined_tree(out, personal, shared.structure)
     else:  # a part laid out untagged makes the whole untagged
         catalog.pop("/MarkInfo", None)
-    out.close(catalog, DictionaryObject(shared.info))
+    out.close(catalog, Dict(shared.info))
     assert isinstance(out.stream, io.BytesIO)
     return out.stream.getvalue()
 
 
-def _joined_tree(out: PdfOut, personal: Structure, shared: Structure) -> IndirectObject:
+def _joined_tree(out: PdfOut, personal: Structure, shared: Structure) -> Ref:
     """The structure tree root and Document element of a joined file, at their reserved
     numbers: the personal part's elements first, as its pages come first."""
     parts = [personal, shared]
-    out.put(JOINED_DOCUMENT, DictionaryObject({
-        NameObject("/Type"): NameObject("/StructElem"),
-        NameObject("/S"): NameObject("/Document"),
-        NameObject("/P"): ref(STRUCT_ROOT),
-        NameObject("/K"): ArrayObject(kid for part in parts for kid in part.kids)}))
+    out.put(JOINED_DOCUMENT, Dict({
+        "/Type": Name("/StructElem"), "/S": Name("/Document"), "/P": ref(STRUCT_ROOT),
+        "/K": [kid for part in parts for kid in part.kids]}))
     parents = [*shared.parents, *personal.parents]
-    numbers = ArrayObject(item for index, array in enumerate(parents)
-                          for item in (NumberObject(index), array))
-    out.put(STRUCT_ROOT, DictionaryObject({
-        NameObject("/Type"): NameObject("/StructTreeRoot"),
-        NameObject("/K"): ArrayObject([ref(JOINED_DOCUMENT)]),
-        NameObject("/ParentTree"): DictionaryObject({NameObject("/Nums"): numbers}),
-        NameObject("/ParentTreeNextKey"): NumberObject(len(parents))}))
+    numbers = [item for index, array in enumerate(parents) for item in (index, array)]
+    out.put(STRUCT_ROOT, Dict({
+        "/Type": Name("/StructTreeRoot"), "/K": [ref(JOINED_DOCUMENT)],
+        "/ParentTree": Dict({"/Nums": numbers}), "/ParentTreeNextKey": len(parents)}))
     return ref(STRUCT_ROOT)
 
 
@@ -172,7 +156,7 @@ class CombinedWriter:
     def __init__(self, path: Path, title: str) -> None:
         self.path = path
         self.title = title
-        self.language: PdfObject | None = None
+        self.language: Any = None
         handle, name = temporary_beside(path)
         self.temp = Path(name)
         self.file = os.fdopen(handle, "wb")
@@ -184,9 +168,9 @@ class CombinedWriter:
 
     def add(self, pdf: bytes) -> None:
         """Copy every page of ``pdf``; pad to an even page count."""
-        self._guard(lambda: self._add(PdfReader(io.BytesIO(pdf))))
+        self._guard(lambda: self._add(Document(pdf)))
 
-    def _add(self, reader: PdfReader) -> None:
+    def _add(self, reader: Document) -> None:
         if self.language is None:
             self.language = reader.trailer["/Root"].get("/Lang")
         self.out.add_pages(reader)
@@ -194,12 +178,11 @@ class CombinedWriter:
             self.out.blank_page()
 
     def close(self) -> None:
-        catalog = DictionaryObject()
+        catalog = Dict()
         if self.language is not None:
-            catalog[NameObject("/Lang")] = self.language
-        info = DictionaryObject({NameObject("/Title"): TextStringObject(self.title),
-                                 NameObject("/Creator"): TextStringObject("leaflet"),
-                                 NameObject("/Producer"): TextStringObject("leaflet")})
+            catalog["/Lang"] = self.language
+        info = Dict({"/Title": text_string(self.title), "/Creator": text_string("leaflet"),
+                     "/Producer": text_string("leaflet")})
         self._guard(lambda: self.out.close(catalog, info))
 
         def flush() -> None:

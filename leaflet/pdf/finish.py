@@ -2,23 +2,14 @@
 showing the title, and XMP (declaring PDF/UA-1 when the layout tagged the pages; the
 structure tree, outline and MarkInfo it wrote are kept as they are).
 
-The file is written anew through `writer`, not updated incrementally: pypdf's
-incremental update leaves its cross-reference stream out of its own index (qpdf warns
-on every file) and puts a PDF 1.5 structure behind a 1.4 header. Copying the objects
-as they are, one revision with one table, is no slower (about 3 ms for a leaflet)."""
+The file is written anew through `writer`, not updated incrementally: one revision with
+one table, the objects read by `objects` and copied as they are."""
 
 from __future__ import annotations
 
 import io
 
-from pypdf.generic import (
-    BooleanObject,
-    DictionaryObject,
-    NameObject,
-    StreamObject,
-    TextStringObject,
-)
-
+from leaflet.pdf.objects import Dict, Name, Stream, text_string
 from leaflet.pdf.parsed import parsed
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
 from leaflet.pdf.writer import PdfOut, ref
@@ -36,32 +27,26 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
     out = PdfOut(io.BytesIO())
     copy = out.add_pages(reader)
     root = reader.trailer["/Root"]
-    catalog = DictionaryObject({NameObject(key): copy(root.raw_get(key))
-                                for key in root if key not in REWRITTEN})
-    catalog[NameObject("/Lang")] = TextStringObject(metadata.language)
-    preferences = DictionaryObject(copy(root["/ViewerPreferences"])
-                                   if "/ViewerPreferences" in root else {})
-    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
-    catalog[NameObject("/ViewerPreferences")] = preferences
+    catalog = Dict({key: copy(root.raw_get(key)) for key in root if key not in REWRITTEN})
+    catalog["/Lang"] = text_string(metadata.language)
+    preferences = Dict(copy(root["/ViewerPreferences"]) if "/ViewerPreferences" in root
+                       else {})
+    preferences["/DisplayDocTitle"] = True
+    catalog["/ViewerPreferences"] = preferences
     tagged = TREE_KEY in root
     if tagged:
-        tree = read_tree(root[TREE_KEY].get_object().get_data())
+        tree = read_tree(root[TREE_KEY].get_data())
         number = write_tree(tree, out.kids, out.allocate, out.put_raw)
-        catalog[NameObject("/StructTreeRoot")] = ref(number)
-        catalog[NameObject("/MarkInfo")] = DictionaryObject(
-            {NameObject("/Marked"): BooleanObject(True)})
-    catalog[NameObject("/Metadata")] = out.add(_xmp_stream(metadata, tagged))
-    info = DictionaryObject({NameObject(key): TextStringObject(value)
-                             for key, value in metadata.as_info().items()})
+        catalog["/StructTreeRoot"] = ref(number)
+        catalog["/MarkInfo"] = Dict({"/Marked": True})
+    catalog["/Metadata"] = out.add(_xmp_stream(metadata, tagged))
+    info = Dict({key: text_string(value) for key, value in metadata.as_info().items()})
     out.close(catalog, info)
     assert isinstance(out.stream, io.BytesIO)
     return out.stream.getvalue()
 
 
-def _xmp_stream(metadata: Metadata, tagged: bool) -> StreamObject:
+def _xmp_stream(metadata: Metadata, tagged: bool) -> Stream:
     """Uncompressed, so that tools which do not read PDF can still find the packet."""
-    stream = StreamObject()
-    stream[NameObject("/Type")] = NameObject("/Metadata")
-    stream[NameObject("/Subtype")] = NameObject("/XML")
-    stream.set_data(xmp_packet(metadata, tagged))
-    return stream
+    return Stream({"/Type": Name("/Metadata"), "/Subtype": Name("/XML")},
+                  xmp_packet(metadata, tagged))

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypdf.errors import PdfReadError
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
-from leaflet.pdf.parsed import parsed
+from leaflet.pdf.objects import resolved
+from leaflet.pdf.parsed import Unreadable, any_pdf
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
@@ -85,8 +85,8 @@ def inspect_pdf(data: bytes,
     """What the PDF itself shows; ``margins_mm`` (top, right, bottom, left) say where text
     may be."""
     try:
-        pages = list(parsed(data).pages)
-    except (PdfReadError, ValueError, OSError) as exc:
+        pages = list(any_pdf(data).pages)
+    except (Unreadable, ValueError, OSError) as exc:
         raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
     page_reader = PageReader()
     reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
@@ -96,7 +96,8 @@ def inspect_pdf(data: bytes,
 
 def _inspect_page(number: int, runs: list[TextRun], page: Any,
                   margins_mm: tuple[float, float, float, float]) -> PageReport:
-    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    left, bottom, right, top = (float(resolved(v)) for v in resolved(page.get("/MediaBox")))
+    width, height = right - left, top - bottom
     report = PageReport(number, round(width / mm, 1), round(height / mm, 1))
     runs = [run for run in runs if run.text.strip()]
     if not runs:
@@ -136,11 +137,11 @@ def _fonts(pages: list[Any]) -> list[FontReport]:
         resources = page.get("/Resources") or {}
         fonts = resources.get("/Font") or {}
         for font in fonts.values():
-            font = font.get_object()
+            font = resolved(font)
             descriptor = font.get("/FontDescriptor")
             if descriptor is None and "/DescendantFonts" in font:
-                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
-            descriptor = descriptor.get_object() if descriptor is not None else {}
+                descriptor = resolved(font["/DescendantFonts"][0]).get("/FontDescriptor")
+            descriptor = resolved(descriptor) if descriptor is not None else {}
             embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
             found[str(font.get("/BaseFont", "?")).lstrip("/")] = embedded
     return [FontReport(name, embedded) for name, embedded in sorted(found.items())]

@@ -16,8 +16,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from pypdf.filters import decode_stream_data
-from pypdf.generic import StreamObject
+from leaflet.pdf.objects import resolved
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -93,7 +92,7 @@ def _cid_widths(font: Any) -> dict[int, float]:
     descendants = font.get("/DescendantFonts")
     if not descendants:
         return widths
-    array = list(descendants[0].get_object().get("/W") or [])
+    array = list(resolved(descendants[0]).get("/W") or [])
     index = 0
     while index + 1 < len(array):
         first, following = int(array[index]), array[index + 1]
@@ -120,7 +119,7 @@ def _to_unicode(font: Any) -> dict[int, str]:
     stream = font.get("/ToUnicode")
     if stream is None:
         return {}
-    data = _decoded(stream.get_object())
+    data = _decoded(resolved(stream))
     mapping: dict[int, str] = {}
     for block in _BFCHAR.findall(data):
         values = [v for v, _ in _HEX.findall(block)]
@@ -154,8 +153,9 @@ def _hex_text(value: bytes) -> str:
 
 
 def _decoded(stream: Any) -> bytes:
-    """A stream's data with its filters undone."""
-    return decode_stream_data(stream) if "/Filter" in stream else stream.get_data()
+    """A stream's data with its filters undone (our Stream and pypdf's, for `inspect`,
+    both decode in get_data)."""
+    return stream.get_data()  # type: ignore[no-any-return]
 
 
 def _numbers(raw: bytes, count: int) -> list[float] | None:
@@ -338,7 +338,7 @@ class _Interpreter:
     def _font(self, font: Any) -> _Font | None:
         if font is None:
             return None
-        font = font.get_object()
+        font = resolved(font)
         key = id(font)
         if key not in self.font_cache:
             self.font_cache[key] = _Font(font)
@@ -347,7 +347,7 @@ class _Interpreter:
     def _form(self, xobject: Any, ctm: Matrix, depth: int) -> None:
         if xobject is None:
             return
-        form = xobject.get_object()
+        form = resolved(xobject)
         if form.get("/Subtype") != "/Form":
             return
         matrix = tuple(float(v) for v in form.get("/Matrix", IDENTITY))
@@ -362,21 +362,18 @@ _TEXT_OPERATORS = frozenset((b"q", b"Q", b"cm", b"BT", b"Tm", b"Td", b"TD", b"T*
 
 
 class PageReader:
-    """Text runs page by page; fonts shared between pages are read once. Streams are
-    decoded by pypdf's filters, imported with this module rather than on first use, so
-    that a build's limited child (forked afresh for each build) finds them loaded."""
+    """Text runs page by page; fonts shared between pages are read once."""
 
     def __init__(self) -> None:
         self.fonts: dict[int, _Font] = {}
 
     def runs(self, page: Any) -> list[TextRun]:
-        contents = page.get("/Contents")
-        contents = contents.get_object() if contents is not None else None
+        contents = resolved(page.get("/Contents"))
         if contents is None:
             return []
         if isinstance(contents, list):  # several streams: one stream, as if concatenated
-            data = b"\n".join(_decoded(part.get_object()) for part in contents)
-        elif isinstance(contents, StreamObject):
+            data = b"\n".join(_decoded(resolved(part)) for part in contents)
+        elif hasattr(contents, "get_data"):
             data = _decoded(contents)
         else:
             return []

@@ -11,29 +11,17 @@ memory (pypdf's own writer keeps every object until the end).
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable
 from typing import IO, Any
 
-from pypdf import PdfReader
-from pypdf.generic import (
-    ArrayObject,
-    ByteStringObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    PdfObject,
-    StreamObject,
-)
+from leaflet.pdf.objects import Dict, Document, Name, Ref, Stream, serialise
 
 CATALOG, PAGES, INFO = 1, 2, 3
-INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
 
-def ref(number: int) -> IndirectObject:
-    return IndirectObject(number, 0, None)  # type: ignore[arg-type]
+def ref(number: int) -> Ref:
+    return Ref(number)
 
 
 class PdfOut:
@@ -60,28 +48,22 @@ class PdfOut:
         self.next_id += 1
         return self.next_id - 1
 
-    def put(self, number: int, obj: PdfObject | None) -> None:
-        self.offsets[number] = self.position
-        body = io.BytesIO()
-        if obj is None:
-            body.write(b"null")
-        else:
-            obj.write_to_stream(body)
-        self.write(f"{number} 0 obj\n".encode() + body.getvalue() + b"\nendobj\n")
+    def put(self, number: int, obj: Any) -> None:
+        self.put_raw(number, serialise(obj))
 
     def put_raw(self, number: int, body: bytes) -> None:
         """Write an object already serialised (the structure tree's many small ones)."""
         self.offsets[number] = self.position
         self.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
 
-    def add(self, obj: PdfObject) -> IndirectObject:
+    def add(self, obj: Any) -> Ref:
         """Write a new object; the reference to it."""
         number = self.allocate()
         self.put(number, obj)
         return ref(number)
 
-    def add_pages(self, reader: PdfReader, redirect: dict[int, int] | None = None,
-                  page_entries: Callable[[int], dict[str, PdfObject]] | None = None,
+    def add_pages(self, reader: Document, redirect: dict[int, int] | None = None,
+                  page_entries: Callable[[int], dict[str, Any]] | None = None,
                   ) -> Callable[[Any], Any]:
         """Copy every page of ``reader`` and all it uses; return the copier for any further
         object of the same file (its metadata), so shared objects are written once.
@@ -89,18 +71,18 @@ class PdfOut:
         structure element replaced when files are joined), and ``page_entries`` gives
         entries that replace a page's own, by page index."""
         numbers: dict[int, int] = dict(redirect or {})
-        pending: list[IndirectObject] = []
+        pending: list[int] = []
 
-        def renumber(old: IndirectObject) -> IndirectObject:
-            if old.idnum not in numbers:
-                numbers[old.idnum] = self.allocate()
-                pending.append(old)
-            return ref(numbers[old.idnum])
+        def renumber(old: Ref) -> Ref:
+            if old.number not in numbers:
+                numbers[old.number] = self.allocate()
+                pending.append(old.number)
+            return ref(numbers[old.number])
 
         def flush() -> None:
             while pending:
                 old = pending.pop()
-                self.put(numbers[old.idnum], copy_object(reader.get_object(old), renumber))
+                self.put(numbers[old], copy_object(reader.get(old), renumber))
 
         def copy(obj: Any) -> Any:
             result = copy_object(obj, renumber)
@@ -109,22 +91,19 @@ class PdfOut:
 
         for index, page in enumerate(reader.pages):
             # a page is known by its number to what points at it (outline, structure tree)
-            old = page.indirect_reference.idnum
+            old = page.indirect_reference.number
             if old in numbers:
                 number = numbers[old]
-                pending[:] = [p for p in pending if p.idnum != old]
+                pending[:] = [p for p in pending if p != old]
             else:
                 number = numbers[old] = self.allocate()
             self.kids.append(number)
-            page_copy = DictionaryObject({NameObject(key): copy_object(value, renumber)
-                                          for key, value in page.items() if key != "/Parent"})
-            for key in INHERITED:
-                if key not in page_copy and key in page:
-                    page_copy[NameObject(key)] = copy_object(page[key], renumber)
+            # the page as read holds what it inherits from the page tree, so it stands alone
+            page_copy = Dict({key: copy_object(value, renumber)
+                              for key, value in page.items() if key != "/Parent"})
             if page_entries is not None:
-                page_copy.update({NameObject(k): v
-                                  for k, v in page_entries(index).items()})
-            page_copy[NameObject("/Parent")] = ref(PAGES)
+                page_copy.update(page_entries(index))
+            page_copy["/Parent"] = ref(PAGES)
             self.media_box = page_copy.get("/MediaBox", self.media_box)
             self.put(number, page_copy)
             flush()
@@ -133,50 +112,39 @@ class PdfOut:
     def blank_page(self) -> None:
         number = self.allocate()
         self.kids.append(number)
-        page = DictionaryObject({NameObject("/Type"): NameObject("/Page"),
-                                 NameObject("/Parent"): ref(PAGES),
-                                 NameObject("/Resources"): DictionaryObject()})
+        page = Dict({"/Type": Name("/Page"), "/Parent": ref(PAGES), "/Resources": Dict()})
         if self.media_box is not None:
-            page[NameObject("/MediaBox")] = self.media_box
+            page["/MediaBox"] = self.media_box
         self.put(number, page)
 
-    def close(self, catalog: DictionaryObject, info: DictionaryObject) -> None:
+    def close(self, catalog: dict[str, Any], info: dict[str, Any]) -> None:
         """The page tree, catalogue, information and cross-reference table. The file
         identifier is a digest of everything before it, so the same file gets the same one."""
-        self.put(PAGES, DictionaryObject({
-            NameObject("/Type"): NameObject("/Pages"),
-            NameObject("/Kids"): ArrayObject(ref(k) for k in self.kids),
-            NameObject("/Count"): NumberObject(len(self.kids))}))
-        catalog[NameObject("/Type")] = NameObject("/Catalog")
-        catalog[NameObject("/Pages")] = ref(PAGES)
+        self.put(PAGES, Dict({"/Type": Name("/Pages"), "/Kids": [ref(k) for k in self.kids],
+                              "/Count": len(self.kids)}))
+        catalog["/Type"] = Name("/Catalog")
+        catalog["/Pages"] = ref(PAGES)
         self.put(CATALOG, catalog)
         self.put(INFO, info)
         count = self.next_id
         table = [b"xref\n", f"0 {count}\n".encode(), b"0000000000 65535 f \n"]
         table += [f"{self.offsets[n]:010d} 00000 n \n".encode() for n in range(1, count)]
         start = self.position
-        identifier = io.BytesIO()
-        ByteStringObject(self.digest.digest()).write_to_stream(identifier)
+        identifier = "<" + self.digest.hexdigest() + ">"
         self.write(b"".join(table))
         self.write(f"trailer\n<< /Size {count} /Root {CATALOG} 0 R /Info {INFO} 0 R "
-                   f"/ID [{identifier.getvalue().decode()} {identifier.getvalue().decode()}] "
-                   f">>\nstartxref\n{start}\n%%EOF\n".encode())
+                   f"/ID [{identifier} {identifier}] >>\nstartxref\n{start}\n%%EOF\n".encode())
 
 
-def copy_object(obj: Any, renumber: Callable[[IndirectObject], IndirectObject]) -> Any:
+def copy_object(obj: Any, renumber: Callable[[Ref], Ref]) -> Any:
     """``obj`` with every reference renumbered for the file being written."""
-    if isinstance(obj, IndirectObject):
+    if isinstance(obj, Ref):
         return renumber(obj)
-    if isinstance(obj, StreamObject):
-        stream = type(obj)()
-        for key, value in obj.items():
-            if key != "/Length":
-                stream[NameObject(key)] = copy_object(value, renumber)
-        stream._data = obj._data
-        return stream
-    if isinstance(obj, DictionaryObject):
-        return DictionaryObject({NameObject(k): copy_object(v, renumber)
-                                 for k, v in obj.items()})
-    if isinstance(obj, ArrayObject):
-        return ArrayObject(copy_object(v, renumber) for v in obj)
+    if isinstance(obj, Stream):
+        return Stream({key: copy_object(value, renumber) for key, value in obj.items()
+                       if key != "/Length"}, obj.raw)
+    if isinstance(obj, dict):
+        return Dict({key: copy_object(value, renumber) for key, value in obj.items()})
+    if isinstance(obj, list):
+        return [copy_object(value, renumber) for value in obj]
     return obj

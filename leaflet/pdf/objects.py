@@ -1,0 +1,423 @@
+"""PDF objects as Python values, read from the files a build makes and written back out.
+
+Every PDF a build reads is one it has just made: ReportLab's pages, a finished leaflet,
+pypdf's imposed sheets. Each has one classic cross-reference table (or a chain of
+them) and plain objects, so a small reader is enough, and it keeps pypdf (about 50 ms
+to import with what it pulls in, and 8 MB) out of every build but a booklet's. A file
+with a cross-reference stream, object streams or encryption is not one of ours: it
+raises `Unsupported`, and `leaflet inspect` hands such a file to pypdf instead.
+
+Values: a dictionary is a `Dict` (keys are names with their slash, as pypdf has them),
+an array a list, a name a `Name`, a string a `String` (its bytes), numbers int and
+float, booleans bool, null None, a reference a `Ref`, a stream a `Stream`. Looking a
+key up in a `Dict` follows a reference; iterating its items does not, so copying an
+object keeps its references.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+MAX_DEPTH = 64  # nested arrays and dictionaries; ours go a few levels deep
+INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+class Unsupported(ValueError):
+    """Not a file this reader reads (see the module docstring), or not a PDF at all."""
+
+
+class Name(str):
+    """A name as written, with its slash: ``Name("/Font")``."""
+
+    __slots__ = ()
+
+
+class String(bytes):
+    """A string's bytes, however it was written (literal or hexadecimal)."""
+
+    __slots__ = ()
+
+
+class Ref:
+    """A reference to object ``number`` of ``document`` (None for one being written)."""
+
+    __slots__ = ("document", "generation", "number")
+
+    def __init__(self, number: int, generation: int = 0, document: Document | None = None):
+        self.number, self.generation, self.document = number, generation, document
+
+    @property
+    def idnum(self) -> int:  # pypdf's name, so that code reading either model can use it
+        return self.number
+
+    def get_object(self) -> Any:
+        if self.document is None:
+            raise Unsupported(f"reference {self.number} belongs to no document")
+        return self.document.get(self.number)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ref) and (other.number, other.generation) == \
+            (self.number, self.generation)
+
+    def __hash__(self) -> int:
+        return hash((self.number, self.generation))
+
+    def __repr__(self) -> str:
+        return f"Ref({self.number}, {self.generation})"
+
+
+def resolved(value: Any) -> Any:
+    """``value``, or what it refers to (here a Ref, or a pypdf IndirectObject)."""
+    return value.get_object() if isinstance(value, Ref) or hasattr(value, "idnum") else value
+
+
+class Dict(dict):  # type: ignore[type-arg]
+    """A dictionary whose lookups follow references (pypdf's DictionaryObject does too)."""
+
+    def __getitem__(self, key: str) -> Any:
+        return resolved(dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return resolved(dict.get(self, key, default))
+
+    def raw_get(self, key: str) -> Any:
+        return dict.__getitem__(self, key)
+
+    def get_object(self) -> Dict:
+        return self
+
+
+class Stream(Dict):
+    """A stream: its dictionary and its data as stored (``raw``); ``get_data`` decodes."""
+
+    def __init__(self, entries: Any = (), raw: bytes = b"") -> None:
+        super().__init__(entries)
+        self.raw = raw
+
+    def get_data(self) -> bytes:
+        filters = self.get("/Filter")
+        data = self.raw
+        for name in (filters if isinstance(filters, list) else [filters] if filters else []):
+            data = _decode(str(resolved(name)), data)
+        return data
+
+
+def _decode(name: str, data: bytes) -> bytes:
+    if name in ("/FlateDecode", "/Fl"):
+        try:
+            return zlib.decompress(data)
+        except zlib.error as exc:
+            raise Unsupported(f"a stream does not inflate: {exc}") from exc
+    if name in ("/ASCII85Decode", "/A85"):
+        text = data.strip()
+        text = text[:-2] if text.endswith(b"~>") else text
+        try:
+            return base64.a85decode(text.removeprefix(b"<~"), adobe=False, ignorechars=b" \t\r\n")
+        except ValueError as exc:
+            raise Unsupported(f"a stream is not ASCII85: {exc}") from exc
+    raise Unsupported(f"a stream is encoded with {name}, which this reader does not decode")
+
+
+# --- reading -------------------------------------------------------------------------
+
+_SPACE = rb"(?:\s|%[^\r\n]*)*"
+_TOKEN = re.compile(_SPACE + rb"(<<|>>|\[|\]|\(|<|/[^\s/\[\]()<>{}%]*|"
+                    rb"[+-]?(?:\d+\.?\d*|\.\d+)|true\b|false\b|null\b|R\b|stream\b)")
+_REFERENCE = re.compile(_SPACE + rb"(\d+)\s+(\d+)\s+R\b")
+_OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
+            ord("f"): b"\f"}
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
+_SECTION = re.compile(rb"\s*(\d+)\s+(\d+)\s*")
+_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+
+
+class Document:
+    """A PDF's objects, parsed when first asked for and kept; its pages in order."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.offsets: dict[int, int] = {}
+        self.objects: dict[int, Any] = {}
+        self.trailer = self._read_tables()
+        if "/Encrypt" in self.trailer:
+            raise Unsupported("the file is encrypted")
+        self.pages: list[Page] = list(self._pages(self.trailer["/Root"].raw_get("/Pages")))
+
+    def get(self, number: int) -> Any:
+        if number not in self.objects:
+            offset = self.offsets.get(number)
+            if offset is None:
+                return None  # a reference to a missing object is null
+            self.objects[number] = None  # a stream whose /Length points back at itself
+            self.objects[number] = self._object_at(number, offset)
+        return self.objects[number]
+
+    def _read_tables(self) -> Dict:
+        found = _STARTXREF.search(self.data, max(0, len(self.data) - 1024))
+        if found is None:
+            raise Unsupported("no startxref at the end of the file")
+        position, trailer, seen = int(found.group(1)), None, set()
+        while position not in seen:  # newest table first; older ones fill in what is left
+            seen.add(position)
+            if not self.data.startswith(b"xref", position):
+                raise Unsupported("the cross-reference is a stream, not a table")
+            position = self._read_table(position + 4)
+            if not self.data.startswith(b"trailer", position):
+                raise Unsupported("no trailer after the cross-reference table")
+            part, _ = _Parser(self, position + 7).value(0)
+            if not isinstance(part, Dict):
+                raise Unsupported("the trailer is not a dictionary")
+            trailer = part if trailer is None else trailer
+            previous = part.get("/Prev")
+            if not isinstance(previous, int) or "/XRefStm" in part:
+                break
+            position = previous
+        assert trailer is not None
+        if not isinstance(trailer.get("/Root"), Dict):
+            raise Unsupported("the trailer names no catalogue")
+        return trailer
+
+    def _read_table(self, position: int) -> int:
+        data = self.data
+        while True:
+            section = _SECTION.match(data, position)
+            if section is None or data.startswith(b"trailer", position):
+                return _skip_space(data, position)
+            first, count = int(section.group(1)), int(section.group(2))
+            position = section.end()
+            for number in range(first, first + count):
+                entry = _ENTRY.match(data, position)
+                if entry is None:
+                    raise Unsupported("a cross-reference entry is malformed")
+                if entry.group(3) == b"n":
+                    self.offsets.setdefault(number, int(entry.group(1)))
+                position = _skip_space(data, entry.end())
+
+    def _object_at(self, number: int, offset: int) -> Any:
+        header = _OBJECT.match(self.data, offset)
+        if header is None or int(header.group(1)) != number:
+            raise Unsupported(f"object {number} is not where the table says")
+        value, _ = _Parser(self, header.end()).value(0)
+        return value
+
+    def _pages(self, node: Any, inherited: dict[str, Any] | None = None,
+               seen: set[int] | None = None, depth: int = 0) -> Iterator[Page]:
+        seen = set() if seen is None else seen
+        if not isinstance(node, Ref) or node.number in seen or depth > MAX_DEPTH:
+            raise Unsupported("the page tree is broken")
+        seen.add(node.number)
+        entries = node.get_object()
+        if not isinstance(entries, Dict):
+            raise Unsupported("the page tree is broken")
+        own = {**(inherited or {}),
+               **{key: dict.__getitem__(entries, key) for key in INHERITED if key in entries}}
+        if entries.get("/Type") == "/Pages":
+            for kid in entries.get("/Kids") or []:
+                yield from self._pages(kid, own, seen, depth + 1)
+        else:
+            yield Page(node, {**own, **entries})
+
+
+class Page(Dict):
+    """A page's dictionary, with what it inherits from the page tree filled in."""
+
+    def __init__(self, reference: Ref, entries: dict[str, Any]) -> None:
+        super().__init__(entries)
+        self.indirect_reference = reference
+
+
+_SPACES = re.compile(_SPACE)
+
+
+def _skip_space(data: bytes, position: int) -> int:
+    return _SPACES.match(data, position).end()  # type: ignore[union-attr]
+
+
+class _Parser:
+    """One object's value, from ``position`` on."""
+
+    def __init__(self, document: Document, position: int) -> None:
+        self.document, self.data, self.position = document, document.data, position
+
+    def value(self, depth: int) -> tuple[Any, bool]:
+        """The next value, and whether it ended a container (']' or '>>')."""
+        if depth > MAX_DEPTH:
+            raise Unsupported("objects nested too deep")
+        reference = _REFERENCE.match(self.data, self.position)
+        if reference is not None:
+            self.position = reference.end()
+            return Ref(int(reference.group(1)), int(reference.group(2)), self.document), False
+        token = _TOKEN.match(self.data, self.position)
+        if token is None:
+            raise Unsupported(f"unreadable object data at byte {self.position}")
+        self.position = token.end()
+        text = token.group(1)
+        first = text[:1]
+        if text == b"<<":
+            return self._dictionary(depth), False
+        if text in (b">>", b"]"):
+            return None, True
+        if text == b"[":
+            return self._array(depth), False
+        if text == b"(":
+            return self._literal(), False
+        if text == b"<":
+            return self._hexadecimal(), False
+        if first == b"/":
+            return Name(text.decode("latin-1")), False
+        if text in (b"true", b"false"):
+            return text == b"true", False
+        if text == b"null":
+            return None, False
+        if text in (b"R", b"stream"):
+            raise Unsupported(f"unexpected {text.decode()} at byte {self.position}")
+        return (float(text) if b"." in text else int(text)), False
+
+    def _array(self, depth: int) -> list[Any]:
+        items = []
+        while True:
+            item, ended = self.value(depth + 1)
+            if ended:
+                return items
+            items.append(item)
+
+    def _dictionary(self, depth: int) -> Dict:
+        entries = Dict()
+        while True:
+            key, ended = self.value(depth + 1)
+            if ended:
+                break
+            if not isinstance(key, Name):
+                raise Unsupported(f"a dictionary key is not a name at byte {self.position}")
+            entries[key], ended = self.value(depth + 1)
+            if ended:
+                raise Unsupported(f"a dictionary ends after a key at byte {self.position}")
+        after = _TOKEN.match(self.data, self.position)
+        if after is not None and after.group(1) == b"stream":
+            return self._stream(entries, after.end())
+        return entries
+
+    def _stream(self, entries: Dict, position: int) -> Stream:
+        data = self.data
+        if data.startswith(b"\r\n", position):
+            position += 2
+        elif data.startswith(b"\n", position) or data.startswith(b"\r", position):
+            position += 1
+        length = entries.get("/Length")
+        if not isinstance(length, int) or length < 0 or position + length > len(data):
+            raise Unsupported(f"a stream's /Length is wrong at byte {position}")
+        end = _skip_space(data, position + length)
+        if not data.startswith(b"endstream", end):
+            raise Unsupported(f"a stream's /Length is wrong at byte {position}")
+        self.position = end + len(b"endstream")
+        return Stream(entries, data[position:position + length])
+
+    def _literal(self) -> String:
+        data, position, depth = self.data, self.position, 1
+        out = bytearray()
+        while True:
+            if position >= len(data):
+                raise Unsupported("a string runs to the end of the file")
+            char = data[position]
+            position += 1
+            if char == 0x5C:  # backslash
+                position = self._escape(out, position)
+                continue
+            if char == 0x28:
+                depth += 1
+            elif char == 0x29:
+                depth -= 1
+                if depth == 0:
+                    self.position = position
+                    return String(out)
+            out.append(char)
+
+    def _escape(self, out: bytearray, position: int) -> int:
+        data = self.data
+        char = data[position:position + 1]
+        if not char:
+            return position
+        if char.isdigit():
+            digits = re.match(rb"[0-7]{1,3}", data[position:position + 3])
+            if digits:
+                out.append(int(digits.group(), 8) & 0xFF)
+                return position + len(digits.group())
+        if char == b"\r":
+            return position + (2 if data.startswith(b"\r\n", position) else 1)
+        if char == b"\n":
+            return position + 1
+        out += _ESCAPES.get(char[0], char)
+        return position + 1
+
+    def _hexadecimal(self) -> String:
+        found = _HEX.match(self.data, self.position - 1)
+        if found is None:
+            raise Unsupported(f"a hexadecimal string is malformed at byte {self.position}")
+        self.position = found.end()
+        digits = re.sub(rb"\s", b"", found.group(1))
+        return String(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii")))
+
+
+# --- writing -------------------------------------------------------------------------
+
+_NAME_SAFE = re.compile(rb"[^\x21-\x7e]|[#()<>\[\]{}/%]")
+
+
+def serialise(value: Any) -> bytes:
+    """``value`` as PDF syntax; a stream's /Length is its data's."""
+    if isinstance(value, Stream):
+        entries = Dict(value.items())
+        entries[Name("/Length")] = len(value.raw)
+        return serialise_dict(entries) + b"\nstream\n" + value.raw + b"\nendstream"
+    if isinstance(value, dict):
+        return serialise_dict(value)
+    if isinstance(value, Name):
+        body = value[1:].encode("latin-1")
+        return b"/" + _NAME_SAFE.sub(lambda m: b"#%02X" % m.group()[0], body)
+    if isinstance(value, Ref):
+        return b"%d %d R" % (value.number, value.generation)
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, float):
+        return _real(value)
+    if isinstance(value, (String, bytes)):
+        return _string(value)
+    if isinstance(value, (list, tuple)):
+        return b"[" + b" ".join(serialise(item) for item in value) + b"]"
+    if value is None:
+        return b"null"
+    raise TypeError(f"no PDF form for {type(value).__name__}")
+
+
+def serialise_dict(entries: dict[str, Any]) -> bytes:
+    return b"<<" + b"".join(serialise(Name(key)) + b" " + serialise(value) + b"\n"
+                            for key, value in entries.items()) + b">>"
+
+
+def _real(value: float) -> bytes:
+    if value == int(value) and abs(value) < 1e15:
+        return b"%d" % int(value)
+    return (b"%.6f" % value).rstrip(b"0").rstrip(b".")
+
+
+def _string(value: bytes) -> bytes:
+    if all(0x20 <= byte < 0x7F for byte in value):
+        return b"(" + value.replace(b"\\", b"\\\\").replace(b"(", b"\\(")\
+            .replace(b")", b"\\)") + b")"
+    return b"<" + value.hex().upper().encode("ascii") + b">"
+
+
+def text_string(text: str) -> String:
+    """A text string: PDFDocEncoding's ASCII part as it is, anything else UTF-16BE with its
+    byte order mark (what PDF readers expect for the title, the language and so on)."""
+    if text.isascii():
+        return String(text.encode("ascii"))
+    return String(b"\xfe\xff" + text.encode("utf-16-be"))
