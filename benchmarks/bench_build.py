@@ -19,7 +19,6 @@ Machines are noisy, so only the ratios are meant to be compared across runs.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -137,11 +136,6 @@ def bytecode_caches(out: Path, commands) -> tuple[dict[str, str], dict[str, str]
                       "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-# Modules pypdf imports whenever they are installed (encryption; fonts for text
-# extraction), though a build uses neither: other tools (the test tools) install them.
-OPTIONAL_IMPORTS = ("cryptography", "fontTools")
-
-
 def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -196,10 +190,6 @@ def main() -> None:
               f"{cpu / floor_cpu:>8.2f}{target:>8}")
     print(f"{'peak memory of one build process':<34}{memory:>8.0f}MB{floor_memory:>8.0f}MB"
           f"{memory / floor_memory:>8.2f}  {'':>28}{'<60 MB':>8}")
-    extras = [name for name in OPTIONAL_IMPORTS if importlib.util.find_spec(name)]
-    if extras:
-        print(f"installed here, so pypdf imports them in every build: {', '.join(extras)} "
-              "(not dependencies of leaflet)")
 
 if __name__ == "__main__":
     main()

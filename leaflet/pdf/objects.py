@@ -159,7 +159,7 @@ class Document:
         return self.objects[number]
 
     def _read_tables(self) -> Dict:
-        found = _STARTXREF.search(self.data, max(0, len(self.data) - 1024))
+        found = _STARTXREF.match(self.data, max(0, self.data.rfind(b"startxref")))
         if found is None:
             raise Unsupported("no startxref at the end of the file")
         position, trailer, seen = int(found.group(1)), None, set()
