@@ -132,6 +132,7 @@ def test_a_cross_reference_stream_is_left_to_pypdf(tmp_path):
 
 @pytest.mark.parametrize("body", [
     b"[" * 5000 + b"]" * 5000,  # nesting deeper than any file of ours
+    b"[" + b"1 " * 100_001 + b"]",  # longer than any array of ours
     b"<< /Length 99999999 >>\nstream\nabc\nendstream",
     b"(never closed",
     b"<< /Key >>",

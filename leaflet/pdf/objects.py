@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 64  # nested arrays and dictionaries; ours go a few levels deep
+MAX_ITEMS = 100_000  # in one array or dictionary; ours hold at most a few thousand
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
@@ -130,6 +131,7 @@ _TOKEN = re.compile(_SPACE + rb"(<<|>>|\[|\]|\(|<|/[^\s/\[\]()<>{}%]*|"
 _REFERENCE = re.compile(_SPACE + rb"(\d+)\s+(\d+)\s+R\b")
 _OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_LITERAL_SPECIAL = re.compile(rb"[()\\]")
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
             ord("f"): b"\f"}
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
@@ -280,11 +282,13 @@ class _Parser:
         return (float(text) if b"." in text else int(text)), False
 
     def _array(self, depth: int) -> list[Any]:
-        items = []
+        items: list[Any] = []
         while True:
             item, ended = self.value(depth + 1)
             if ended:
                 return items
+            if len(items) == MAX_ITEMS:
+                raise Unsupported(f"an array longer than {MAX_ITEMS:,} items")
             items.append(item)
 
     def _dictionary(self, depth: int) -> Dict:
@@ -296,6 +300,8 @@ class _Parser:
             if not isinstance(key, Name):
                 raise Unsupported(f"a dictionary key is not a name at byte {self.position}")
             entries[key], ended = self.value(depth + 1)
+            if len(entries) == MAX_ITEMS:
+                raise Unsupported(f"a dictionary of more than {MAX_ITEMS:,} entries")
             if ended:
                 raise Unsupported(f"a dictionary ends after a key at byte {self.position}")
         after = _TOKEN.match(self.data, self.position)
@@ -322,20 +328,19 @@ class _Parser:
         data, position, depth = self.data, self.position, 1
         out = bytearray()
         while True:
-            if position >= len(data):
+            special = _LITERAL_SPECIAL.search(data, position)
+            if special is None:
                 raise Unsupported("a string runs to the end of the file")
-            char = data[position]
-            position += 1
+            out += data[position:special.start()]
+            char = data[special.start()]
+            position = special.end()
             if char == 0x5C:  # backslash
                 position = self._escape(out, position)
                 continue
-            if char == 0x28:
-                depth += 1
-            elif char == 0x29:
-                depth -= 1
-                if depth == 0:
-                    self.position = position
-                    return String(out)
+            depth += 1 if char == 0x28 else -1
+            if depth == 0:
+                self.position = position
+                return String(out)
             out.append(char)
 
     def _escape(self, out: bytearray, position: int) -> int:
