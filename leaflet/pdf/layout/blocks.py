@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
@@ -159,6 +158,10 @@ def qr_code(block: QRCode, width: float, theme: Theme, styles: Styles, text: Inl
     """A QR code to the online version, its words and the address beside it. Read aloud,
     the words and the address are one paragraph; the code itself is an artifact, since it
     says nothing the address does not."""
+    # imported here: most leaflets have no address to link, and the module costs a cold
+    # build several milliseconds to import
+    from reportlab.graphics.barcode.qr import QrCode
+
     size = QR_SIZE_MM * mm
     # ReportLab's own QR code, drawn straight on the canvas (its Drawing widget would set
     # an unembedded Helvetica); four modules of quiet zone around it
