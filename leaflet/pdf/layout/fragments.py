@@ -86,8 +86,8 @@ def fragments(text: str, style: ParagraphStyle) -> list[ParaFrag] | None:
 
 def _frag(state: dict[str, Any], data: str) -> ParaFrag:
     """A run of text in the state at the top of the stack, named by its face, as the
-    parser's handle_data makes it."""
-    frag = ParaFrag(**state)
-    frag.fontName = tt2ps(state["fontName"], state["bold"], state["italic"])
-    frag.text = data
+    parser's handle_data makes it (a copy of the state, its fields in the same order)."""
+    frag = ParaFrag.__new__(ParaFrag)
+    frag.__dict__ = {**state, "fontName": tt2ps(state["fontName"], state["bold"],
+                                                state["italic"]), "text": data}
     return frag

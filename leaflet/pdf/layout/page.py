@@ -18,7 +18,7 @@ from leaflet.pdf.fonts import FontSet
 from leaflet.pdf.layout.blocks import box_style
 from leaflet.pdf.layout.fragments import paragraph_of
 from leaflet.pdf.layout.inline import InlineText
-from leaflet.pdf.layout.marked import CellMarks
+from leaflet.pdf.layout.marked import CellMarks, MarkedParagraph
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.markup import Inline, Metadata
@@ -91,7 +91,9 @@ class Page:
         content on the first page; everywhere else the box is an artifact."""
         if not inlines:
             return None
-        paragraph = paragraph_of(RLParagraph, self.text.markup(inlines, 0, bold=True),
+        # a MarkedParagraph, untagged (the box marks it), so that its lines are broken
+        # once although the box is measured again on every page
+        paragraph = paragraph_of(MarkedParagraph, self.text.markup(inlines, 0, bold=True),
                                  self.styles["notice"])
         marks = CellMarks(tagger)
         box = Table([[paragraph]], colWidths=[self.text_width],
