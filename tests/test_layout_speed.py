@@ -74,8 +74,10 @@ def test_other_markup_is_left_to_reportlabs_parser(markup):
 
 
 @pytest.mark.parametrize("markup", ["<b>never closed", "closed </b> never opened",
-                                    "<b>crossed <i>tags</b></i>"])
+                                    "<b>crossed <i>tags</b></i>",
+                                    '<span backColor="no such colour">x</span>'])
 def test_broken_markup_fails_as_reportlab_fails_it(markup):
+    assert fragments(markup, STYLES["body"]) is None
     with pytest.raises(ValueError):
         RLParagraph(markup, STYLES["body"])
     with pytest.raises(ValueError):

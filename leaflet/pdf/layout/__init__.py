@@ -5,6 +5,7 @@ theme. The work sits in the modules beside it:
 
 - `styles`: the paragraph style for each role, and the font table cells start in
 - `inline`: content text as paragraph markup (escaping, doses kept whole, placeholders)
+- `fragments`: that markup read into ReportLab's fragments without its HTML parser
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
