@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -154,7 +153,7 @@ def image(block: Image, width: float, find_image: FindImage, locate: Locate,
 QR_SIZE_MM = 24  # with its quiet zone: modules stay above 0.4 mm for the longest address
 
 
-def load_qr_code() -> Any:
+def load_qr_code() -> type[Flowable]:
     """ReportLab's QR code flowable, imported on first use rather than with this module:
     most leaflets have no address to link, and its barcode package costs a cold build 8
     to 14 ms. A build whose content gives an address loads it before forking the child
