@@ -31,7 +31,7 @@ from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
 from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
-from leaflet.pdf.layout import Layout
+from leaflet.pdf.layout import Layout, load_qr_code
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
@@ -179,6 +179,8 @@ def render_content(content: Content, template_set: TemplateSet,
     # read once here, kept for the next build, with the fonts its words need
     fonts.load_cjk_for(content_wording(content, template_set).texts())
     load_templates(template_set)  # likewise compiled once here, not in every child
+    if (content.data.get("leaflet") or {}).get("online_url"):
+        load_qr_code()  # and the QR code its address is printed with
     check_coverage(content, fonts)
     if patient:
         check_patient_coverage(patient, fonts)

@@ -5,6 +5,7 @@ theme. The work sits in the modules beside it:
 
 - `styles`: the paragraph style for each role, and the font table cells start in
 - `inline`: content text as paragraph markup (escaping, doses kept whole, placeholders)
+- `fragments`: that markup read into ReportLab's fragments without its HTML parser
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
@@ -26,7 +27,15 @@ from reportlab.platypus.doctemplate import LayoutError as RLLayoutError
 
 from leaflet.errors import LayoutError, Problem
 from leaflet.pdf.fonts import FontSet
-from leaflet.pdf.layout.blocks import FindImage, callout, heading, image, item_list, qr_code
+from leaflet.pdf.layout.blocks import (
+    FindImage,
+    callout,
+    heading,
+    image,
+    item_list,
+    load_qr_code,
+    qr_code,
+)
 from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
@@ -50,6 +59,8 @@ from leaflet.render.markup import (
     Table as TableBlock,
 )
 from leaflet.render.theme import Theme
+
+__all__ = ["Layout", "load_qr_code"]
 
 
 class Layout:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
@@ -154,6 +153,16 @@ def image(block: Image, width: float, find_image: FindImage, locate: Locate,
 QR_SIZE_MM = 24  # with its quiet zone: modules stay above 0.4 mm for the longest address
 
 
+def load_qr_code() -> type[Flowable]:
+    """ReportLab's QR code flowable, imported on first use rather than with this module:
+    most leaflets have no address to link, and its barcode package costs a cold build 8
+    to 14 ms. A build whose content gives an address loads it before forking the child
+    that lays out, as it does the templates, so the child does not import it every time."""
+    from reportlab.graphics.barcode.qr import QrCode
+
+    return QrCode
+
+
 def qr_code(block: QRCode, width: float, theme: Theme, styles: Styles, text: InlineText,
             node: Node, tagger: Tagger) -> list[Flowable]:
     """A QR code to the online version, its words and the address beside it. Read aloud,
@@ -162,7 +171,7 @@ def qr_code(block: QRCode, width: float, theme: Theme, styles: Styles, text: Inl
     size = QR_SIZE_MM * mm
     # ReportLab's own QR code, drawn straight on the canvas (its Drawing widget would set
     # an unembedded Helvetica); four modules of quiet zone around it
-    code = QrCode(block.url, width=size, height=size, qrLevel="M")
+    code = load_qr_code()(block.url, width=size, height=size, qrLevel="M")
     words = plain_text(block.inlines)
     node.actual_text = f"{words} {block.url}" if words else block.url
     inlines = [*block.inlines, Break(), Span(block.url)] if block.inlines else [Span(block.url)]

@@ -14,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 
 from leaflet.errors import FontError, Problem
 from leaflet.pdf.fonts import FontSet, describe_char
+from leaflet.pdf.layout.fragments import paragraph_of
 from leaflet.pdf.layout.marked import MarkedParagraph, Tag
 from leaflet.render.markup import (
     Break,
@@ -40,8 +41,8 @@ class InlineText:
                   bullet: str | None = None, tag: Tag | None = None) -> MarkedParagraph:
         """A paragraph that draws itself as the content ``tag`` names (untagged: None)."""
         bold = bool(ps2tt(style.fontName)[1])  # a heading's style is bold, not its spans
-        paragraph = MarkedParagraph(self.markup(inlines, line, bold=bold), style,
-                                    bulletText=bullet)
+        paragraph = paragraph_of(MarkedParagraph, self.markup(inlines, line, bold=bold),
+                                 style, bullet)
         paragraph.tag = tag
         return paragraph
 

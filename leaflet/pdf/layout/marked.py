@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image as RLImage
 from reportlab.platypus import Paragraph as RLParagraph
@@ -38,6 +39,21 @@ class MarkedParagraph(RLParagraph):
 
     tag: Tag | None = None
     drawn = False
+    # the width and style the lines were last broken for, and the size they came to
+    _wrapped: tuple[float, ParagraphStyle, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """The size at a width, the lines broken once for it: ReportLab measures a
+        paragraph again wherever it looks (a table cell when sized and when drawn, a
+        group kept together and then each of its paragraphs), and its lines depend on
+        the width and style only. A split drops the lines, so they are broken again."""
+        wrapped = self._wrapped
+        if (wrapped is not None and wrapped[0] == availWidth and wrapped[1] is self.style
+                and "blPara" in self.__dict__):
+            return wrapped[2]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, self.style, size) if "blPara" in self.__dict__ else None
+        return size
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts = super().split(availWidth, availHeight)

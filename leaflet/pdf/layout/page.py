@@ -16,8 +16,9 @@ from reportlab.platypus import Paragraph as RLParagraph
 
 from leaflet.pdf.fonts import FontSet
 from leaflet.pdf.layout.blocks import box_style
+from leaflet.pdf.layout.fragments import paragraph_of
 from leaflet.pdf.layout.inline import InlineText
-from leaflet.pdf.layout.marked import CellMarks
+from leaflet.pdf.layout.marked import CellMarks, MarkedParagraph
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.markup import Inline, Metadata
@@ -48,8 +49,8 @@ class Page:
         if not inlines:
             return 0.0
         markup = self.text.markup(inlines, 0, fields={"number": "9999", "count": "9999"})
-        _, height = RLParagraph(markup, self.styles["footer"]).wrap(self.text_width,
-                                                                    self.height)
+        _, height = paragraph_of(RLParagraph, markup, self.styles["footer"]).wrap(
+            self.text_width, self.height)
         return height + 4 * mm
 
     def frame_height(self, header: Table | None, footer_space: float) -> float:
@@ -90,7 +91,10 @@ class Page:
         content on the first page; everywhere else the box is an artifact."""
         if not inlines:
             return None
-        paragraph = RLParagraph(self.text.markup(inlines, 0, bold=True), self.styles["notice"])
+        # a MarkedParagraph, untagged (the box marks it), so that its lines are broken
+        # once although the box is measured again on every page
+        paragraph = paragraph_of(MarkedParagraph, self.text.markup(inlines, 0, bold=True),
+                                 self.styles["notice"])
         marks = CellMarks(tagger)
         box = Table([[paragraph]], colWidths=[self.text_width],
                     style=box_style("urgent", self.theme, self.styles), hAlign="LEFT",
@@ -123,7 +127,7 @@ class Page:
                      total: int) -> None:
         theme = self.theme
         markup = self.text.markup(inlines, 0, fields={"number": str(page), "count": str(total)})
-        paragraph = RLParagraph(markup, self.styles["footer"])
+        paragraph = paragraph_of(RLParagraph, markup, self.styles["footer"])
         _, height = paragraph.wrap(self.text_width, self.height)
         y = theme.margin("bottom")
         canvas.saveState()

@@ -1,0 +1,162 @@
+"""The layout's shortcuts print exactly what ReportLab prints without them: paragraph markup
+read into fragments without ReportLab's parser, a paragraph's lines broken once for a
+width, and the QR code module imported only for a leaflet that has a code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import BACLOFEN, build_bytes
+from reportlab.platypus import Paragraph as RLParagraph
+
+from leaflet.build import load_fonts
+from leaflet.pdf.layout import fragments as fragments_module
+from leaflet.pdf.layout.fragments import fragments, paragraph_of
+from leaflet.pdf.layout.marked import MarkedParagraph
+from leaflet.pdf.layout.styles import Styles
+from leaflet.render.templates import resolve_set
+
+THEME = resolve_set("default").theme
+FONTS = load_fonts(THEME)
+STYLES = Styles(THEME, FONTS)
+FALLBACK_BOLD = FONTS.fallback.face(True, False).name
+PLACEHOLDER = '<span backColor="#fff1a6">[name of pharmacy]</span>'
+
+# Every tag and entity the layout writes, alone, nested and beside each other, and the
+# whitespace ReportLab's cleaning collapses or keeps (a no-break space changes which).
+MARKUP = [
+    "Plain words of a paragraph.",
+    "  spaces around, a\nnew line,\n\n an   empty one  ",
+    "Tom &amp; Jerry &lt;3 &gt; 2 &amp;&amp;",
+    "<b>bold</b> and <i>italic <b>bold italic</b></i> and <b><i>both</i></b>",
+    f"Pharmacy: {PLACEHOLDER}.",
+    f"<b>Revised in {PLACEHOLDER}.</b>",
+    f'<font name="{FALLBACK_BOLD}">\u26a0</font> Most important things',
+    f'<b>x <font name="{FALLBACK_BOLD}">\u26a0</font></b>',
+    "first line<br/>second line<br/>",
+    "Take 10\u00a0mg  twice,\tthree\u2003times",
+    "zero\u200bwidth and\u00a0no-break\u200b space",
+    "\u5f53\u4f60\u670d\u7528 Baclofen \u65f6\u3002",
+    "",
+    "<b></b>",
+    "  ",
+]
+
+
+def fields(frags: list) -> list[list[tuple]]:
+    """Each fragment's fields, in order: all ReportLab reads of it."""
+    return [list(vars(frag).items()) for frag in frags]
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+@pytest.mark.parametrize("role", ["body", "h2", "footer"])
+def test_fragments_are_the_ones_reportlabs_parser_makes(markup, role):
+    style = STYLES[role]
+    ours = paragraph_of(RLParagraph, markup, style)
+    theirs = RLParagraph(markup, style)
+    assert fragments(ours.text, style) is not None  # read here, not by the parser
+    assert fields(ours.frags) == fields(theirs.frags)
+    assert ours.text == theirs.text
+
+
+@pytest.mark.parametrize("markup", [
+    "<u>underlined</u>", '<a href="https://example.org">a link</a>', "a&nbsp;b",
+    '<font color="red">red</font>', '<span backColor="#fff" fontSize="9">x</span>',
+    "<para>a paragraph tag</para>",
+])
+def test_other_markup_is_left_to_reportlabs_parser(markup):
+    style = STYLES["body"]
+    assert fragments(markup, style) is None
+    assert fields(paragraph_of(RLParagraph, markup, style).frags) == \
+        fields(RLParagraph(markup, style).frags)
+
+
+@pytest.mark.parametrize("markup", ["<b>never closed", "closed </b> never opened",
+                                    "<b>crossed <i>tags</b></i>",
+                                    '<span backColor="no such colour">x</span>'])
+def test_broken_markup_fails_as_reportlab_fails_it(markup):
+    assert fragments(markup, STYLES["body"]) is None
+    with pytest.raises(ValueError):
+        RLParagraph(markup, STYLES["body"])
+    with pytest.raises(ValueError):
+        paragraph_of(RLParagraph, markup, STYLES["body"])
+
+
+def test_lines_are_broken_once_for_a_width_and_again_for_another(monkeypatch):
+    words = "A paragraph long enough to wrap onto several lines at a narrow width. " * 4
+    plain = RLParagraph(words, STYLES["body"]).wrap(300, 1000)
+    broken: list[float] = []
+    break_lines = RLParagraph.breakLines
+
+    def counting(self, widths):
+        broken.append(widths[0])
+        return break_lines(self, widths)
+
+    monkeypatch.setattr(RLParagraph, "breakLines", counting)
+    paragraph = MarkedParagraph(words, STYLES["body"])
+    wide = paragraph.wrap(300, 1000)
+    assert wide == plain
+    assert paragraph.wrap(300, 800) == wide
+    assert len(broken) == 1
+    narrow = paragraph.wrap(150, 1000)
+    assert narrow[1] > wide[1]
+    assert paragraph.wrap(300, 1000) == wide
+    assert len(broken) == 3
+    paragraph.style = STYLES["h3"]  # a new style: its lines are broken again
+    assert paragraph.wrap(300, 1000)[1] > wide[1]
+    assert len(broken) == 4
+
+
+def test_a_split_paragraph_breaks_its_lines_again(monkeypatch):
+    words = "A paragraph long enough to split across two frames. " * 12
+    paragraph = MarkedParagraph(words, STYLES["body"])
+    _, height = paragraph.wrap(200, 1000)
+    first, rest = paragraph.split(200, height / 2)
+    plain_first, plain_rest = RLParagraph(words, STYLES["body"]).split(200, height / 2)
+    assert first.wrap(200, 1000) == plain_first.wrap(200, 1000)
+    assert rest.wrap(200, 1000) == plain_rest.wrap(200, 1000)
+    assert paragraph.split(200, 1) == []  # no room: ReportLab drops the lines ...
+    assert paragraph.wrap(200, 1000) == (200, height)  # ... and they are broken anew
+
+
+CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
+KINDS = [
+    pytest.param({}, None, id="default"),
+    pytest.param({"layout": "two-column"},
+                 lambda data: data["leaflet"].update(online_url="https://example.org/b?x=1&y=2"),
+                 id="two-column, with a QR code"),
+    pytest.param({"profile": "large"}, None, id="large print"),
+    pytest.param({"template": "us-medguide"}, lambda data: data["leaflet"].update(language="es"),
+                 id="Spanish, US Medication Guide"),
+    pytest.param({}, lambda data: data["leaflet"].update(language="zh"), id="Chinese",
+                 marks=pytest.mark.skipif(CJK_MISSING, reason="no Chinese font bundled")),
+    pytest.param({"patient": BACLOFEN.parent.parent / "examples" / "patient.yaml"}, None,
+                 id="patient"),
+]
+
+
+@pytest.mark.parametrize("options, change", KINDS)
+def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, write_content,
+                                                              monkeypatch):
+    path = write_content(change)
+    fast = build_bytes(path, **options)
+    monkeypatch.setattr(fragments_module, "fragments", lambda text, style: None)
+    monkeypatch.setattr(MarkedParagraph, "wrap", RLParagraph.wrap)
+    assert build_bytes(path, **options) == fast
+
+
+@pytest.mark.parametrize("url, imported", [(None, False), ("https://example.org/b", True)])
+def test_the_qr_code_module_is_imported_only_for_a_leaflet_with_a_code(
+        url, imported, write_content):
+    """Imported before the build forks the child that lays out, so that a batch's builds
+    do not each import it again; never for a leaflet without an address."""
+    path = write_content(lambda data: data["leaflet"].update(online_url=url) if url else None)
+    script = ("import sys; from leaflet.build import build_pdf; "
+              f"pdf = build_pdf({str(path)!r}).pdf; "
+              "print(pdf.startswith(b'%PDF-'), 'reportlab.graphics.barcode.qr' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"True {imported}"
