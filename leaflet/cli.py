@@ -344,12 +344,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _command(_parser().parse_args(argv))
 
 
-# The module each command runs from, imported up front when main is the process.
+# The modules each command runs from, imported up front when main is the process.
 _COMMAND_MODULES = {
-    "build": "leaflet.build", "check": "leaflet.check.report", "batch": "leaflet.batch.run",
-    "inspect": "leaflet.pdf.inspect", "new": "leaflet.sources.blank",
-    "import": "leaflet.sources.importers", "templates": "leaflet.render.templates",
-    "schema": "leaflet.sources",
+    "build": ("leaflet.build",),
+    "check": ("leaflet.check.report", "leaflet.check.readability"),
+    "batch": ("leaflet.batch.run",),
+    "inspect": ("leaflet.pdf.inspect",),
+    "new": ("leaflet.sources.blank",),
+    "import": ("leaflet.sources.importers",),
+    "templates": ("leaflet.render.templates",),
+    "schema": ("leaflet.sources",),
 }
 
 
@@ -364,8 +368,8 @@ def _as_process() -> int:
     gc.disable()
     try:
         args = _parser().parse_args()
-        if args.command in _COMMAND_MODULES:
-            importlib.import_module(_COMMAND_MODULES[args.command])
+        for module in _COMMAND_MODULES.get(args.command, ()):
+            importlib.import_module(module)
     finally:
         gc.freeze()
         gc.enable()
