@@ -72,3 +72,45 @@ def test_batch_help_shows_the_default_name_pattern(capsys):
     with pytest.raises(SystemExit):
         main(["batch", "--help"])
     assert f"(default: {DEFAULT_NAME})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_face_s_characters_are_read_as_reportlab_reads_them():
+    """The character map read without parsing the face gives every character ReportLab's
+    own parse gives, for every bundled face."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from leaflet.pdf.fonts import _mapped_codes
+
+    faces = sorted((ROOT / "fonts").glob("*/*.ttf"))
+    assert len(faces) >= 8
+    for path in faces:
+        codes = _mapped_codes(path)
+        assert codes is not None, path
+        assert set(codes) == set(TTFont("probe", str(path)).face.charToGlyph), path
+
+
+# Build twice in one process and say, after each build, which bundled fonts this process
+# (not the child that laid the leaflet out) has registered with ReportLab.
+TWO_BUILDS = """
+import json, sys
+from reportlab.pdfbase import pdfmetrics
+from leaflet.cli import main
+for n in (1, 2):
+    assert main(["build", sys.argv[1], "-o", f"{sys.argv[2]}/{n}.pdf"]) == 0
+    print("registered", json.dumps(pdfmetrics.getRegisteredFontNames()))
+"""
+
+
+def test_the_fallback_font_is_parsed_where_it_is_drawn_until_a_process_builds_again(tmp_path):
+    result = subprocess.run([sys.executable, "-c", TWO_BUILDS, str(BACLOFEN), str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first, second = (set(json.loads(line.removeprefix("registered ")))
+                     for line in result.stdout.splitlines() if line.startswith("registered "))
+    body = {"AtkinsonHyperlegible_400Regular", "AtkinsonHyperlegible_700Bold",
+            "AtkinsonHyperlegible_400Regular_Italic", "AtkinsonHyperlegible_700Bold_Italic"}
+    assert body <= first and not first & {"DejaVuSans", "DejaVuSans-Bold"}
+    assert body | {"DejaVuSans", "DejaVuSans-Bold"} <= second
+    for n in (1, 2):  # the warning sign in a heading is drawn from the fallback's bold
+        assert b"DejaVuSans-Bold" in (tmp_path / f"{n}.pdf").read_bytes()
+    assert (tmp_path / "1.pdf").read_bytes() == (tmp_path / "2.pdf").read_bytes()
