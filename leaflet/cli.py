@@ -43,6 +43,7 @@ INTERNAL_ERROR = 3
 def _parser() -> argparse.ArgumentParser:
     from leaflet.render.theme import PAPER_SIZES
 
+    papers = sorted(PAPER_SIZES)
     parser = argparse.ArgumentParser(
         prog="leaflet",
         description="Turn a medicine's content (YAML) into a printable patient leaflet PDF.")
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="also write the accessible web page (.html) beside the PDF")
     build_cmd.add_argument("--template", default="default",
                            help="template set: a built-in name or a folder (default: default)")
-    build_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
+    build_cmd.add_argument("--paper", choices=papers,
                            help="paper size (default: the template's, A4)")
     build_cmd.add_argument("--strict", action="store_true",
                            help="check warnings stop the build too")
@@ -77,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
-    _add_batch_command(commands, sorted(PAPER_SIZES))
+    _add_batch_command(commands, papers)
 
     schema_cmd = commands.add_parser(
         "schema", help="print the content format as JSON Schema",
@@ -361,7 +362,7 @@ def _as_process() -> int:
     """The command in this process's arguments, in a process that ends when it is done.
     Most objects such a process holds come from the modules it imports and live until it
     exits; Python's cyclic garbage collector would walk them at every full collection and
-    three times more at exit, a quarter of a cold build's time. So the command's modules
+    again at exit, a fifth of a cold build's time. So the command's modules
     are imported with the collector paused and then frozen (gc.freeze: the collector no
     longer looks at them), the command runs with the collector on for what it makes, and
     at the end all is frozen again, so the collections at exit have nothing to walk."""
