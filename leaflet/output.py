@@ -11,8 +11,8 @@ run that writes to the folder removes those whose process is gone, and only thos
 from __future__ import annotations
 
 import os
-import platform
 import re
+import socket
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -135,9 +135,8 @@ def remove_abandoned(folder: Path) -> list[Path]:
 
 
 def _host() -> str:
-    """This machine's name, letters and digits only, so a temporary file's name parses
-    (platform's, which is socket.gethostname() without importing the socket module)."""
-    return re.sub(r"[^A-Za-z0-9]", "", platform.node())[:32] or "localhost"
+    """This machine's name, letters and digits only, so a temporary file's name parses."""
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "localhost"
 
 
 def _running(pid: int) -> bool:

@@ -7,6 +7,7 @@ first. The same objects print a JSON Schema that editors use to complete files.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -353,8 +354,6 @@ class Mapping(Spec):
         return result
 
     def _suggest(self, key: str) -> str:
-        import difflib  # only for a key that is wrong
-
         close = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
         if close:
             return f"; did you mean {close[0]!r}?"
