@@ -10,6 +10,8 @@ and no temporary file left.
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import json
 import signal
 import sys
@@ -17,10 +19,9 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaflet import __version__
-from leaflet.batch import DEFAULT_NAME, BatchOptions, BatchReport, Shard
-from leaflet.check import Checker, Severity
 from leaflet.errors import LeafletError
 from leaflet.limits import (
     DEFAULT_MEMORY_MB,
@@ -32,15 +33,17 @@ from leaflet.limits import (
     Terminated,
     sigterm_as_exception,
 )
-from leaflet.render import resolve_set
-from leaflet.render.templates import describe_sets, init_set
-from leaflet.render.theme import PAPER_SIZES
-from leaflet.sources import json_schema
+
+if TYPE_CHECKING:  # each command imports what it runs: a build never imports the batch's
+    from leaflet.batch.jobs import BatchReport, Shard
 
 INTERNAL_ERROR = 3
 
 
 def _parser() -> argparse.ArgumentParser:
+    from leaflet.render.theme import PAPER_SIZES
+
+    papers = sorted(PAPER_SIZES)
     parser = argparse.ArgumentParser(
         prog="leaflet",
         description="Turn a medicine's content (YAML) into a printable patient leaflet PDF.")
@@ -62,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="also write the accessible web page (.html) beside the PDF")
     build_cmd.add_argument("--template", default="default",
                            help="template set: a built-in name or a folder (default: default)")
-    build_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
+    build_cmd.add_argument("--paper", choices=papers,
                            help="paper size (default: the template's, A4)")
     build_cmd.add_argument("--strict", action="store_true",
                            help="check warnings stop the build too")
@@ -75,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_inspect_command(commands)
     _add_check_command(commands)
     _add_templates_command(commands)
-    _add_batch_command(commands)
+    _add_batch_command(commands, papers)
 
     schema_cmd = commands.add_parser(
         "schema", help="print the content format as JSON Schema",
@@ -191,6 +194,8 @@ def _add_templates_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_templates(args: argparse.Namespace) -> int:
+    from leaflet.render.templates import describe_sets, init_set
+
     if args.action == "list":
         sets = describe_sets()
         width = max(len(name) for name, _ in sets)
@@ -254,7 +259,7 @@ def _add_patient_option(build_cmd: argparse.ArgumentParser) -> None:
                                 "dated dose schedule and a tick chart")
 
 
-def _add_batch_command(commands: argparse._SubParsersAction) -> None:
+def _add_batch_command(commands: argparse._SubParsersAction, papers: list[str]) -> None:
     batch_cmd = commands.add_parser(
         "batch", help="build one personalised leaflet per row of a prescription list",
         description="Build one personalised leaflet per row of a CSV file or YAML list. A bad "
@@ -272,13 +277,13 @@ def _add_batch_command(commands: argparse._SubParsersAction) -> None:
     batch_cmd.add_argument("--shard", type=_shard, metavar="I/N",
                            help="build only shard I of N (rows whose number leaves I-1 "
                                 "divided by N)")
-    batch_cmd.add_argument("--name", default=DEFAULT_NAME, metavar="PATTERN",
+    batch_cmd.add_argument("--name", metavar="PATTERN",
                            help="file name for rows without an 'output' column; fields: "
                                 "{row}, {content} and any column "
-                                f"(default: {DEFAULT_NAME.replace('%', '%%')})")
+                                "(default: {row:04d}-{content}.pdf)")
     batch_cmd.add_argument("--template", default="default",
                            help="template set: a built-in name or a folder (default: default)")
-    batch_cmd.add_argument("--paper", choices=sorted(PAPER_SIZES),
+    batch_cmd.add_argument("--paper", choices=papers,
                            help="paper size (default: the template's, A4)")
     _add_limit_options(batch_cmd)
     batch_cmd.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -323,6 +328,8 @@ def _positive(text: str) -> int:
 
 
 def _shard(text: str) -> Shard:
+    from leaflet.batch.jobs import Shard
+
     try:
         return Shard.parse(text)
     except LeafletError as exc:
@@ -330,7 +337,50 @@ def _shard(text: str) -> Shard:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run the command ``argv`` and return its exit code. Without ``argv``, main is this
+    process's entry point (the leaflet script, python -m leaflet), running the command in
+    the process's own arguments: see _as_process."""
+    if argv is None:
+        return _as_process()
+    return _command(_parser().parse_args(argv))
+
+
+# The modules each command runs from, imported up front when main is the process.
+_COMMAND_MODULES = {
+    "build": ("leaflet.build",),
+    "check": ("leaflet.check.report", "leaflet.check.readability"),
+    "batch": ("leaflet.batch.run",),
+    "inspect": ("leaflet.pdf.inspect",),
+    "new": ("leaflet.sources.blank",),
+    "import": ("leaflet.sources.importers",),
+    "templates": ("leaflet.render.templates",),
+    "schema": ("leaflet.sources",),
+}
+
+
+def _as_process() -> int:
+    """The command in this process's arguments, in a process that ends when it is done.
+    Most objects such a process holds come from the modules it imports and live until it
+    exits; Python's cyclic garbage collector would walk them at every full collection and
+    again at exit, a fifth of a cold build's time. So the command's modules
+    are imported with the collector paused and then frozen (gc.freeze: the collector no
+    longer looks at them), the command runs with the collector on for what it makes, and
+    at the end all is frozen again, so the collections at exit have nothing to walk."""
+    gc.disable()
+    try:
+        args = _parser().parse_args()
+        for module in _COMMAND_MODULES.get(args.command, ()):
+            importlib.import_module(module)
+    finally:
+        gc.freeze()
+        gc.enable()
+    try:
+        return _command(args)
+    finally:
+        gc.freeze()
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         with sigterm_as_exception():
             return _run(args)
@@ -374,6 +424,8 @@ def _printable(text: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "schema":
+        from leaflet.sources import json_schema
+
         print(json_schema())
         return 0
     if args.command == "templates":
@@ -389,6 +441,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "import":
         return _run_import(args)
     from leaflet.build import BuildOptions, build  # the batch's main process stays light
+    from leaflet.check import Severity
 
     output = args.output or Path(args.content.stem + "." + args.format)
     options = BuildOptions(template=args.template, paper=args.paper, layout=args.layout,
@@ -456,7 +509,9 @@ def _add_check_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from leaflet.check import Checker
     from leaflet.check.report import report_json, report_text
+    from leaflet.render.templates import resolve_set
 
     checker = Checker(resolve_set(args.template), date.today())
     reports = [checker.check(path) for path in args.content]
@@ -472,9 +527,13 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_batch(args: argparse.Namespace) -> int:
+    from leaflet.batch.jobs import BatchOptions
+    from leaflet.batch.names import DEFAULT_NAME
+
     options = BatchOptions(out_dir=args.out_dir, combined=args.combined, jobs=args.jobs,
-                           shard=args.shard, name_pattern=args.name, template=args.template,
-                           paper=args.paper, limits=_limits(args))
+                           shard=args.shard,
+                           name_pattern=DEFAULT_NAME if args.name is None else args.name,
+                           template=args.template, paper=args.paper, limits=_limits(args))
     progress = _ProgressBar() if sys.stderr.isatty() else None
     try:
         from leaflet.batch.run import run_batch  # multiprocessing only when a batch runs

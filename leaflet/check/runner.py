@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leaflet.check.completeness import check_filled_in, missing_sections
 from leaflet.check.config import CheckConfig, load_config
@@ -17,11 +18,13 @@ from leaflet.check.doses import check_doses
 from leaflet.check.findings import Finding, Severity
 from leaflet.check.language import check_language
 from leaflet.check.plain_words import check_plain_words
-from leaflet.check.readability import SectionReadability, check_readability, measure
 from leaflet.check.review import check_review, check_revision_date
 from leaflet.errors import ContentError, Problem
 from leaflet.render.templates import TemplateSet
 from leaflet.sources.content import ParsedContent, parse_content
+
+if TYPE_CHECKING:  # measured only when asked for: a build without --strict never is
+    from leaflet.check.readability import SectionReadability
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,11 @@ class Checker:
         content = parsed.content
         if content is None:
             return FileReport(name, self.template_set.name, None, _ordered(findings))
-        figures = measure(content) if self.readability else []
+        figures: list[SectionReadability] = []
+        if self.readability:
+            from leaflet.check.readability import check_readability, measure
+
+            figures = measure(content)
         config = self.config
         findings += check_filled_in(content, config)
         findings += check_review(content, self.today)

@@ -7,11 +7,17 @@ and a character that neither has is an error naming the character.
 
 Chinese is drawn from a third family, Noto Sans SC, registered only when a text holds a
 character the other two lack: it is 10 MB a face, and most leaflets never need it.
+
+What a face can draw is read from its character map alone; ReportLab parses the whole face
+(every glyph's width) only when it is registered, which for a fallback face is when it is
+first drawn with: a leaflet in English draws one fallback face of two, if any.
 """
 
 from __future__ import annotations
 
+import struct
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -46,21 +52,113 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@dataclass(frozen=True)
 class Face:
-    """A registered TrueType face: the name ReportLab knows it by and what it can draw."""
+    """A TrueType face: what it can draw, and the name ReportLab draws it by (its file's
+    stem), registered with ReportLab when the name is first asked for."""
 
-    name: str
-    chars: frozenset[str]
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stem = path.stem
+
+    def __repr__(self) -> str:
+        return f"Face({self.stem!r})"
+
+    @property
+    def name(self) -> str:
+        _register(self.path)
+        return self.stem
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        """Every character the face maps, as ReportLab reads its character map; above
+        U+FFFF left out."""
+        codes = _mapped_codes(self.path)
+        if codes is None:  # a map this reader does not know: ReportLab's own reading
+            codes = _register(self.path).face.charToGlyph
+        return frozenset(chr(code) for code in codes if code <= 0xFFFF)
 
 
 @cache
-def _register(path: Path) -> Face:
-    """Register a .ttf once per process, under its file stem."""
-    name = path.stem
-    font = TTFont(name, str(path))
+def _face(path: Path) -> Face:
+    """One Face per file and process, so its character map is read once."""
+    return Face(path)
+
+
+@cache
+def _register(path: Path) -> TTFont:
+    """Register a .ttf once per process, under its file stem. ReportLab maps <b> and <i>
+    in a font it registers to that font itself, so the families' own mappings are made
+    again after it, as they stand when every face is registered before any family."""
+    font = TTFont(path.stem, str(path))
     pdfmetrics.registerFont(font)
-    return Face(name, frozenset(chr(code) for code in font.face.charToGlyph if code <= 0xFFFF))
+    for name, faces in _families.items():
+        _map(name, faces)
+    return font
+
+
+# Each family loaded in this process: its name and faces, the latest loaded last.
+_families: dict[str, dict[str, Face]] = {}
+
+
+def _map(name: str, faces: dict[str, Face]) -> None:
+    """<b> and <i> in family ``name`` pick its faces."""
+    for (bold, italic), style in zip(((0, 0), (1, 0), (0, 1), (1, 1)), STYLES, strict=True):
+        addMapping(name, bold, italic, faces[style].stem)
+
+
+def _mapped_codes(path: Path) -> Iterable[int] | None:
+    """The character codes of the subtable of the face's cmap that ReportLab reads (the
+    last Windows one, else a Unicode or Macintosh one), if it is format 4 or 12 (every
+    bundled face's is); None otherwise. Each code in a segment counts, as ReportLab counts
+    it. Reads only the table directory and the cmap, not the glyphs."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(12)
+            version, tables = struct.unpack(">LH", head[:6])
+            if version not in (0x10000, 0x74727565):  # TrueType; not a collection
+                return None
+            directory = stream.read(16 * tables)
+            cmap = next((struct.unpack_from(">LL", directory, 16 * n + 8)
+                         for n in range(tables) if directory[16 * n:16 * n + 4] == b"cmap"),
+                        None)
+            if cmap is None:
+                return None
+            stream.seek(cmap[0])
+            table = stream.read(cmap[1])
+        return _codes_in(table)
+    except (OSError, struct.error):
+        return None
+
+
+def _codes_in(table: bytes) -> Iterable[int] | None:
+    """The codes of a cmap table (see _mapped_codes), chosen as ReportLab chooses."""
+    version, count = struct.unpack_from(">HH", table)
+    if count == 0 and version != 0:
+        count = version
+    chosen, windows = None, False
+    for n in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHL", table, 4 + 8 * n)
+        if platform == 3:
+            chosen, windows = offset, True
+        elif platform == 1 and encoding == 0 and not windows:
+            chosen = offset
+        elif (platform == 1 and encoding == 1) or (platform == 0 and encoding != 5):
+            chosen, windows = offset, True
+    if chosen is None:
+        return None
+    kind = struct.unpack_from(">H", table, chosen)[0]
+    if kind == 4:
+        segments = struct.unpack_from(">H", table, chosen + 6)[0] // 2
+        ends = struct.unpack_from(f">{segments}H", table, chosen + 14)
+        starts = struct.unpack_from(f">{segments}H", table, chosen + 16 + 2 * segments)
+        pairs = zip(starts, ends, strict=True)
+    elif kind == 12:
+        groups = struct.unpack_from(">L", table, chosen + 12)[0]
+        triples = struct.unpack_from(f">{3 * groups}L", table, chosen + 16)
+        pairs = zip(triples[0::3], triples[1::3], strict=True)
+    else:
+        return None
+    return [code for start, end in pairs for code in range(start, end + 1)]
 
 
 @dataclass(frozen=True)
@@ -77,16 +175,28 @@ class Family:
 
 
 def load_family(folder: Path, files: dict[str, str]) -> Family:
-    """Register a family from ``files`` (style -> path in ``folder``); missing styles reuse
-    the nearest one (no italic: regular), so a fallback font may ship two files only."""
+    """A family from ``files`` (style -> path in ``folder``); missing styles reuse the
+    nearest one (no italic: regular), so a fallback font may ship two files only. Its
+    faces are registered when first drawn with (Face.name) or by ``register``."""
     faces: dict[str, Face] = {}
     for style in STYLES:
         chosen = files.get(style) or files.get("bold" if "bold" in style else "regular")
-        faces[style] = _register((folder / chosen).resolve())
-    family = Family(faces["regular"].name, faces)
-    for (bold, italic), style in zip(((0, 0), (1, 0), (0, 1), (1, 1)), STYLES, strict=True):
-        addMapping(family.name, bold, italic, faces[style].name)
+        faces[style] = _face((folder / chosen).resolve())
+    family = Family(faces["regular"].stem, faces)
+    _families.pop(family.name, None)
+    _families[family.name] = faces
+    _map(family.name, faces)
     return family
+
+
+def register(family: Family) -> None:
+    """Register every face of ``family`` now, in this process."""
+    for face in family.faces.values():
+        _register(face.path)
+
+
+# How many font sets this process has made with each fallback family (its faces' files).
+_fallback_sets: Counter[tuple[Path, ...]] = Counter()
 
 
 def normalise(text: str) -> str:
@@ -103,6 +213,18 @@ class FontSet:
     fallback: Family
     cjk_folder: Path | None = None  # where CJK_FILES are; None: no CJK family
 
+    def __post_init__(self) -> None:
+        """Register the body family now: every leaflet draws with it. The fallback faces
+        wait until one is drawn with, unless this process has built with them before: a
+        build lays out in a child process (leaflet/limits.py), and what the child
+        registers goes with it, so a process that builds again registers them here once,
+        for every later child to find."""
+        register(self.body)
+        paths = tuple(face.path for face in self.fallback.faces.values())
+        _fallback_sets[paths] += 1
+        if _fallback_sets[paths] > 1:
+            register(self.fallback)
+
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no bundled font can draw, in order, once each.
         Characters above U+FFFF (emoji) count as missing: they break the PDF text layer."""
@@ -118,7 +240,11 @@ class FontSet:
     def cjk(self) -> Family | None:
         """The CJK family, registered on first use: only a text with a character the body
         and fallback lack asks for it."""
-        return load_family(self.cjk_folder, CJK_FILES) if self.cjk_folder else None
+        if self.cjk_folder is None:
+            return None
+        family = load_family(self.cjk_folder, CJK_FILES)
+        register(family)
+        return family
 
     def load_cjk_for(self, texts: Iterable[str]) -> bool:
         """Register the CJK family now if any of ``texts`` needs it; whether it is loaded.
