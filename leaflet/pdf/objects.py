@@ -126,9 +126,12 @@ def _decode(name: str, data: bytes) -> bytes:
 # --- reading -------------------------------------------------------------------------
 
 _SPACE = rb"(?:\s|%[^\r\n]*)*"
-_TOKEN = re.compile(_SPACE + rb"(<<|>>|\[|\]|\(|<|/[^\s/\[\]()<>{}%]*|"
-                    rb"[+-]?(?:\d+\.?\d*|\.\d+)|true\b|false\b|null\b|R\b|stream\b)")
-_REFERENCE = re.compile(_SPACE + rb"(\d+)\s+(\d+)\s+R\b")
+_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+# One token: a reference (its two numbers), else any other token (group 3)
+_TOKEN = re.compile(_SPACE + rb"(?:(\d+)\s+(\d+)\s+R\b|(<<|>>|\[|\]|\(|<|"
+                    rb"/[^\s/\[\]()<>{}%]*|" + _NUMBER + rb"|true\b|false\b|null\b|R\b|stream\b))")
+# An array of numbers only (a font's widths, a box), read in one step
+_NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb")*)\s*\]")
 _OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
 _LITERAL_SPECIAL = re.compile(rb"[()\\]")
@@ -237,6 +240,10 @@ class Page(Dict):
 _SPACES = re.compile(_SPACE)
 
 
+def _number(text: bytes) -> int | float:
+    return float(text) if b"." in text else int(text)
+
+
 def _skip_space(data: bytes, position: int) -> int:
     return _SPACES.match(data, position).end()  # type: ignore[union-attr]
 
@@ -251,16 +258,16 @@ class _Parser:
         """The next value, and whether it ended a container (']' or '>>')."""
         if depth > MAX_DEPTH:
             raise Unsupported("objects nested too deep")
-        reference = _REFERENCE.match(self.data, self.position)
-        if reference is not None:
-            self.position = reference.end()
-            return Ref(int(reference.group(1)), int(reference.group(2)), self.document), False
         token = _TOKEN.match(self.data, self.position)
         if token is None:
             raise Unsupported(f"unreadable object data at byte {self.position}")
         self.position = token.end()
-        text = token.group(1)
+        text = token.group(3)
+        if text is None:
+            return Ref(int(token.group(1)), int(token.group(2)), self.document), False
         first = text[:1]
+        if first == b"/":
+            return Name(text.decode("latin-1")), False
         if text == b"<<":
             return self._dictionary(depth), False
         if text in (b">>", b"]"):
@@ -271,18 +278,23 @@ class _Parser:
             return self._literal(), False
         if text == b"<":
             return self._hexadecimal(), False
-        if first == b"/":
-            return Name(text.decode("latin-1")), False
         if text in (b"true", b"false"):
             return text == b"true", False
         if text == b"null":
             return None, False
         if text in (b"R", b"stream"):
             raise Unsupported(f"unexpected {text.decode()} at byte {self.position}")
-        return (float(text) if b"." in text else int(text)), False
+        return _number(text), False
 
     def _array(self, depth: int) -> list[Any]:
-        items: list[Any] = []
+        numbers = _NUMBERS.match(self.data, self.position)
+        if numbers is not None:
+            items = [_number(text) for text in numbers.group(1).split()]
+            if len(items) > MAX_ITEMS:
+                raise Unsupported(f"an array longer than {MAX_ITEMS:,} items")
+            self.position = numbers.end()
+            return items
+        items = []
         while True:
             item, ended = self.value(depth + 1)
             if ended:
@@ -305,7 +317,7 @@ class _Parser:
             if ended:
                 raise Unsupported(f"a dictionary ends after a key at byte {self.position}")
         after = _TOKEN.match(self.data, self.position)
-        if after is not None and after.group(1) == b"stream":
+        if after is not None and after.group(3) == b"stream":
             return self._stream(entries, after.end())
         return entries
 

@@ -16,7 +16,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from leaflet.pdf.objects import resolved
+from leaflet.pdf.objects import Stream, resolved
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -79,6 +79,27 @@ class _Font:
         if self.unicode:
             return "".join(self.unicode.get(code, "\ufffd") for code in codes)
         return bytes(c for c in codes if c < 256).decode("latin-1")
+
+
+_FONTS: dict[tuple[Any, ...], _Font] = {}
+_FONTS_KEPT = 64
+
+
+def _shared_font(font: Any) -> _Font:
+    """A simple font read before, by what it is made of (its name, widths and ToUnicode
+    map as stored): each personalised leaflet's pages embed the same subsets again, and
+    reading their maps was a tenth of holding them to the profile. Other fonts, and
+    pypdf's objects (`inspect` of a file leaflet did not make), are read each time."""
+    to_unicode = font.get("/ToUnicode")
+    if font.get("/Subtype") == "/Type0" or not isinstance(to_unicode, Stream):
+        return _Font(font)
+    key = (str(font.get("/BaseFont")), font.get("/FirstChar"), tuple(font.get("/Widths") or ()),
+           to_unicode.raw, str(to_unicode.get("/Filter")))
+    if key not in _FONTS:
+        if len(_FONTS) >= _FONTS_KEPT:
+            _FONTS.pop(next(iter(_FONTS)))
+        _FONTS[key] = _Font(font)
+    return _FONTS[key]
 
 
 def _average(widths: list[float]) -> float:
@@ -341,7 +362,7 @@ class _Interpreter:
         font = resolved(font)
         key = id(font)
         if key not in self.font_cache:
-            self.font_cache[key] = _Font(font)
+            self.font_cache[key] = _shared_font(font)
         return self.font_cache[key]
 
     def _form(self, xobject: Any, ctm: Matrix, depth: int) -> None:
