@@ -391,15 +391,18 @@ class _Converter:
         loose = _Element("p", {}, el.line)
         for child in el.children:
             if isinstance(child, _Element) and child.tag not in INLINE_TAGS:
-                if self.inlines(loose):
-                    blocks.append(Paragraph(self.inlines(loose), line=el.line))
+                self._add_loose(loose, el.line, blocks)
                 loose = _Element("p", {}, child.line)
                 blocks.append(self.block(child))
             else:
                 loose.children.append(child)
-        if self.inlines(loose):
-            blocks.append(Paragraph(self.inlines(loose), line=el.line))
+        self._add_loose(loose, el.line, blocks)
         return blocks
+
+    def _add_loose(self, loose: _Element, line: int, blocks: list[Block]) -> None:
+        inlines = self.inlines(loose)
+        if inlines:
+            blocks.append(Paragraph(inlines, line=line))
 
     def inlines(self, el: _Element) -> list[Inline]:
         raw: list[Inline] = []
