@@ -24,6 +24,7 @@ from typing import Any
 
 MAX_DEPTH = 64  # nested arrays and dictionaries; ours go a few levels deep
 MAX_ITEMS = 100_000  # in one array or dictionary; ours hold at most a few thousand
+MAX_DECODED = 64_000_000  # bytes a stream inflates to; a few KB inflate to gigabytes
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
@@ -109,10 +110,14 @@ class Stream(Dict):
 
 def _decode(name: str, data: bytes) -> bytes:
     if name in ("/FlateDecode", "/Fl"):
+        inflater = zlib.decompressobj()
         try:
-            return zlib.decompress(data)
+            inflated = inflater.decompress(data, MAX_DECODED)
         except zlib.error as exc:
             raise Unsupported(f"a stream does not inflate: {exc}") from exc
+        if inflater.unconsumed_tail:
+            raise Unsupported(f"a stream inflates to more than {MAX_DECODED:,} bytes")
+        return inflated
     if name in ("/ASCII85Decode", "/A85"):
         text = data.strip()
         text = text[:-2] if text.endswith(b"~>") else text

@@ -34,6 +34,9 @@ _TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>
                     re.DOTALL)
 # Inline image data is binary: cut it out before reading (it draws no text).
 _INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
+MAX_CODE = 0xFFFF  # a font's codes are one or two bytes
+MAX_CONTENT = 4_000_000  # bytes of content a page draws, forms included; ours draw ~10 KB
+MAX_FORMS = 10_000  # forms a page draws; a form drawing itself many times multiplies
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -122,7 +125,7 @@ def _cid_widths(font: Any) -> dict[int, float]:
                 widths[first + offset] = float(width)
             index += 2
         elif index + 2 < len(array):
-            for code in range(first, int(following) + 1):
+            for code in range(first, min(int(following), MAX_CODE) + 1):
                 widths[code] = float(array[index + 2])
             index += 3
         else:
@@ -150,7 +153,7 @@ def _to_unicode(font: Any) -> dict[int, str]:
         parts = _HEX.findall(block)
         index = 0
         while index + 2 < len(parts):
-            low, high = _hex_int(parts[index][0]), _hex_int(parts[index + 1][0])
+            low, high = _hex_int(parts[index][0]), min(_hex_int(parts[index + 1][0]), MAX_CODE)
             target, array = parts[index + 2]
             if array:
                 for offset, value in enumerate(re.findall(rb"<([0-9A-Fa-f\s]*)>", array)):
@@ -260,10 +263,14 @@ class _Interpreter:
     def __init__(self, fonts: dict[int, _Font]) -> None:
         self.font_cache = fonts
         self.runs: list[TextRun] = []
+        self.content = self.forms = 0  # what the page has drawn so far: bytes, forms
 
     def run(self, data: bytes, resources: Any, ctm: Matrix, depth: int = 0) -> None:
         font_resources = (resources or {}).get("/Font") or {}
         xobjects = (resources or {}).get("/XObject") or {}
+        self.content += len(data)
+        if self.content > MAX_CONTENT:
+            raise ValueError(f"a page draws more than {MAX_CONTENT:,} bytes of content")
         fonts: dict[str, _Font | None] = {}  # by resource name: resolved once per stream
         if b"BI" in data:
             data = _INLINE_IMAGE.sub(b" ", data)
@@ -371,6 +378,9 @@ class _Interpreter:
         form = resolved(xobject)
         if form.get("/Subtype") != "/Form":
             return
+        self.forms += 1
+        if self.forms > MAX_FORMS:
+            raise ValueError(f"a page draws forms more than {MAX_FORMS:,} times")
         matrix = tuple(float(v) for v in form.get("/Matrix", IDENTITY))
         self.run(_decoded(form), form.get("/Resources"),
                  _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
