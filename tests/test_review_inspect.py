@@ -10,6 +10,8 @@ import zlib
 import pytest
 
 from leaflet.cli import INTERNAL_ERROR, main
+from leaflet.pdf.inspect import inspect_pdf
+from leaflet.pdf.objects import Document, serialise
 
 
 def pdf_of(objects: dict[int, bytes], extra_trailer: bytes = b"",
@@ -119,3 +121,13 @@ def test_file_our_reader_refuses_late_is_read_by_pypdf(tmp_path, capsys, data):
     code, out, err = inspect(tmp_path, capsys, data)
     assert (code, err) == (1, "")  # a report: its one violation is the font not embedded
     assert "Helvetica: NOT EMBEDDED" in out and "209.9 x 297" in out and "12 pt" in out
+
+
+def test_name_with_hash_escapes_reads_as_the_name_it_stands_for():
+    data = page(font=b"<< /Type /Font /Subtype /Type1 /BaseFont /Hel#76etica#20Bold >>",
+                resources=b"<< /F#6Fnt << /F1 4 0 R >> >>")
+    document = Document(data)
+    font = document.pages[0]["/Resources"]["/Font"]["/F1"]
+    assert font["/BaseFont"] == "/Helvetica Bold"
+    assert serialise(font["/BaseFont"]) == b"/Helvetica#20Bold"  # written back as it was
+    assert [f.name for f in inspect_pdf(data).fonts] == ["Helvetica Bold"]

@@ -139,6 +139,7 @@ _TOKEN = re.compile(_SPACE + rb"(?:(\d+)\s+(\d+)\s+R\b|(<<|>>|\[|\]|\(|<|"
 _NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb")*)\s*\]")
 _OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _LITERAL_SPECIAL = re.compile(rb"[()\\]")
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
             ord("f"): b"\f"}
@@ -272,6 +273,8 @@ class _Parser:
             return Ref(int(token.group(1)), int(token.group(2)), self.document), False
         first = text[:1]
         if first == b"/":
+            if b"#" in text:  # '#' and two hexadecimal digits stand for one byte
+                text = _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), text)
             return Name(text.decode("latin-1")), False
         if text == b"<<":
             return self._dictionary(depth), False
