@@ -25,7 +25,8 @@ def pdf_of(objects: dict[int, bytes], extra_trailer: bytes = b"",
     table.update(offsets or {})
     start, size = len(out), max(objects) + 1
     out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(b"%010d 00000 n \n" % table[n] for n in range(1, size))
+    out += b"".join(b"%010d 00000 n \n" % table[n] if n in table else b"0000000000 00000 f \n"
+                    for n in range(1, size))
     out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
         size, extra_trailer, start)
     return bytes(out)
@@ -131,3 +132,21 @@ def test_name_with_hash_escapes_reads_as_the_name_it_stands_for():
     assert font["/BaseFont"] == "/Helvetica Bold"
     assert serialise(font["/BaseFont"]) == b"/Helvetica#20Bold"  # written back as it was
     assert [f.name for f in inspect_pdf(data).fonts] == ["Helvetica Bold"]
+
+
+def test_pages_sharing_one_large_content_stream_are_refused_in_time(tmp_path, capsys):
+    """A file of a few KB whose hundred pages all draw one stream of a megabyte of text."""
+    content = b"BT /F1 12 Tf 72 700 Td " + b"(Hello) Tj " * 100_000 + b"ET"
+    pages = 100
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+               2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (10 + n)
+                                                        for n in range(pages))
+                  + b"] /Count %d /MediaBox [0 0 595 842] " % pages
+                  + b"/Resources << /Font << /F1 4 0 R >> >> >>",
+               4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               5: stream(b"/Filter /FlateDecode", zlib.compress(content, 9))}
+    objects.update({10 + n: b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>"
+                    for n in range(pages)})
+    data = pdf_of(objects)
+    assert len(data) < 20_000
+    assert "draw more content than it can hold" in refused(tmp_path, capsys, data)

@@ -86,7 +86,7 @@ def inspect_pdf(data: bytes,
     may be."""
     def read(reader: Any) -> Report:
         pages = list(reader.pages)
-        page_reader = PageReader()
+        page_reader = PageReader(len(data))
         reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
                    for number, page in enumerate(pages, start=1)]
         return Report(reports, _fonts(pages))

@@ -36,6 +36,7 @@ _TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>
 _INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
 MAX_CODE = 0xFFFF  # a font's codes are one or two bytes
 MAX_CONTENT = 4_000_000  # bytes of content a page draws, forms included; ours draw ~10 KB
+CONTENT_PER_BYTE = 16  # content all pages draw, per byte of the file: ours draw under 1
 MAX_FORMS = 10_000  # forms a page draws; a form drawing itself many times multiplies
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
@@ -260,8 +261,8 @@ class _Interpreter:
     """Just enough of the PDF imaging model to know where text goes: the transformation
     matrix (q, Q, cm), the text state and matrices, text shown, and forms drawn (Do)."""
 
-    def __init__(self, fonts: dict[int, _Font]) -> None:
-        self.font_cache = fonts
+    def __init__(self, fonts: dict[int, _Font], limit: int = MAX_CONTENT) -> None:
+        self.font_cache, self.limit = fonts, limit
         self.runs: list[TextRun] = []
         self.content = self.forms = 0  # what the page has drawn so far: bytes, forms
 
@@ -269,8 +270,10 @@ class _Interpreter:
         font_resources = (resources or {}).get("/Font") or {}
         xobjects = (resources or {}).get("/XObject") or {}
         self.content += len(data)
-        if self.content > MAX_CONTENT:
-            raise ValueError(f"a page draws more than {MAX_CONTENT:,} bytes of content")
+        if self.content > self.limit:
+            raise ValueError(f"its pages draw more content than it can hold: a page at most "
+                             f"{MAX_CONTENT:,} bytes, all pages {CONTENT_PER_BYTE} times the "
+                             "file's size")
         fonts: dict[str, _Font | None] = {}  # by resource name: resolved once per stream
         if b"BI" in data:
             data = _INLINE_IMAGE.sub(b" ", data)
@@ -393,10 +396,13 @@ _TEXT_OPERATORS = frozenset((b"q", b"Q", b"cm", b"BT", b"Tm", b"Td", b"TD", b"T*
 
 
 class PageReader:
-    """Text runs page by page; fonts shared between pages are read once."""
+    """Text runs page by page; fonts shared between pages are read once. Given the file's
+    size, the content all pages draw is held to CONTENT_PER_BYTE times it: pages can share
+    one content stream, and a file of a few KB would otherwise draw gigabytes."""
 
-    def __init__(self) -> None:
+    def __init__(self, file_size: int | None = None) -> None:
         self.fonts: dict[int, _Font] = {}
+        self.left = None if file_size is None else MAX_CONTENT + CONTENT_PER_BYTE * file_size
 
     def runs(self, page: Any) -> list[TextRun]:
         contents = resolved(page.get("/Contents"))
@@ -408,6 +414,9 @@ class PageReader:
             data = _decoded(contents)
         else:
             return []
-        interpreter = _Interpreter(self.fonts)
+        interpreter = _Interpreter(self.fonts, MAX_CONTENT if self.left is None
+                                   else min(MAX_CONTENT, self.left))
         interpreter.run(data, page.get("/Resources"), IDENTITY)
+        if self.left is not None:
+            self.left -= interpreter.content
         return interpreter.runs
