@@ -150,3 +150,14 @@ def test_pages_sharing_one_large_content_stream_are_refused_in_time(tmp_path, ca
     data = pdf_of(objects)
     assert len(data) < 20_000
     assert "draw more content than it can hold" in refused(tmp_path, capsys, data)
+
+
+def test_content_with_a_predictor_is_read_with_it():
+    """A FlateDecode stream whose bytes went through the PNG 'Sub' predictor: read
+    without undoing it, the page would seem to draw no text at all."""
+    content = b"BT /F1 5 Tf 72 700 Td (Hello world) Tj ET"
+    row = bytes([1]) + bytes((content[i] - (content[i - 1] if i else 0)) & 0xFF
+                             for i in range(len(content)))
+    data = page(o5=stream(b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns %d >>"
+                          % len(content), zlib.compress(row)))
+    assert inspect_pdf(data).pages[0].smallest_text_pt == 5

@@ -102,6 +102,10 @@ class Stream(Dict):
 
     def get_data(self) -> bytes:
         filters = self.get("/Filter")
+        parameters = self.get("/DecodeParms")
+        if any(map(resolved, parameters if isinstance(parameters, list) else [parameters])):
+            raise Unsupported("a stream has decoding parameters (a predictor), which this "
+                              "reader does not apply")
         data = self.raw
         for name in (filters if isinstance(filters, list) else [filters] if filters else []):
             data = _decode(str(resolved(name)), data)
