@@ -4,6 +4,7 @@ walking its pages is read by pypdf, as before our reader."""
 
 from __future__ import annotations
 
+import struct
 import time
 import zlib
 
@@ -161,3 +162,38 @@ def test_content_with_a_predictor_is_read_with_it():
     data = page(o5=stream(b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns %d >>"
                           % len(content), zlib.compress(row)))
     assert inspect_pdf(data).pages[0].smallest_text_pt == 5
+
+
+def hybrid(size_pt: int = 5) -> bytes:
+    """A hybrid-reference file: the font is in an object stream, listed only in the
+    cross-reference stream that the trailer's /XRefStm names."""
+    content = b"BT /F1 %d Tf 72 700 Td (Hello) Tj ET" % size_pt
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    objstm_body = b"4 0 " + font
+    bodies = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+              2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+              3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                 b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+              5: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+              6: b"<< /Type /ObjStm /N 1 /First 4 /Length %d >>\nstream\n" % len(objstm_body)
+                 + objstm_body + b"\nendstream"}
+    xref_data = struct.pack(">BLH", 2, 6, 0)
+    bodies[7] = (b"<< /Type /XRef /Size 8 /W [1 4 2] /Index [4 1] /Length %d >>\nstream\n"
+                 % len(xref_data) + xref_data + b"\nendstream")
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = {}
+    for number, body in bodies.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    start = len(out)
+    out += b"xref\n0 8\n0000000000 65535 f \n"
+    for number in range(1, 8):
+        out += (b"%010d 00000 n \n" % offsets[number]) if number in offsets \
+            else b"0000000000 00000 f \n"
+    out += b"trailer\n<< /Size 8 /Root 1 0 R /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        offsets[7], start)
+    return bytes(out)
+
+
+def test_a_hybrid_reference_file_is_read_whole():
+    assert inspect_pdf(hybrid(5)).pages[0].smallest_text_pt == 5

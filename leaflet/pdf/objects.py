@@ -188,9 +188,11 @@ class Document:
             part, _ = _Parser(self, position + 7).value(0)
             if not isinstance(part, Dict):
                 raise Unsupported("the trailer is not a dictionary")
+            if "/XRefStm" in part:  # a hybrid file: some objects are listed only there
+                raise Unsupported("the file also has a cross-reference stream")
             trailer = part if trailer is None else trailer
             previous = part.get("/Prev")
-            if not isinstance(previous, int) or "/XRefStm" in part:
+            if not isinstance(previous, int):
                 break
             position = previous
         assert trailer is not None
