@@ -12,7 +12,7 @@ import pytest
 
 from leaflet.cli import INTERNAL_ERROR, main
 from leaflet.pdf.inspect import inspect_pdf
-from leaflet.pdf.objects import Document, serialise
+from leaflet.pdf.objects import Document, Unsupported, serialise
 
 
 def pdf_of(objects: dict[int, bytes], extra_trailer: bytes = b"",
@@ -197,3 +197,13 @@ def hybrid(size_pt: int = 5) -> bytes:
 
 def test_a_hybrid_reference_file_is_read_whole():
     assert inspect_pdf(hybrid(5)).pages[0].smallest_text_pt == 5
+
+
+def test_an_unreadable_object_stays_unreadable():
+    """The parse of a file is kept and shared (leaflet/pdf/parsed.py): an object that
+    failed to parse once must not read as null the next time."""
+    data = page()
+    document = Document(data.replace(b"5 0 obj", b"9 0 obj"))
+    for _ in range(2):
+        with pytest.raises(Unsupported, match="object 5 is not where the table says"):
+            document.get(5)

@@ -170,7 +170,11 @@ class Document:
             if offset is None:
                 return None  # a reference to a missing object is null
             self.objects[number] = None  # a stream whose /Length points back at itself
-            self.objects[number] = self._object_at(number, offset)
+            try:
+                self.objects[number] = self._object_at(number, offset)
+            except Unsupported:
+                del self.objects[number]  # unreadable each time it is asked for, not null
+                raise
         return self.objects[number]
 
     def _read_tables(self) -> Dict:
