@@ -207,3 +207,14 @@ def test_an_unreadable_object_stays_unreadable():
     for _ in range(2):
         with pytest.raises(Unsupported, match="object 5 is not where the table says"):
             document.get(5)
+
+
+@pytest.mark.parametrize("array", [b"[" + b"1" * 40 + b" /Name]",
+                                   b"[1234567890.12345678901234567890 4 0 R]"])
+def test_an_array_of_long_numbers_then_something_else_is_read_in_time(array):
+    started = time.monotonic()
+    document = Document(page(font=b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+                                  b"/Odd " + array + b" >>"))
+    font = document.pages[0]["/Resources"]["/Font"]["/F1"]
+    assert len(font.raw_get("/Odd")) in (2, 3)
+    assert time.monotonic() - started < 1

@@ -139,8 +139,10 @@ _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
 # One token: a reference (its two numbers), else any other token (group 3)
 _TOKEN = re.compile(_SPACE + rb"(?:(\d+)\s+(\d+)\s+R\b|(<<|>>|\[|\]|\(|<|"
                     rb"/[^\s/\[\]()<>{}%]*|" + _NUMBER + rb"|true\b|false\b|null\b|R\b|stream\b))")
-# An array of numbers only (a font's widths, a box), read in one step
-_NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb")*)\s*\]")
+# An array of numbers only (a font's widths, a box), read in one step. Each number ends
+# where its digits do, so a run of digits is never tried split in every way (which takes
+# seconds for 20 digits and doubles with each further one) when the array holds more.
+_NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb"(?![\d.]))*)\s*\]")
 _OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
