@@ -218,3 +218,9 @@ def test_an_array_of_long_numbers_then_something_else_is_read_in_time(array):
     font = document.pages[0]["/Resources"]["/Font"]["/F1"]
     assert len(font.raw_get("/Odd")) in (2, 3)
     assert time.monotonic() - started < 1
+
+
+def test_a_content_stream_of_unclosed_strings_is_read_in_time(tmp_path, capsys):
+    """Every '(' of '(\\(\\(\\...' starts a string that is never closed."""
+    code, out, err = inspect(tmp_path, capsys, page(content=b"BT /F1 12 Tf " + b"(\\" * 20_000))
+    assert code != INTERNAL_ERROR and "page" in out, err

@@ -22,7 +22,9 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
-_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)"
+# A literal string; one not closed runs to the end, so that it is scanned once, not again
+# from every parenthesis inside it (which made a run of "(\" take minutes).
+_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*(?:\)|\\?\Z)"
 _OPERAND = (rb"%[^\r\n]*|" + _NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
             + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
 # One operation: its operands as written, then its operator. Every operand is matched
