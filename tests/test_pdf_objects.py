@@ -76,7 +76,8 @@ def test_values_are_read_as_written():
     assert page["/Odd"] == b"A@"  # a last odd digit counts as followed by 0
     assert (page["/Yes"], page["/No"], page["/Nothing"]) == (True, False, None)
     assert (page["/Neg"], page["/Dot"]) == (-12, 0.5)
-    assert page["/Name"] == "/A#20B"  # kept as written, so it is written back the same
+    assert page["/Name"] == "/A B"  # '#20' stands for a space
+    assert serialise(page["/Name"]) == b"/A#20B"  # and is written back the same
 
 
 def test_a_lookup_follows_a_reference_and_a_copy_keeps_it():
@@ -179,7 +180,7 @@ def test_written_objects_read_back_the_same():
     assert read["/Plain"] == b"a (b) \\ c" and read["/Bytes"] == b"\x01\x02"
     assert dict.__getitem__(read, "/List") == [1, "/N", None, True, Ref(7)]
     assert document.get(5).raw == b"\x00\xff"
-    assert document.get(5)["/Odd#20Key"] == "/Has#20Space#23"
+    assert document.get(5)["/Odd Key"] == "/Has Space#"
     assert serialise(document.get(4)) == serialise(values)
 
 

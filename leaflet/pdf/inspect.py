@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
 from leaflet.pdf.objects import resolved
-from leaflet.pdf.parsed import Unreadable, any_pdf
+from leaflet.pdf.parsed import Unreadable, read_any
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
@@ -84,14 +84,17 @@ def inspect_pdf(data: bytes,
                 margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10)) -> Report:
     """What the PDF itself shows; ``margins_mm`` (top, right, bottom, left) say where text
     may be."""
+    def read(reader: Any) -> Report:
+        pages = list(reader.pages)
+        page_reader = PageReader(len(data))
+        reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
+                   for number, page in enumerate(pages, start=1)]
+        return Report(reports, _fonts(pages))
+
     try:
-        pages = list(any_pdf(data).pages)
-    except (Unreadable, ValueError, OSError) as exc:
+        return read_any(data, read)
+    except Unreadable as exc:
         raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
-    page_reader = PageReader()
-    reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
-               for number, page in enumerate(pages, start=1)]
-    return Report(reports, _fonts(pages))
 
 
 def _inspect_page(number: int, runs: list[TextRun], page: Any,

@@ -24,6 +24,7 @@ from typing import Any
 
 MAX_DEPTH = 64  # nested arrays and dictionaries; ours go a few levels deep
 MAX_ITEMS = 100_000  # in one array or dictionary; ours hold at most a few thousand
+MAX_DECODED = 64_000_000  # bytes a stream inflates to; a few KB inflate to gigabytes
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
@@ -101,6 +102,10 @@ class Stream(Dict):
 
     def get_data(self) -> bytes:
         filters = self.get("/Filter")
+        parameters = self.get("/DecodeParms")
+        if any(map(resolved, parameters if isinstance(parameters, list) else [parameters])):
+            raise Unsupported("a stream has decoding parameters (a predictor), which this "
+                              "reader does not apply")
         data = self.raw
         for name in (filters if isinstance(filters, list) else [filters] if filters else []):
             data = _decode(str(resolved(name)), data)
@@ -109,10 +114,14 @@ class Stream(Dict):
 
 def _decode(name: str, data: bytes) -> bytes:
     if name in ("/FlateDecode", "/Fl"):
+        inflater = zlib.decompressobj()
         try:
-            return zlib.decompress(data)
+            inflated = inflater.decompress(data, MAX_DECODED)
         except zlib.error as exc:
             raise Unsupported(f"a stream does not inflate: {exc}") from exc
+        if inflater.unconsumed_tail:
+            raise Unsupported(f"a stream inflates to more than {MAX_DECODED:,} bytes")
+        return inflated
     if name in ("/ASCII85Decode", "/A85"):
         text = data.strip()
         text = text[:-2] if text.endswith(b"~>") else text
@@ -130,10 +139,13 @@ _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
 # One token: a reference (its two numbers), else any other token (group 3)
 _TOKEN = re.compile(_SPACE + rb"(?:(\d+)\s+(\d+)\s+R\b|(<<|>>|\[|\]|\(|<|"
                     rb"/[^\s/\[\]()<>{}%]*|" + _NUMBER + rb"|true\b|false\b|null\b|R\b|stream\b))")
-# An array of numbers only (a font's widths, a box), read in one step
-_NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb")*)\s*\]")
+# An array of numbers only (a font's widths, a box), read in one step. Each number ends
+# where its digits do, so a run of digits is never tried split in every way (which takes
+# seconds for 20 digits and doubles with each further one) when the array holds more.
+_NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb"(?![\d.]))*)\s*\]")
 _OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _LITERAL_SPECIAL = re.compile(rb"[()\\]")
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
             ord("f"): b"\f"}
@@ -160,7 +172,11 @@ class Document:
             if offset is None:
                 return None  # a reference to a missing object is null
             self.objects[number] = None  # a stream whose /Length points back at itself
-            self.objects[number] = self._object_at(number, offset)
+            try:
+                self.objects[number] = self._object_at(number, offset)
+            except Unsupported:
+                del self.objects[number]  # unreadable each time it is asked for, not null
+                raise
         return self.objects[number]
 
     def _read_tables(self) -> Dict:
@@ -178,9 +194,11 @@ class Document:
             part, _ = _Parser(self, position + 7).value(0)
             if not isinstance(part, Dict):
                 raise Unsupported("the trailer is not a dictionary")
+            if "/XRefStm" in part:  # a hybrid file: some objects are listed only there
+                raise Unsupported("the file also has a cross-reference stream")
             trailer = part if trailer is None else trailer
             previous = part.get("/Prev")
-            if not isinstance(previous, int) or "/XRefStm" in part:
+            if not isinstance(previous, int):
                 break
             position = previous
         assert trailer is not None
@@ -267,6 +285,8 @@ class _Parser:
             return Ref(int(token.group(1)), int(token.group(2)), self.document), False
         first = text[:1]
         if first == b"/":
+            if b"#" in text:  # '#' and two hexadecimal digits stand for one byte
+                text = _NAME_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), text)
             return Name(text.decode("latin-1")), False
         if text == b"<<":
             return self._dictionary(depth), False

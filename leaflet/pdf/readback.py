@@ -22,7 +22,9 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
-_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)"
+# A literal string; one not closed runs to the end, so that it is scanned once, not again
+# from every parenthesis inside it (which made a run of "(\" take minutes).
+_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*(?:\)|\\?\Z)"
 _OPERAND = (rb"%[^\r\n]*|" + _NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
             + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
 # One operation: its operands as written, then its operator. Every operand is matched
@@ -34,6 +36,10 @@ _TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>
                     re.DOTALL)
 # Inline image data is binary: cut it out before reading (it draws no text).
 _INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
+MAX_CODE = 0xFFFF  # a font's codes are one or two bytes
+MAX_CONTENT = 4_000_000  # bytes of content a page draws, forms included; ours draw ~10 KB
+CONTENT_PER_BYTE = 16  # content all pages draw, per byte of the file: ours draw under 1
+MAX_FORMS = 10_000  # forms a page draws; a form drawing itself many times multiplies
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -122,7 +128,7 @@ def _cid_widths(font: Any) -> dict[int, float]:
                 widths[first + offset] = float(width)
             index += 2
         elif index + 2 < len(array):
-            for code in range(first, int(following) + 1):
+            for code in range(first, min(int(following), MAX_CODE) + 1):
                 widths[code] = float(array[index + 2])
             index += 3
         else:
@@ -150,7 +156,7 @@ def _to_unicode(font: Any) -> dict[int, str]:
         parts = _HEX.findall(block)
         index = 0
         while index + 2 < len(parts):
-            low, high = _hex_int(parts[index][0]), _hex_int(parts[index + 1][0])
+            low, high = _hex_int(parts[index][0]), min(_hex_int(parts[index + 1][0]), MAX_CODE)
             target, array = parts[index + 2]
             if array:
                 for offset, value in enumerate(re.findall(rb"<([0-9A-Fa-f\s]*)>", array)):
@@ -257,13 +263,19 @@ class _Interpreter:
     """Just enough of the PDF imaging model to know where text goes: the transformation
     matrix (q, Q, cm), the text state and matrices, text shown, and forms drawn (Do)."""
 
-    def __init__(self, fonts: dict[int, _Font]) -> None:
-        self.font_cache = fonts
+    def __init__(self, fonts: dict[int, _Font], limit: int = MAX_CONTENT) -> None:
+        self.font_cache, self.limit = fonts, limit
         self.runs: list[TextRun] = []
+        self.content = self.forms = 0  # what the page has drawn so far: bytes, forms
 
     def run(self, data: bytes, resources: Any, ctm: Matrix, depth: int = 0) -> None:
         font_resources = (resources or {}).get("/Font") or {}
         xobjects = (resources or {}).get("/XObject") or {}
+        self.content += len(data)
+        if self.content > self.limit:
+            raise ValueError(f"its pages draw more content than it can hold: a page at most "
+                             f"{MAX_CONTENT:,} bytes, all pages {CONTENT_PER_BYTE} times the "
+                             "file's size")
         fonts: dict[str, _Font | None] = {}  # by resource name: resolved once per stream
         if b"BI" in data:
             data = _INLINE_IMAGE.sub(b" ", data)
@@ -371,6 +383,9 @@ class _Interpreter:
         form = resolved(xobject)
         if form.get("/Subtype") != "/Form":
             return
+        self.forms += 1
+        if self.forms > MAX_FORMS:
+            raise ValueError(f"a page draws forms more than {MAX_FORMS:,} times")
         matrix = tuple(float(v) for v in form.get("/Matrix", IDENTITY))
         self.run(_decoded(form), form.get("/Resources"),
                  _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
@@ -383,10 +398,13 @@ _TEXT_OPERATORS = frozenset((b"q", b"Q", b"cm", b"BT", b"Tm", b"Td", b"TD", b"T*
 
 
 class PageReader:
-    """Text runs page by page; fonts shared between pages are read once."""
+    """Text runs page by page; fonts shared between pages are read once. Given the file's
+    size, the content all pages draw is held to CONTENT_PER_BYTE times it: pages can share
+    one content stream, and a file of a few KB would otherwise draw gigabytes."""
 
-    def __init__(self) -> None:
+    def __init__(self, file_size: int | None = None) -> None:
         self.fonts: dict[int, _Font] = {}
+        self.left = None if file_size is None else MAX_CONTENT + CONTENT_PER_BYTE * file_size
 
     def runs(self, page: Any) -> list[TextRun]:
         contents = resolved(page.get("/Contents"))
@@ -398,6 +416,9 @@ class PageReader:
             data = _decoded(contents)
         else:
             return []
-        interpreter = _Interpreter(self.fonts)
+        interpreter = _Interpreter(self.fonts, MAX_CONTENT if self.left is None
+                                   else min(MAX_CONTENT, self.left))
         interpreter.run(data, page.get("/Resources"), IDENTITY)
+        if self.left is not None:
+            self.left -= interpreter.content
         return interpreter.runs
