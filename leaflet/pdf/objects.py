@@ -33,7 +33,8 @@ class Unsupported(ValueError):
 
 
 class Name(str):
-    """A name as written, with its slash: ``Name("/Font")``."""
+    """A name with its slash, its #xx escapes read as the characters they stand for:
+    ``Name("/Font")``."""
 
     __slots__ = ()
 
