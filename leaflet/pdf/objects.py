@@ -454,8 +454,9 @@ def _string(value: bytes) -> bytes:
 
 
 def text_string(text: str) -> String:
-    """A text string: PDFDocEncoding's ASCII part as it is, anything else UTF-16BE with its
-    byte order mark (what PDF readers expect for the title, the language and so on)."""
-    if text.isascii():
+    """A text string: printable ASCII as it is (PDFDocEncoding agrees with it there),
+    anything else UTF-16BE with its byte order mark (what PDF readers expect for the
+    title, the language, a structure element's /Alt and so on)."""
+    if text.isascii() and text.isprintable():
         return String(text.encode("ascii"))
     return String(b"\xfe\xff" + text.encode("utf-16-be"))

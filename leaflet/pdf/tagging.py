@@ -28,6 +28,8 @@ from typing import Any
 from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
+from leaflet.pdf.objects import serialise, text_string
+
 # The laid-out PDF's private catalogue entry that carries the tree to finishing; no file
 # leaflet writes keeps it.
 TREE_KEY = "/LeafletStructureTree"
@@ -181,7 +183,7 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
             entries.append(f"/K [{' '.join(kids)}]")
         for key in ("Alt", "ActualText", "T"):
             if key in node:
-                entries.append(f"/{key} {pdf_text(node[key])}")
+                entries.append(f"/{key} {serialise(text_string(node[key])).decode('latin-1')}")
         if "Scope" in node:
             entries.append(f"/A << /O /Table /Scope /{node['Scope']} >>")
         if "ListNumbering" in node:
@@ -217,10 +219,3 @@ def write_root(root: int, document: int, parent_arrays: Sequence[int],
     put(root, (f"<< /Type /StructTreeRoot /K [{document} 0 R] /ParentTree << /Nums "
                f"[{numbers}] >> /ParentTreeNextKey {len(parent_arrays)} >>").encode("latin-1"))
 
-
-def pdf_text(value: str) -> str:
-    """A PDF text string: literal if plain ASCII, else UTF-16BE with its byte order mark."""
-    if value.isascii() and value.isprintable():
-        escaped = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        return f"({escaped})"
-    return "<FEFF" + value.encode("utf-16-be").hex().upper() + ">"
