@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import copy
+import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,27 @@ ROOT = Path(__file__).resolve().parent.parent
 BACLOFEN = ROOT / "content" / "baclofen.yaml"
 MAX_DOSE_LINE = next(n for n, line in enumerate(BACLOFEN.read_text("utf-8").splitlines(), 1)
                      if line.strip().startswith("maximum_daily_dose:"))
+
+
+def fresh_python(script: str) -> str:
+    """What ``script`` prints in a Python of its own, whose modules are only those it
+    imports; it must succeed."""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def write_prescriptions(path: Path, names: list[str]) -> Path:
+    """A batch list of baclofen at 5 mg three times a day, one row for each name."""
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        rows = csv.writer(stream)
+        rows.writerow(["content", "name", "prescriber", "pharmacy", "start_date", "times",
+                       "schedule"])
+        for name in names:
+            rows.writerow([BACLOFEN, name, "Dr A", "Pharmacy", "2026-03-01",
+                           "8:00 14:00 20:00", "5 mg 3 times a day"])
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import BACLOFEN, MAX_DOSE_LINE
+from conftest import BACLOFEN, MAX_DOSE_LINE, fresh_python
 from pdfread import page_texts, reader
 
 from leaflet.cli import main
@@ -312,20 +312,12 @@ def test_yaml_rows_may_carry_keys_for_the_name_pattern_and_duplicates_are_refuse
 
 def test_the_main_process_of_a_parallel_batch_does_no_layout(tmp_path):
     """Workers lay out; the process that reads the list never imports ReportLab's layout."""
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
     listing = write_csv(tmp_path / "rx.csv", [good_row(1), good_row(2)])
     script = ("import sys; from leaflet.cli import main; "
               f"code = main(['batch', {str(listing)!r}, '--out-dir', {str(tmp_path / 'o')!r}, "
               "'--jobs', '2']); "
               "print(code, 'reportlab.platypus' in sys.modules, 'pypdf' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "0 False False"
+    assert fresh_python(script).strip().splitlines()[-1] == "0 False False"
     assert len(pdfs(tmp_path / "o")) == 2
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BACLOFEN, build_bytes
+from conftest import BACLOFEN, build_bytes, fresh_python
 from pdfread import body_text, fonts, page_texts, reader, squash, text_runs
 
 from leaflet.build import build_pdf
@@ -172,15 +172,9 @@ def test_revision_date_is_printed_as_month_and_year(write_content):
 
 def test_a_plain_build_imports_neither_patient_pages_nor_the_html_companion(tmp_path):
     """Import only what a command uses: a build without a patient or --format html."""
-    import subprocess
-    import sys
-
     script = ("import sys; from leaflet.cli import main; "
               f"code = main(['build', {str(BACLOFEN)!r}, '-o', {str(tmp_path / 'l.pdf')!r}]); "
               "print(code, [m for m in sys.modules "
               "if m.startswith(('leaflet.personal', 'leaflet.html'))])")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "0 []"
+    assert fresh_python(script).strip().splitlines()[-1] == "0 []"
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF-")

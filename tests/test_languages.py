@@ -18,6 +18,7 @@ import yaml
 from babel.dates import format_date, format_skeleton
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from conftest import fresh_python
 from pdfread import page_texts, squash
 
 from leaflet.build import BuildOptions, build, build_pdf, load_fonts
@@ -438,18 +439,12 @@ def test_a_chinese_build_loads_the_chinese_font_before_its_child_lays_out(tmp_pa
                                                                            baclofen_data):
     """The content is English, the set's words Chinese: the font those words need is loaded
     in the building process, kept for its next build, not in each build's forked child."""
-    import subprocess
-    import sys
-
     path = write_yaml(tmp_path / "leaflet.yaml", with_language(baclofen_data, "zh"))
     script = ("from reportlab.pdfbase import pdfmetrics; from leaflet.build import build_pdf; "
               f"result = build_pdf({str(path)!r}); "
               "print(result.pages > 0, 'NotoSansSC_400Regular' in "
               "pdfmetrics.getRegisteredFontNames())")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True"]
+    assert fresh_python(script).split() == ["True", "True"]
 
 
 @pytest.mark.parametrize(("set_name", "language", "ranges"), [

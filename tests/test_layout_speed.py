@@ -4,11 +4,8 @@ width, and the QR code module imported only for a leaflet that has a code."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from conftest import BACLOFEN, build_bytes
+from conftest import BACLOFEN, build_bytes, fresh_python
 from reportlab.platypus import Paragraph as RLParagraph
 
 from leaflet.build import load_fonts
@@ -156,7 +153,4 @@ def test_the_qr_code_module_is_imported_only_for_a_leaflet_with_a_code(
     script = ("import sys; from leaflet.build import build_pdf; "
               f"pdf = build_pdf({str(path)!r}).pdf; "
               "print(pdf.startswith(b'%PDF-'), 'reportlab.graphics.barcode.qr' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == f"True {imported}"
+    assert fresh_python(script).strip().splitlines()[-1] == f"True {imported}"

@@ -4,13 +4,12 @@ what they refuse, and that a build no longer needs pypdf."""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import fresh_python
 
 from leaflet.build import build
 from leaflet.errors import LayoutError
@@ -191,7 +190,4 @@ def test_a_plain_build_does_not_import_pypdf(tmp_path):
               f"code = main(['build', {str(BACLOFEN)!r}, '-o', {str(tmp_path / 'l.pdf')!r}, "
               f"'--patient', {str(ROOT / 'examples' / 'patient.yaml')!r}]); "
               "print(code, [m for m in sys.modules if m.startswith('pypdf')])")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "0 []"
+    assert fresh_python(script).strip().splitlines()[-1] == "0 []"

@@ -3,7 +3,6 @@ a single warning, and every XMP packet in it parses as XML whatever the metadata
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import BACLOFEN, ROOT
+from conftest import BACLOFEN, ROOT, write_prescriptions
 from pdfread import reader
 
 from leaflet.build import BuildOptions, build_pdf
@@ -55,14 +54,7 @@ def xmp_values(packet: ET.Element, name: str) -> list[str]:
 def batch_outputs(tmp_path_factory) -> list[Path]:
     """Two personalised rows and the print file of a batch."""
     folder = tmp_path_factory.mktemp("batch")
-    listing = folder / "rx.csv"
-    with listing.open("w", newline="", encoding="utf-8") as stream:
-        rows = csv.writer(stream)
-        rows.writerow(["content", "name", "prescriber", "pharmacy", "start_date", "times",
-                       "schedule"])
-        for number in (1, 2):
-            rows.writerow([BACLOFEN, f"Patient {number}", "Dr A", "Pharmacy", "2026-03-01",
-                           "8:00 14:00 20:00", "5 mg 3 times a day"])
+    listing = write_prescriptions(folder / "rx.csv", ["Patient 1", "Patient 2"])
     code = main(["batch", str(listing), "--out-dir", str(folder / "out"), "--combined",
                  str(folder / "day.pdf"), "--jobs", "1"])
     assert code == 0

@@ -4,7 +4,6 @@ and independent PDF/UA checkers find no error (and do find the faults we plant).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import BACLOFEN, ROOT
+from conftest import BACLOFEN, ROOT, write_prescriptions
 from pdftags import (
     drawn_text,
     elements,
@@ -67,13 +66,7 @@ def built() -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def batch_row(tmp_path_factory) -> bytes:
     folder = tmp_path_factory.mktemp("batch")
-    listing = folder / "rx.csv"
-    with listing.open("w", newline="", encoding="utf-8") as stream:
-        rows = csv.writer(stream)
-        rows.writerow(["content", "name", "prescriber", "pharmacy", "start_date", "times",
-                       "schedule"])
-        rows.writerow([BACLOFEN, "Patient One", "Dr A", "Pharmacy", "2026-03-01",
-                       "8:00 14:00 20:00", "5 mg 3 times a day"])
+    listing = write_prescriptions(folder / "rx.csv", ["Patient One"])
     assert main(["batch", str(listing), "--out-dir", str(folder / "out"), "--jobs", "1"]) == 0
     (row,) = sorted((folder / "out").iterdir())
     return row.read_bytes()
