@@ -30,7 +30,7 @@ from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
-from leaflet.pdf.inspect import Expectations, inspect_pdf, violations
+from leaflet.pdf.inspect import Expectations, inspect_built, violations
 from leaflet.pdf.layout import Layout, load_qr_code
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
@@ -150,7 +150,7 @@ def verifier(theme: Theme, profile: Profile) -> Callable[[bytes], None]:
                           theme.page_size, margins)
 
     def verify(pdf: bytes) -> None:
-        found = violations(inspect_pdf(pdf, margins), expect)
+        found = violations(inspect_built(pdf, margins), expect)
         if found:
             raise LayoutError([Problem(str(theme.source), None, f"profile {profile.name}",
                                        message) for message in found])

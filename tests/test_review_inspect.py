@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 
+import leaflet.pdf.inspect
 from leaflet.cli import INTERNAL_ERROR, main
 from leaflet.pdf.inspect import inspect_pdf
 from leaflet.pdf.objects import Document, Unsupported, serialise
@@ -224,3 +225,23 @@ def test_a_content_stream_of_unclosed_strings_is_read_in_time(tmp_path, capsys):
     """Every '(' of '(\\(\\(\\...' starts a string that is never closed."""
     code, out, err = inspect(tmp_path, capsys, page(content=b"BT /F1 12 Tf " + b"(\\" * 20_000))
     assert code != INTERNAL_ERROR and "page" in out, err
+
+
+def test_an_unreadable_file_is_named_in_its_error(tmp_path, capsys):
+    err = refused(tmp_path, capsys, b"%PDF-1.7\ngarbage")
+    assert str(tmp_path / "hostile.pdf") in err and "<pdf>" not in err
+
+
+def test_the_build_proof_reads_its_own_pdf_with_its_own_reader_alone(monkeypatch):
+    """Were our reader to refuse a PDF leaflet made, the proof would have read it with
+    pypdf instead; now the build fails, since that refusal is a fault of ours."""
+    from pathlib import Path
+
+    from leaflet.build import build_pdf
+
+    def refuse(pdf: bytes) -> Document:
+        raise Unsupported("planted refusal")
+
+    monkeypatch.setattr(leaflet.pdf.inspect, "parsed", refuse)
+    with pytest.raises(Unsupported, match="planted refusal"):
+        build_pdf(Path(__file__).parent.parent / "content" / "baclofen.yaml")

@@ -10,6 +10,7 @@ can never quietly print 7 pt text.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
 from leaflet.pdf.objects import resolved
-from leaflet.pdf.parsed import Unreadable, read_any
+from leaflet.pdf.parsed import Unreadable, parsed, read_any
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
@@ -81,20 +82,32 @@ class Expectations:
 
 
 def inspect_pdf(data: bytes,
-                margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10)) -> Report:
-    """What the PDF itself shows; ``margins_mm`` (top, right, bottom, left) say where text
-    may be."""
+                margins_mm: tuple[float, float, float, float] = (10, 10, 10, 10),
+                name: str = "<pdf>") -> Report:
+    """What any PDF shows (the file ``name``, for its error); ``margins_mm`` (top, right,
+    bottom, left) say where text may be."""
+    try:
+        return read_any(data, _reading(len(data), margins_mm))
+    except Unreadable as exc:
+        raise LayoutError(Problem(name, None, None, f"not a readable PDF: {exc}")) from exc
+
+
+def inspect_built(data: bytes, margins_mm: tuple[float, float, float, float]) -> Report:
+    """What a PDF a build has just made shows, read by our own reader alone: it reads all
+    leaflet writes, so a refusal here is a fault of ours and must fail the build (as an
+    internal error), not be quietly read another way."""
+    return _reading(len(data), margins_mm)(parsed(data))
+
+
+def _reading(size: int, margins_mm: tuple[float, float, float, float]) -> Callable[[Any], Report]:
     def read(reader: Any) -> Report:
         pages = list(reader.pages)
-        page_reader = PageReader(len(data))
+        page_reader = PageReader(size)
         reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
                    for number, page in enumerate(pages, start=1)]
         return Report(reports, _fonts(pages))
 
-    try:
-        return read_any(data, read)
-    except Unreadable as exc:
-        raise LayoutError(Problem("<pdf>", None, None, f"not a readable PDF: {exc}")) from exc
+    return read
 
 
 def _inspect_page(number: int, runs: list[TextRun], page: Any,
@@ -192,6 +205,6 @@ def inspect_file(path: Path, profile_name: str, margin_mm: float) -> tuple[Repor
                      f"larger than {MAX_PDF_BYTES // 1_000_000} MB; a leaflet is far smaller")
     margins = (margin_mm,) * 4
     profile = known[profile_name]
-    report = inspect_pdf(data, margins)
+    report = inspect_pdf(data, margins, str(path))
     expect = Expectations(profile.minimum_size, profile.minimum_line_spacing_mm, None, margins)
     return report, violations(report, expect)
