@@ -367,6 +367,12 @@ def render_html(content: Content, template_set: TemplateSet, options: BuildOptio
     under the same limits; a patient's own section comes first, as in the PDF."""
     settings = print_settings(template_set, options.layout, options.profile, options.paper)
     patient = read_patient(options.patient, content) if options.patient else None
+    # what the PDF could not print, the page does not show either: the page embeds the same
+    # fonts, and a reader's own may lack the character or draw it wrong
+    fonts = load_fonts(settings.theme)
+    check_coverage(content, fonts)
+    if patient:
+        check_patient_coverage(patient, fonts)
     from leaflet.html import html_page  # only for the HTML companion, imported before the child
 
     def page() -> bytes:

@@ -176,6 +176,22 @@ def test_character_no_font_has(tmp_path, run, baclofen_data, char):
                            "character they have")
 
 
+@pytest.mark.parametrize("output", ["out.html", "out.pdf"])
+def test_html_page_refuses_a_character_no_font_has_as_the_pdf_does(tmp_path, capsys,
+                                                                    baclofen_data, output):
+    baclofen_data["sections"]["storage"][1] = "Keep it 한 cool."
+    path, text = dump(tmp_path, baclofen_data)
+    extra = (["--html", str(tmp_path / "page.html")] if output == "out.pdf"
+             else ["--format", "html"])
+    code = main(["build", path, "-o", str(tmp_path / output), *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err == [f"error: {path}:{line_of(text, 'Keep it')}: sections.storage[1]: '한' "
+                   f"(U+D55C HANGUL SYLLABLE HAN) is in none of the bundled fonts; replace it "
+                   f"with words or a character they have"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
 def test_content_file_does_not_exist(tmp_path, run):
     assert run(str(tmp_path / "nope.yaml")) == (1, [f"error: {tmp_path / 'nope.yaml'}: "
                                                     "file not found"])
