@@ -93,6 +93,30 @@ def test_reusing_the_shared_pages_gives_the_bytes_of_a_fresh_process(tmp_path, j
     assert (tmp_path / "fresh.pdf").read_bytes() == jane_pdf
 
 
+def test_a_longer_personal_section_reuses_the_shared_pages(tmp_path, jane_pdf):
+    """In a batch worker the shared pages are kept between rows: a patient with one more
+    step moves the rest of the markup down a line, and the pages must still be reused,
+    giving the bytes a fresh process gives."""
+    from leaflet.build import build_pdf, load_fonts, read_patient, render
+    from leaflet.personal import personalise
+    from leaflet.render.profiles import print_settings
+    from leaflet.render.templates import resolve_set
+    from leaflet.sources.content import load_content
+
+    content, template_set = load_content(BACLOFEN), resolve_set("default")
+    settings = print_settings(template_set, "standard", None, None)
+    fonts = load_fonts(settings.theme)
+    shorter = PATIENT.replace("  - {days: 3, dose: 15 mg, times_a_day: 3}\n", "")
+    personalise._shared.clear()
+    personalise._shared_pages.clear()
+    built = [render(content, template_set, settings, fonts,
+                    read_patient(write(tmp_path, text, name), content)).pdf
+             for text, name in ((PATIENT, "jane.yaml"), (shorter, "shorter.yaml"))]
+    assert len(personalise._shared_pages) == 1
+    assert built[0] == jane_pdf
+    assert built[1] == build_pdf(BACLOFEN, BuildOptions(patient=tmp_path / "shorter.yaml")).pdf
+
+
 def test_the_chart_has_one_box_per_dose(jane_pdf):
     # 9 dated days and two weeks of the open-ended last step, 3 doses a day
     assert body_text(jane_pdf).count(BOX) == (9 + 14) * 3

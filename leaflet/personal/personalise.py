@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
+from typing import Any
 
 from leaflet.errors import Problem, TemplateError
 from leaflet.pdf.combine import SharedPart, join, shared_part
@@ -79,7 +80,20 @@ def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
 
 
 def _key(rest: Document, metadata: Metadata, layout: Layout) -> str:
-    """What makes the shared pages what they are: their blocks, the metadata, the theme."""
+    """What makes the shared pages what they are: their blocks, the metadata, the theme.
+    Not the markup lines the blocks came from (kept to name a line in an error): a longer
+    personal section moves them down, and the pages are the same."""
     fonts = (layout.fonts.body.name, layout.fonts.fallback.name)
-    text = repr((rest, metadata, layout.theme.values, fonts))
+    text = repr((_unplaced(rest), metadata, layout.theme.values, fonts))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _unplaced(value: Any) -> Any:
+    """``value`` (markup) with every block's markup line set to 0."""
+    if isinstance(value, list):
+        return [_unplaced(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{field.name: 0 if field.name == "line"
+                                 else _unplaced(getattr(value, field.name))
+                                 for field in fields(value)})
+    return value
