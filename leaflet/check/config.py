@@ -60,6 +60,8 @@ PLAIN_WORDS = MapOf(Text(reader=False), key_pattern=None, non_empty=True,
 
 @dataclass(frozen=True)
 class Readability:
+    """The limits the readability check holds the text to (checks.yaml)."""
+
     grade_max: float
     reading_ease_min: float
     average_sentence_words_max: float

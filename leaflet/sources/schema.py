@@ -319,6 +319,8 @@ def paragraphs(description: str = "") -> ListOf:
 
 @dataclass
 class Field:
+    """A key of a Mapping: what its value must be, and whether it must be given."""
+
     spec: Spec
     required: bool = True
 
