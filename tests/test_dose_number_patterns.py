@@ -14,7 +14,7 @@ SAMPLES = [
     "Never take more than 80 mg a day.", "Take 2,500 mg or 2.500 mg or 2 500 mg.",
     "Ein Kind darf 2,5 mg nehmen.", "Ne prenez jamais 2\u202f500 mg.", "x5 mg 5mgx 5 mg5",
     "Nehmen Sie nie 8\u2019000 mg.", "Never take 8'000 mg.", "Take .5 mg, 5.0 mg, 10mcg, 3 IU.",
-    "Δόση 2,5 mg ημερησίως", "Доза 2,5 мг или 2,5 mg", "الجرعة ٢٫٥ mg أو 2.5 mg",
+    "Δόση 2,5 mg ημερησίως", "Доза 2,5 мг или 2,5 mg", "الجرعة \u0662\u066b\u0665 mg أو 2.5 mg",
     "खुराक 2.5 mg", "_5 mg 5 mg_ é5 mg 5 mgé ß5 g",
 ]
 
