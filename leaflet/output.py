@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -135,8 +134,15 @@ def remove_abandoned(folder: Path) -> list[Path]:
 
 
 def _host() -> str:
-    """This machine's name, letters and digits only, so a temporary file's name parses."""
-    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "localhost"
+    """This machine's name, letters and digits only, so a temporary file's name parses. POSIX
+    gives it without the socket module (which a build would import for this alone)."""
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+    else:
+        import socket
+
+        name = socket.gethostname()
+    return re.sub(r"[^A-Za-z0-9]", "", name)[:32] or "localhost"
 
 
 def _running(pid: int) -> bool:

@@ -8,7 +8,6 @@ its own files uses the built-in default set's.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,8 @@ PLAIN_WORDS = MapOf(Text(reader=False), key_pattern=None, non_empty=True,
 
 @dataclass(frozen=True)
 class Readability:
+    """The limits the readability check holds the text to (checks.yaml)."""
+
     grade_max: float
     reading_ease_min: float
     average_sentence_words_max: float
@@ -169,6 +170,8 @@ def _known_keys(path: Path, checks: dict[str, Any], lines: dict[str, int]) -> No
     problems = []
     for where, key in named:
         if key not in known:
+            import difflib  # only for a mistake: a good file's check does without it
+
             close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(Problem(str(path), lines.get(where), where,

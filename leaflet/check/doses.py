@@ -56,6 +56,8 @@ SPACES = "\u00a0\u202f "
 # A letter or digit of a word an amount cannot be part of; Chinese writes no space between
 # a word and a number ("服用2.5 mg"), so ideographs and kana do not count.
 _WORD = r"[^\W\u3000-\u9fff\uf900-\ufaff]"
+# A text with no character from here on has no ideograph or kana: there _WORD is any \w.
+_FIRST_LEFT_OUT = "\u3000"
 WORDING_LANGUAGE = "en"  # the language the wording patterns below are written for
 
 
@@ -84,8 +86,11 @@ APOSTROPHES = "'\u2019"
 
 
 @functools.cache
-def numbers_for(language: str) -> Numbers:
-    """The number format of a language tag, from CLDR; English's where CLDR has none."""
+def numbers_for(language: str, ideographs: bool = True) -> Numbers:
+    """The number format of a language tag, from CLDR; English's where CLDR has none.
+
+    ``ideographs`` False is for texts without a character _WORD leaves out, where plain
+    \\w reads them the same: compiling _WORD walks its 29,000 characters one by one."""
     from babel import Locale, UnknownLocaleError
     from babel.numbers import get_decimal_symbol, get_group_symbol
 
@@ -98,10 +103,11 @@ def numbers_for(language: str) -> Numbers:
     groups = "".join(dict.fromkeys((group if group not in (decimal, *SPACES) else "")
                                    + SPACES + APOSTROPHES))
     separators = re.escape(groups)
+    word = _WORD if ideographs else r"\w"
     pattern = re.compile(
-        rf"(?<![.,{APOSTROPHES}])(?<!{_WORD})(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
+        rf"(?<![.,{APOSTROPHES}])(?<!{word})(?:(?P<grouped>\d{{1,3}}(?:[{separators}]\d{{3}})+"
         rf"(?:{re.escape(decimal)}\d+)?(?!\d))|(?P<plain>\d+(?:[.,]\d+)?|[.,]\d+))"
-        rf" ?(?P<unit>{_UNITS})(?!{_WORD})")
+        rf" ?(?P<unit>{_UNITS})(?!{word})")
     return Numbers(decimal, groups, pattern)
 
 
@@ -161,11 +167,18 @@ def language_of(content: Content) -> str:
     return content.data["leaflet"]["language"]
 
 
+def content_numbers(content: Content, texts: list[tuple[str, str]]) -> Numbers:
+    """How the content's language writes numbers, read in ``texts`` (its prose)."""
+    ideographs = any(text and max(text) >= _FIRST_LEFT_OUT for _, text in texts)
+    return numbers_for(language_of(content), ideographs)
+
+
 def text_doses(content: Content) -> Iterator[TextDose]:
     """Every amount in the text, read as the content's language writes numbers: thousands
     separators taken out ("4,000" is 4000 in English), the decimal sign made a point."""
-    numbers = numbers_for(language_of(content))
-    for key, text in prose(content):
+    texts = list(prose(content))
+    numbers = content_numbers(content, texts)
+    for key, text in texts:
         for match in numbers.pattern.finditer(text):
             grouped = match.group("grouped") is not None
             amount = numbers.amount(match.group("grouped" if grouped else "plain"), grouped)
@@ -206,7 +219,7 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
 def _unit_spelling(at: Located, content: Content) -> list[Finding]:
     """Everywhere in the text: units and numbers written the way they are misread."""
     findings = []
-    show = numbers_for(language_of(content)).show
+    show = content_numbers(content, list(prose(content))).show
     for dose in text_doses(content):
         if dose.unit in MISREAD_UNITS:
             right, why = MISREAD_UNITS[dose.unit]

@@ -61,6 +61,8 @@ def plain_text(inlines: list[Inline]) -> str:
 
 @dataclass
 class Paragraph:
+    """A paragraph (<p>); ``style`` is its class, such as 'lead'."""
+
     inlines: list[Inline]
     style: str = "body"
     line: int = 0
@@ -68,6 +70,8 @@ class Paragraph:
 
 @dataclass
 class Heading:
+    """A heading (<h1> to <h3>)."""
+
     level: int
     inlines: list[Inline]
     line: int = 0
@@ -75,11 +79,15 @@ class Heading:
 
 @dataclass
 class ListItem:
+    """One item of a list (<li>), which may hold paragraphs and lists of its own."""
+
     blocks: list[Block]
 
 
 @dataclass
 class ItemList:
+    """A bulleted (<ul>) or numbered (<ol>) list."""
+
     items: list[ListItem]
     ordered: bool = False
     line: int = 0
@@ -96,6 +104,8 @@ class Cell:
 
 @dataclass
 class Table:
+    """A table, row by row; ``style`` is its class, such as 'dose'."""
+
     rows: list[list[Cell]]
     style: str = "plain"
     line: int = 0
@@ -112,6 +122,8 @@ class Callout:
 
 @dataclass
 class Section:
+    """A section of the leaflet (<section>), named by its ``id``."""
+
     id: str
     blocks: list[Block]
     line: int = 0
@@ -142,6 +154,9 @@ Block = Paragraph | Heading | ItemList | Table | Callout | Section | Image | QRC
 
 @dataclass
 class Document:
+    """The whole leaflet: its language, title and blocks, and the running header and
+    footer printed on every page."""
+
     lang: str
     title: str
     blocks: list[Block]
@@ -204,6 +219,8 @@ LineMapper = Callable[[int, str], tuple[str, "int | None"]]
 
 @dataclass
 class _Element:
+    """An element as parsed, before it is checked and converted."""
+
     tag: str
     attrs: dict[str, str]
     line: int

@@ -49,6 +49,8 @@ class Profile:
 
 @dataclass(frozen=True)
 class PageLayout:
+    """A page layout (layouts.yaml): how it changes the theme, and whether it is a booklet."""
+
     name: str
     description: str
     booklet: bool

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import re
 import shutil
 import sys
@@ -28,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from leaflet.errors import OutputError, Problem, TemplateError
+from leaflet.render.cache import cache_folder
 from leaflet.render.theme import Theme, load_theme, read_extends
 from leaflet.render.wording import Wording, wording_for
 from leaflet.resources import data_dir
@@ -219,15 +219,10 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     # Compiled code depends on the environment too (the i18n extension, finalize), which
     # Jinja's cache key does not see: a new environment gets a folder of its own.
-    folder = Path(base) / "leaflet" / f"templates-jinja{jinja2.__version__}-{_ENVIRONMENT}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _QuietBytecodeCache(str(folder))
+    folder = cache_folder(f"templates-jinja{jinja2.__version__}-{_ENVIRONMENT}")
+    return None if folder is None else _QuietBytecodeCache(str(folder))
 
 
 class _BoundedSandbox(ImmutableSandboxedEnvironment):

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime
 import functools
 import gettext
+import hashlib
 import io
+import marshal
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,14 +23,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import babel
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
-from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal
 
 from leaflet.errors import Problem, TemplateError
+from leaflet.render.cache import cache_folder, read_entry, write_entry
 from leaflet.sources.schema import Dose
 
 SOURCE_LANGUAGE = "en"  # the msgids are English wording, so English counts as reviewed
@@ -66,9 +69,37 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     if len(data) > MAX_CATALOGUE_BYTES:
         raise TemplateError(Problem(str(path), None, None, "catalogue is larger than 1 MB; "
                                     "it holds a leaflet's fixed wording, not data"))
+    parsed = _stored_parse(data)
+    if parsed is None:
+        parsed = _parse_catalogue(path, text)
+        _store_parse(data, parsed)
+    declared, plural_expr, messages = parsed
+    language = path.parent.parent.name
+    locale = _parse_locale(language)
+    if locale is None:
+        raise TemplateError(Problem(str(path), None, None,
+                                    f"{language!r} is not a language Babel knows"))
+    match = _REVIEW.search(text.split("\n\n", 1)[0])
+    reviewed = (locale.language == SOURCE_LANGUAGE
+                or (match is not None and match.group(1).lower() == "yes"))
+    return Catalogue(path, None if declared is None else Locale(*declared), messages,
+                     gettext.c2py(plural_expr), reviewed)
+
+
+# What a catalogue's text parses to: its Language header's locale (language, territory,
+# script, variant, modifier; None without one), its plural expression and its messages.
+ParsedCatalogue = tuple[tuple[str | None, ...] | None, str, dict[MessageId, str | tuple[str, ...]]]
+
+
+def _parse_catalogue(path: Path, text: str) -> ParsedCatalogue:
+    """Read with Babel, whose gettext support (and the email package it reads headers with)
+    is imported only here: a catalogue parsed by an earlier run is not parsed again."""
+    from babel.messages.pofile import PoFileError, read_po
+
     try:
         catalog = read_po(io.StringIO(text), abort_invalid=True)
-        plural = gettext.c2py(catalog.plural_expr)
+        plural_expr = catalog.plural_expr
+        gettext.c2py(plural_expr)
     except (PoFileError, ValueError, UnknownLocaleError) as exc:
         raise TemplateError(Problem(str(path), None, None,
                                     f"not a valid gettext catalogue: {exc}")) from exc
@@ -82,15 +113,48 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         _check_placeholders(path, message.lineno, message.id, strings)
         messages[key if message.context is None else (message.context, key)] = message.string
-    language = path.parent.parent.name
-    locale = _parse_locale(language)
-    if locale is None:
-        raise TemplateError(Problem(str(path), None, None,
-                                    f"{language!r} is not a language Babel knows"))
-    match = _REVIEW.search(text.split("\n\n", 1)[0])
-    reviewed = (locale.language == SOURCE_LANGUAGE
-                or (match is not None and match.group(1).lower() == "yes"))
-    return Catalogue(path, catalog.locale, messages, plural, reviewed)
+    declared = catalog.locale
+    parts = None if declared is None else (declared.language, declared.territory,
+                                          declared.script, declared.variant, declared.modifier)
+    return parts, plural_expr, messages
+
+
+# Parsed catalogues kept between runs, each under a hash of the file's bytes and of what
+# parsed it: an edited catalogue, a new Babel or a new layout here is parsed afresh.
+_PARSED_FORMAT = "catalogue-1"
+
+
+def _parse_key(data: bytes) -> str:
+    made_by = f"{_PARSED_FORMAT}\0babel{babel.__version__}\0marshal{marshal.version}\0"
+    return hashlib.sha256(made_by.encode() + data).hexdigest()
+
+
+def _stored_parse(data: bytes) -> ParsedCatalogue | None:
+    folder = cache_folder("catalogues")
+    stored = read_entry(folder, _parse_key(data)) if folder is not None else None
+    if stored is None:
+        return None
+    try:
+        parsed = marshal.loads(stored)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return parsed if _well_formed(parsed) else None
+
+
+def _well_formed(parsed: Any) -> bool:
+    """An entry as _parse_catalogue returns it (marshal gives tuples and dicts back)."""
+    if not (isinstance(parsed, tuple) and len(parsed) == 3):
+        return False
+    declared, plural_expr, messages = parsed
+    return ((declared is None or (isinstance(declared, tuple) and len(declared) == 5
+                                  and all(p is None or isinstance(p, str) for p in declared)))
+            and isinstance(plural_expr, str) and isinstance(messages, dict))
+
+
+def _store_parse(data: bytes, parsed: ParsedCatalogue) -> None:
+    folder = cache_folder("catalogues")
+    if folder is not None:
+        write_entry(folder, _parse_key(data), marshal.dumps(parsed))
 
 
 # A %-conversion as the wording fills it in: %(name)s, or %% for a percent sign.

@@ -7,7 +7,6 @@ first. The same objects print a JSON Schema that editors use to complete files.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -320,6 +319,8 @@ def paragraphs(description: str = "") -> ListOf:
 
 @dataclass
 class Field:
+    """A key of a Mapping: what its value must be, and whether it must be given."""
+
     spec: Spec
     required: bool = True
 
@@ -354,6 +355,8 @@ class Mapping(Spec):
         return result
 
     def _suggest(self, key: str) -> str:
+        import difflib  # only for a file with a mistake: a good one's build does without it
+
         close = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
         if close:
             return f"; did you mean {close[0]!r}?"

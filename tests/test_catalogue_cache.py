@@ -1,0 +1,146 @@
+"""A catalogue parsed by one run is not parsed again by the next (render/wording.py keeps
+it in the user's cache folder), yet an edited catalogue is never read stale and a cache
+that cannot be used only costs time."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+from pathlib import Path
+
+import pytest
+from conftest import BACLOFEN, fresh_python
+
+from leaflet.build import build
+from leaflet.errors import TemplateError
+from leaflet.render.templates import builtin_root
+from leaflet.render.wording import CATALOGUE, read_catalogue
+
+PO = """msgid ""
+msgstr ""
+"Language: es\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+"X-Native-Review: {review}\\n"
+
+msgid "Leaflet revised %(date)s"
+msgstr "{revised}"
+
+msgctxt "dose unit"
+msgid "mg"
+msgstr "mg"
+
+msgid "%(count)s tablet"
+msgid_plural "%(count)s tablets"
+msgstr[0] "%(count)s comprimido"
+msgstr[1] "%(count)s comprimidos"
+"""
+
+
+def parse(path: Path):
+    """A read as a new process makes it: this process's own memory of the file left out."""
+    return read_catalogue.__wrapped__(path, path.stat().st_mtime_ns)
+
+
+def write_po(folder: Path, revised: str = "Revisado %(date)s", review: str = "yes") -> Path:
+    path = folder / "es" / CATALOGUE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PO.format(revised=revised, review=review), "utf-8")
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "leaflet" / "catalogues"
+
+
+def stored(cache: Path) -> list[Path]:
+    return sorted(cache.iterdir()) if cache.is_dir() else []
+
+
+def test_a_catalogue_read_from_the_cache_is_the_one_parsed(tmp_path, cache):
+    path = write_po(tmp_path)
+    fresh = parse(path)
+    assert len(stored(cache)) == 1
+    again = parse(path)
+    assert again.messages == fresh.messages == {
+        "Leaflet revised %(date)s": "Revisado %(date)s", ("dose unit", "mg"): "mg",
+        "%(count)s tablet": ("%(count)s comprimido", "%(count)s comprimidos")}
+    assert list(again.messages) == list(fresh.messages)
+    assert again.locale == fresh.locale and str(again.locale) == "es"
+    assert [again.plural(n) for n in range(4)] == [fresh.plural(n) for n in range(4)] == \
+        [1, 0, 1, 1]
+    assert again.reviewed and fresh.reviewed
+    assert again.path == path
+
+
+def test_every_shipped_catalogue_reads_the_same_from_the_cache(cache):
+    paths = sorted(builtin_root().glob(f"*/locales/*/{CATALOGUE.as_posix()}"))
+    assert len(paths) > 5
+    for path in paths:
+        fresh, again = parse(path), parse(path)
+        assert (again.messages, again.locale, again.reviewed) == \
+            (fresh.messages, fresh.locale, fresh.reviewed), path
+        assert [again.plural(n) for n in range(30)] == [fresh.plural(n) for n in range(30)]
+    assert len(stored(cache)) == len({p.read_bytes() for p in paths})
+
+
+def test_an_edited_catalogue_is_read_afresh_even_with_its_old_time_and_size(tmp_path, cache):
+    path = write_po(tmp_path, "Revisado %(date)s")
+    assert parse(path).messages["Leaflet revised %(date)s"] == "Revisado %(date)s"
+    times = os.stat(path)
+    write_po(tmp_path, "Revisada %(date)s")
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert parse(path).messages["Leaflet revised %(date)s"] == "Revisada %(date)s"
+    write_po(tmp_path, "Revisado %(date)s", review="no")
+    assert not parse(path).reviewed
+
+
+def test_a_catalogue_that_fails_is_not_stored_and_fails_every_time(tmp_path, cache):
+    path = write_po(tmp_path, "Revisado %s")
+    for _ in range(2):
+        with pytest.raises(TemplateError, match="may fill in only the names"):
+            parse(path)
+    assert stored(cache) == []
+
+
+def test_a_damaged_entry_is_parsed_again_and_replaced(tmp_path, cache):
+    path = write_po(tmp_path)
+    fresh = parse(path)
+    [entry] = stored(cache)
+    whole = marshal.loads(entry.read_bytes())
+    for damage in (b"", b"\xff\x00garbage", entry.read_bytes()[:20], marshal.dumps([1, 2])):
+        entry.write_bytes(damage)
+        assert parse(path).messages == fresh.messages
+        assert marshal.loads(entry.read_bytes()) == whole
+
+
+def test_a_cache_that_cannot_be_written_costs_no_build(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    result = build(BACLOFEN, tmp_path / "out.pdf")
+    assert result.pages > 1
+    assert (tmp_path / "out.pdf").read_bytes() == result.pdf
+
+
+def test_a_build_with_its_catalogues_stored_imports_no_gettext_parser(tmp_path, monkeypatch):
+    """Nor what only a mistake in a file or another platform needs (difflib's suggestions,
+    the socket module for the machine's name)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    script = f"""
+import json, sys
+from leaflet.build import build
+result = build({str(BACLOFEN)!r}, {str(tmp_path / "out.pdf")!r})
+print(json.dumps([result.pages, sorted(m for m in sys.modules if m.split(".")[0] in
+                                       ("babel.messages", "email", "difflib", "socket")
+                                       or m.startswith("babel.messages"))]))
+"""
+    first_pages, first = json.loads(fresh_python(script).splitlines()[-1])
+    first_pdf = (tmp_path / "out.pdf").read_bytes()
+    pages, modules = json.loads(fresh_python(script).splitlines()[-1])
+    assert "babel.messages.pofile" in first
+    assert modules == []
+    assert pages == first_pages
+    assert (tmp_path / "out.pdf").read_bytes() == first_pdf
