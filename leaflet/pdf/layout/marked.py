@@ -20,6 +20,7 @@ from reportlab.platypus import Table
 from reportlab.platypus.flowables import HRFlowable
 from reportlab.platypus.paragraph import _drawBullet
 
+from leaflet.pdf.layout.cjk_breaks import break_keeping_runs
 from leaflet.pdf.tagging import Node, Tagger
 
 
@@ -54,6 +55,10 @@ class MarkedParagraph(RLParagraph):
         size = super().wrap(availWidth, availHeight)
         self._wrapped = (availWidth, self.style, size) if "blPara" in self.__dict__ else None
         return size
+
+    def breakLinesCJK(self, maxWidths: Any) -> Any:
+        """ReportLab's CJK breaking, never inside an amount or a short bracketed aside."""
+        return break_keeping_runs(super().breakLinesCJK, maxWidths)
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts = super().split(availWidth, availHeight)
