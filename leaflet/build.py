@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,7 +178,8 @@ def render_content(content: Content, template_set: TemplateSet,
         import leaflet.pdf.impose  # noqa: F401
     fonts = load_fonts(settings.theme)
     # read once here, kept for the next build, with the fonts its words need
-    fonts.load_cjk_for(content_wording(content, template_set).texts())
+    fonts.load_cjk_for(chain(content_wording(content, template_set).texts(),
+                             (text for _, text in content.reader_texts)))
     load_templates(template_set)  # likewise compiled once here, not in every child
     if (content.data.get("leaflet") or {}).get("online_url"):
         load_qr_code()  # and the QR code its address is printed with
@@ -367,8 +369,8 @@ def render_html(content: Content, template_set: TemplateSet, options: BuildOptio
     under the same limits; a patient's own section comes first, as in the PDF."""
     settings = print_settings(template_set, options.layout, options.profile, options.paper)
     patient = read_patient(options.patient, content) if options.patient else None
-    # what the PDF could not print, the page does not show either: the page embeds the same
-    # fonts, and a reader's own may lack the character or draw it wrong
+    # what the PDF could not print, the page does not show either: content that builds one
+    # way builds the other (the check reads the fonts' character maps, no face is loaded)
     fonts = load_fonts(settings.theme)
     check_coverage(content, fonts)
     if patient:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BACLOFEN
+from conftest import BACLOFEN, fresh_python
 
 from leaflet.cli import main
 
@@ -190,6 +190,20 @@ def test_html_page_refuses_a_character_no_font_has_as_the_pdf_does(tmp_path, cap
                    f"(U+D55C HANGUL SYLLABLE HAN) is in none of the bundled fonts; replace it "
                    f"with words or a character they have"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_the_web_page_s_font_check_loads_no_chinese_face(tmp_path, baclofen_data):
+    """The page takes Chinese from the reader's fonts: checking that the bundled fonts could
+    print it reads their character maps, and registers none of the 10 MB faces."""
+    baclofen_data["leaflet"]["language"] = "zh"
+    baclofen_data["sections"]["storage"][1] = "请放在儿童接触不到的地方。"
+    path, _ = dump(tmp_path, baclofen_data)
+    page = tmp_path / "page.html"
+    script = (f"from reportlab.pdfbase import pdfmetrics; from leaflet.cli import main; "
+              f"print(main(['build', {path!r}, '--format', 'html', '-o', {str(page)!r}]), "
+              f"[n for n in pdfmetrics.getRegisteredFontNames() if 'Noto' in n])")
+    assert fresh_python(script).split()[-2:] == ["0", "[]"]
+    assert "请放在儿童接触不到的地方。" in page.read_text("utf-8")
 
 
 def test_content_file_does_not_exist(tmp_path, run):

@@ -4,16 +4,19 @@ that cannot be used only costs time."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import marshal
 import os
+import stat
+import time
 from pathlib import Path
 
 import pytest
 from conftest import BACLOFEN, fresh_python
 
-from leaflet.build import build
 from leaflet.errors import TemplateError
+from leaflet.render import wording
+from leaflet.render.cache import cache_folder
 from leaflet.render.templates import builtin_root
 from leaflet.render.wording import CATALOGUE, read_catalogue
 
@@ -105,24 +108,95 @@ def test_a_catalogue_that_fails_is_not_stored_and_fails_every_time(tmp_path, cac
     assert stored(cache) == []
 
 
+def entry_of(payload: bytes) -> bytes:
+    """An entry as the cache writes one: its JSON's SHA-256, a line end, the JSON."""
+    return hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
 def test_a_damaged_entry_is_parsed_again_and_replaced(tmp_path, cache):
     path = write_po(tmp_path)
     fresh = parse(path)
     [entry] = stored(cache)
-    whole = marshal.loads(entry.read_bytes())
-    for damage in (b"", b"\xff\x00garbage", entry.read_bytes()[:20], marshal.dumps([1, 2])):
+    whole = entry.read_bytes()
+    digest, _, payload = whole.partition(b"\n")
+    reworded = payload.replace(b"Revisado", b"Revocado")
+    assert reworded != payload
+    for damage in (b"", b"\xff\x00garbage", whole[:20], digest + b"\n" + reworded,
+                   entry_of(b"[1, 2]"), entry_of(b'{"locale": null, "plural": "n", "messages": 5}'),
+                   entry_of(payload.replace(b'"plural": "', b'"plural": "(')),
+                   entry_of(b"(" * 100_000), b"(" + b"\xff" * 4):
         entry.write_bytes(damage)
-        assert parse(path).messages == fresh.messages
-        assert marshal.loads(entry.read_bytes()) == whole
+        again = parse(path)
+        assert again.messages == fresh.messages
+        assert [again.plural(n) for n in range(4)] == [fresh.plural(n) for n in range(4)]
+        assert entry.read_bytes() == whole
+
+
+@pytest.mark.parametrize("kind", ["link", "pipe", "folder", "too-large"])
+def test_an_entry_that_is_no_plain_file_is_not_read(tmp_path, cache, kind):
+    path = write_po(tmp_path)
+    fresh = parse(path)
+    [entry] = stored(cache)
+    whole = entry.read_bytes()
+    entry.unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(whole)
+    if kind == "link":
+        entry.symlink_to(elsewhere)
+    elif kind == "pipe":
+        os.mkfifo(entry)
+    elif kind == "folder":
+        entry.mkdir()
+    else:
+        entry.write_bytes(entry_of(b" " * 5_000_000))
+    started = time.monotonic()
+    assert parse(path).messages == fresh.messages
+    assert time.monotonic() - started < 5
+    assert elsewhere.read_bytes() == whole  # a link is replaced, never written through
+    if kind != "folder":
+        assert entry.is_file() and not entry.is_symlink() and entry.read_bytes() == whole
+
+
+def test_entries_of_other_code_are_not_read(tmp_path, cache, monkeypatch):
+    """A change to the code that parses and checks catalogues parses them afresh."""
+    path = write_po(tmp_path)
+    parse(path)
+    monkeypatch.setattr(wording, "_made_by", lambda: b"other code")
+    parse(path)
+    assert len(stored(cache)) == 2
+
+
+def test_the_cache_is_the_user_s_alone_and_a_relative_place_is_not_used(tmp_path, cache,
+                                                                       monkeypatch):
+    parse(write_po(tmp_path))
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert cache_folder("catalogues") == tmp_path / "home" / ".cache" / "leaflet" / "catalogues"
+    assert not (tmp_path / "relative").exists()
 
 
 def test_a_cache_that_cannot_be_written_costs_no_build(tmp_path, monkeypatch):
+    """In a process of its own, so that nothing this one has read already stands in."""
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be", "utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    result = build(BACLOFEN, tmp_path / "out.pdf")
-    assert result.pages > 1
-    assert (tmp_path / "out.pdf").read_bytes() == result.pdf
+    out = tmp_path / "out.pdf"
+    script = f"""
+from leaflet.render import wording
+from leaflet.build import build
+looked = []
+folder = wording.cache_folder
+wording.cache_folder = lambda name: looked.append(name) or folder(name)
+result = build({str(BACLOFEN)!r}, {str(out)!r})
+print(result.pages, looked.count("catalogues"), len(result.pdf))
+"""
+    pages, looked, size = map(int, fresh_python(script).split()[-3:])
+    assert pages > 1 and looked >= 1
+    assert out.stat().st_size == size
+    assert blocked.read_text("utf-8") == "a file where the cache folder would be"
 
 
 def test_a_build_with_its_catalogues_stored_imports_no_gettext_parser(tmp_path, monkeypatch):

@@ -106,15 +106,16 @@ def test_a_longer_personal_section_reuses_the_shared_pages(tmp_path, jane_pdf):
     content, template_set = load_content(BACLOFEN), resolve_set("default")
     settings = print_settings(template_set, "standard", None, None)
     fonts = load_fonts(settings.theme)
-    shorter = PATIENT.replace("  - {days: 3, dose: 15 mg, times_a_day: 3}\n", "")
+    shorter = write(tmp_path, PATIENT.replace("  - {days: 3, dose: 15 mg, times_a_day: 3}\n",
+                                              ""), "shorter.yaml")
     personalise._shared.clear()
     personalise._shared_pages.clear()
-    built = [render(content, template_set, settings, fonts,
-                    read_patient(write(tmp_path, text, name), content)).pdf
-             for text, name in ((PATIENT, "jane.yaml"), (shorter, "shorter.yaml"))]
+    fresh = build_pdf(BACLOFEN, BuildOptions(patient=shorter)).pdf  # in a child, kept nothing
+    assert personalise._shared_pages == {}
+    built = [render(content, template_set, settings, fonts, read_patient(path, content)).pdf
+             for path in (write(tmp_path, PATIENT, "jane.yaml"), shorter)]
     assert len(personalise._shared_pages) == 1
-    assert built[0] == jane_pdf
-    assert built[1] == build_pdf(BACLOFEN, BuildOptions(patient=tmp_path / "shorter.yaml")).pdf
+    assert built == [jane_pdf, fresh]
 
 
 def test_the_chart_has_one_box_per_dose(jane_pdf):

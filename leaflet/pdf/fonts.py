@@ -231,9 +231,7 @@ class FontSet:
         text = normalise(text)
         if self.drawable.issuperset(text):
             return []
-        lacking = set(text) - self.drawable
-        if self.cjk is not None:
-            lacking -= self.cjk_chars
+        lacking = set(text) - self.drawable - self.cjk_chars
         return sorted(lacking, key=text.index)
 
     @cached_property
@@ -257,7 +255,11 @@ class FontSet:
 
     @cached_property
     def cjk_chars(self) -> frozenset[str]:
-        return self.cjk.faces["regular"].chars if self.cjk else frozenset()
+        """What the CJK family can draw, from its character map alone: knowing it registers
+        no face (a web page, which takes Chinese from the reader's fonts, needs none)."""
+        if self.cjk_folder is None:
+            return frozenset()
+        return _face((self.cjk_folder / CJK_FILES["regular"]).resolve()).chars
 
     @cached_property
     def drawable(self) -> frozenset[str]:

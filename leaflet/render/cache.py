@@ -2,44 +2,66 @@
 an earlier one did: compiled templates (templates.py) and parsed catalogues (wording.py).
 
 Everything here is only ever a shortcut: an entry is named by a hash of all it was made
-from, and a folder that cannot be made, read or written costs time, never a build.
+from, and a folder that cannot be made, read or written costs time, never a build. An
+entry is read only from a regular file of bounded size, never through a link, and written
+under a name nobody can guess, then renamed into place; the folders are the user's alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import tempfile
 from pathlib import Path
 
 
 def cache_folder(name: str) -> Path | None:
-    """``~/.cache/leaflet/<name>`` (or under $XDG_CACHE_HOME), made if need be; None when it
-    cannot be."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """``~/.cache/leaflet/<name>`` (or under $XDG_CACHE_HOME when it is an absolute path, as
+    the XDG specification asks), made if need be; None when it cannot be."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     folder = Path(base) / "leaflet" / name
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
     except OSError:
         return None
     return folder
 
 
-def read_entry(folder: Path, key: str) -> bytes | None:
-    """The entry stored under ``key``; None when there is none or it cannot be read."""
+def read_entry(folder: Path, key: str, limit: int) -> bytes | None:
+    """The entry stored under ``key``; None when there is none, it cannot be read, it is
+    not a regular file (a link, a pipe, a device) or it is larger than ``limit`` bytes."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        return (folder / key).read_bytes()
+        handle = os.open(folder / key, flags)
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return data if len(data) <= limit else None
 
 
 def write_entry(folder: Path, key: str, data: bytes) -> None:
     """Store ``data`` under ``key`` whole or not at all: another process reading the entry
     meanwhile (a batch's workers) sees the old state or the new, never half a file."""
-    target = folder / key
-    partial = folder / f"{key}.{os.getpid()}.partial"
     try:
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        handle, partial = tempfile.mkstemp(dir=folder, prefix=f"{key}.", suffix=".partial")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(partial, folder / key)
     except OSError:
         with contextlib.suppress(OSError):
-            partial.unlink()
+            os.unlink(partial)

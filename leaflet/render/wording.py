@@ -15,7 +15,7 @@ import functools
 import gettext
 import hashlib
 import io
-import marshal
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -69,11 +69,6 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     if len(data) > MAX_CATALOGUE_BYTES:
         raise TemplateError(Problem(str(path), None, None, "catalogue is larger than 1 MB; "
                                     "it holds a leaflet's fixed wording, not data"))
-    parsed = _stored_parse(data)
-    if parsed is None:
-        parsed = _parse_catalogue(path, text)
-        _store_parse(data, parsed)
-    declared, plural_expr, messages = parsed
     language = path.parent.parent.name
     locale = _parse_locale(language)
     if locale is None:
@@ -82,6 +77,16 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     match = _REVIEW.search(text.split("\n\n", 1)[0])
     reviewed = (locale.language == SOURCE_LANGUAGE
                 or (match is not None and match.group(1).lower() == "yes"))
+    stored = _stored_catalogue(path, data, reviewed)
+    if stored is not None:
+        return stored
+    parsed = _parse_catalogue(path, text)
+    _store_parse(data, parsed)
+    return _catalogue(path, parsed, reviewed)
+
+
+def _catalogue(path: Path, parsed: ParsedCatalogue, reviewed: bool) -> Catalogue:
+    declared, plural_expr, messages = parsed
     return Catalogue(path, None if declared is None else Locale(*declared), messages,
                      gettext.c2py(plural_expr), reviewed)
 
@@ -119,42 +124,89 @@ def _parse_catalogue(path: Path, text: str) -> ParsedCatalogue:
     return parts, plural_expr, messages
 
 
-# Parsed catalogues kept between runs, each under a hash of the file's bytes and of what
-# parsed it: an edited catalogue, a new Babel or a new layout here is parsed afresh.
-_PARSED_FORMAT = "catalogue-1"
+# Parsed catalogues kept between runs, each under a hash of the file's bytes and of the
+# code that parsed and checked it (this module, Babel's version): an edited catalogue or a
+# new leaflet or Babel parses afresh. An entry is its JSON's SHA-256, a line end, then the
+# JSON: one damaged on disk is parsed again, never read as other words.
+_PARSED_FORMAT = "catalogue-2"
+_MAX_ENTRY_BYTES = 4 * MAX_CATALOGUE_BYTES
 
 
-def _parse_key(data: bytes) -> str:
-    made_by = f"{_PARSED_FORMAT}\0babel{babel.__version__}\0marshal{marshal.version}\0"
-    return hashlib.sha256(made_by.encode() + data).hexdigest()
+@functools.cache
+def _made_by() -> bytes | None:
+    """What parsed the entries; None (no entries kept) when this module's source cannot
+    be read, since then a change to it could not be told apart."""
+    try:
+        source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return f"{_PARSED_FORMAT}\0babel{babel.__version__}\0{source}\0".encode()
 
 
-def _stored_parse(data: bytes) -> ParsedCatalogue | None:
-    folder = cache_folder("catalogues")
-    stored = read_entry(folder, _parse_key(data)) if folder is not None else None
-    if stored is None:
+def _entry_place(data: bytes) -> tuple[Path, str] | None:
+    """The cache folder and the key an entry for a catalogue of these bytes has."""
+    made_by, folder = _made_by(), cache_folder("catalogues")
+    if made_by is None or folder is None:
+        return None
+    return folder, hashlib.sha256(made_by + data).hexdigest()
+
+
+def _stored_catalogue(path: Path, data: bytes, reviewed: bool) -> Catalogue | None:
+    """The catalogue as an earlier run parsed it; None when there is no sound entry."""
+    place = _entry_place(data)
+    entry = read_entry(*place, _MAX_ENTRY_BYTES) if place else None
+    if entry is None:
+        return None
+    digest, _, payload = entry.partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode():
         return None
     try:
-        parsed = marshal.loads(stored)
-    except (EOFError, ValueError, TypeError):
+        parsed = _from_json(json.loads(payload))
+        return None if parsed is None else _catalogue(path, parsed, reviewed)
+    except (ValueError, TypeError, UnknownLocaleError, RecursionError):
         return None
-    return parsed if _well_formed(parsed) else None
 
 
-def _well_formed(parsed: Any) -> bool:
-    """An entry as _parse_catalogue returns it (marshal gives tuples and dicts back)."""
-    if not (isinstance(parsed, tuple) and len(parsed) == 3):
-        return False
-    declared, plural_expr, messages = parsed
-    return ((declared is None or (isinstance(declared, tuple) and len(declared) == 5
-                                  and all(p is None or isinstance(p, str) for p in declared)))
-            and isinstance(plural_expr, str) and isinstance(messages, dict))
+def _from_json(value: Any) -> ParsedCatalogue | None:
+    """An entry's JSON as _parse_catalogue returned it; None unless every part has the
+    shape and types it had."""
+    if not (isinstance(value, dict) and value.keys() == {"locale", "plural", "messages"}):
+        return None
+    declared, plural_expr, pairs = value["locale"], value["plural"], value["messages"]
+    if declared is not None and not (isinstance(declared, list) and len(declared) == 5 and
+                                     all(p is None or isinstance(p, str) for p in declared)):
+        return None
+    if not (isinstance(plural_expr, str) and isinstance(pairs, list)):
+        return None
+    messages: dict[MessageId, str | tuple[str, ...]] = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return None
+        key, string = _strings(pair[0]), _strings(pair[1])
+        if key is None or string is None or (isinstance(key, tuple) and len(key) != 2):
+            return None
+        messages[key] = string
+    return (None if declared is None else tuple(declared)), plural_expr, messages
+
+
+def _strings(value: Any) -> str | tuple[str, ...] | None:
+    """A string, or a list of strings as a tuple; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None
 
 
 def _store_parse(data: bytes, parsed: ParsedCatalogue) -> None:
-    folder = cache_folder("catalogues")
-    if folder is not None:
-        write_entry(folder, _parse_key(data), marshal.dumps(parsed))
+    place = _entry_place(data)
+    if place is None:
+        return
+    declared, plural_expr, messages = parsed
+    payload = json.dumps({"locale": declared, "plural": plural_expr,
+                          "messages": [[key, string] for key, string in messages.items()]},
+                         ensure_ascii=False).encode("utf-8")
+    write_entry(*place, hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
 
 
 # A %-conversion as the wording fills it in: %(name)s, or %% for a percent sign.
