@@ -208,11 +208,12 @@ def words(inlines: list) -> str:
 Expected = tuple[str, "str | None", "str | None", "str | None"]
 
 
-def expected_tree(document: Document) -> list[Expected]:
+def expected_tree(document: Document, first_part: bool = True) -> list[Expected]:
     """(role, text, alt, scope) for each element the markup calls for, in reading order:
-    our statement of the tagging rules, written apart from the layout."""
+    our statement of the tagging rules, written apart from the layout. The header is read
+    in the first part of a leaflet only (a personalised one has two)."""
     out: list[Expected] = [("Document", None, None, None)]
-    if document.header:
+    if document.header and first_part:
         out.append(("P", words(document.header), None, None))
     level = 0
 

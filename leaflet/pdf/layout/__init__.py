@@ -88,9 +88,10 @@ class Layout:
         width = self.page.column_width
         self.tagger = tagger = Tagger(self.tagged)
         self.heading_level = 0
-        # the draft notice is read once, first; on later pages it is an artifact
+        # the draft notice is read once, first; on later pages it is an artifact, as on the
+        # pages of a part that comes after others (a personalised leaflet's shared pages)
         notice = tagger.root.add("P", actual_text=plain_text(document.header)) \
-            if document.header else None
+            if document.header and not pages_before else None
         header = self.page.running_box(document.header, tagger, notice)
         footer_space = self.page.footer_height(document.footer)
         self.frame_height = self.page.frame_height(header, footer_space)
@@ -107,7 +108,7 @@ class Layout:
 
         def footer(canvas: Canvas, page: int, total: int) -> None:
             pages.append(page)
-            self.page.draw_header(canvas, header, page == 1)
+            self.page.draw_header(canvas, header, page == 1 and notice is not None)
             self.page.draw_footer(canvas, document.footer, pages_before + page,
                                   pages_before + total + pages_after, tagger)
 
