@@ -446,8 +446,11 @@ def _real(value: float) -> bytes:
     return (b"%.6f" % value).rstrip(b"0").rstrip(b".")
 
 
+_PRINTABLE = re.compile(rb"[\x20-\x7e]*")
+
+
 def _string(value: bytes) -> bytes:
-    if all(0x20 <= byte < 0x7F for byte in value):
+    if _PRINTABLE.fullmatch(value):
         return b"(" + value.replace(b"\\", b"\\\\").replace(b"(", b"\\(")\
             .replace(b")", b"\\)") + b")"
     return b"<" + value.hex().upper().encode("ascii") + b">"

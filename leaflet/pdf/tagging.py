@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
@@ -35,9 +35,9 @@ from leaflet.pdf.objects import serialise, text_string
 TREE_KEY = "/LeafletStructureTree"
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A marked-content sequence: the page (1-based) and its MCID on that page."""
+class Mark(NamedTuple):
+    """A marked-content sequence: the page (1-based) and its MCID on that page. A tuple,
+    not a dataclass: a leaflet makes hundreds while it draws."""
 
     page: int
     mcid: int
@@ -84,12 +84,6 @@ class Tagger:
     def end(self, canvas: Canvas) -> None:
         if self.enabled:
             canvas.addLiteral("EMC")
-
-    @contextmanager
-    def marked(self, canvas: Canvas, node: Node) -> Iterator[None]:
-        self.begin(canvas, node)
-        yield
-        self.end(canvas)
 
     def begin_artifact(self, canvas: Canvas, kind: str = "Layout",
                        subtype: str | None = None) -> None:
@@ -162,11 +156,11 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
     as bytes straight away: a tree has hundreds of small dictionaries, and building and
     serialising them as pypdf objects would cost more than the layout itself."""
     owners: list[dict[int, int]] = [{} for _ in pages]
+    page_refs = [f"{page} 0 R" for page in pages]
 
     def element(node: dict[str, Any], parent: int) -> int:
         number = allocate()
-        marks = [kid for kid in node["K"] if isinstance(kid, list)]
-        first = marks[0][0] if marks else None
+        first = None
         kids: list[str] = []
         for kid in node["K"]:
             if isinstance(kid, dict):
@@ -174,21 +168,23 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
                 continue
             page, mcid = kid
             owners[page][mcid] = number
+            if first is None:
+                first = page
             kids.append(str(mcid) if page == first else
-                        f"<< /Type /MCR /Pg {pages[page]} 0 R /MCID {mcid} >>")
-        entries = [f"/Type /StructElem /S /{node['S']} /P {parent} 0 R"]
+                        f"<< /Type /MCR /Pg {page_refs[page]} /MCID {mcid} >>")
+        entries = f"<< /Type /StructElem /S /{node['S']} /P {parent} 0 R"
         if first is not None:
-            entries.append(f"/Pg {pages[first]} 0 R")
+            entries += f" /Pg {page_refs[first]}"
         if kids:
-            entries.append(f"/K [{' '.join(kids)}]")
+            entries += f" /K [{' '.join(kids)}]"
         for key in ("Alt", "ActualText", "T"):
             if key in node:
-                entries.append(f"/{key} {serialise(text_string(node[key])).decode('latin-1')}")
+                entries += f" /{key} {serialise(text_string(node[key])).decode('latin-1')}"
         if "Scope" in node:
-            entries.append(f"/A << /O /Table /Scope /{node['Scope']} >>")
+            entries += f" /A << /O /Table /Scope /{node['Scope']} >>"
         if "ListNumbering" in node:
-            entries.append(f"/A << /O /List /ListNumbering /{node['ListNumbering']} >>")
-        put(number, f"<< {' '.join(entries)} >>".encode("latin-1"))
+            entries += f" /A << /O /List /ListNumbering /{node['ListNumbering']} >>"
+        put(number, f"{entries} >>".encode("latin-1"))
         return number
 
     top = [element(node, parent) for node in nodes]

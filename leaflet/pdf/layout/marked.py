@@ -81,8 +81,9 @@ class MarkedParagraph(RLParagraph):
         if tag.label is not None and self.bulletText and tag.tagger.enabled:
             self._draw_labelled(canvas, x, y, _sW, tag)
             return
-        with tag.tagger.marked(canvas, tag.node):
-            super().drawOn(canvas, x, y, _sW)
+        tag.tagger.begin(canvas, tag.node)
+        super().drawOn(canvas, x, y, _sW)
+        tag.tagger.end(canvas)
 
     def _draw_labelled(self, canvas: Canvas, x: float, y: float, _sW: float,
                        tag: Tag) -> None:
@@ -95,16 +96,19 @@ class MarkedParagraph(RLParagraph):
                              else getattr(first, "ascent", first.fontSize))
         left = self._hAlignAdjust(x, _sW)
         bullet = self.bulletText
-        with tag.tagger.marked(canvas, tag.label):
-            canvas.saveState()
-            canvas.translate(left, y)
-            offset = _drawBullet(canvas, style.firstLineIndent, top, bullet, style, rtl=False)
-            canvas.restoreState()
+        tagger = tag.tagger
+        tagger.begin(canvas, tag.label)
+        canvas.saveState()
+        canvas.translate(left, y)
+        offset = _drawBullet(canvas, style.firstLineIndent, top, bullet, style, rtl=False)
+        canvas.restoreState()
+        tagger.end(canvas)
         self.bulletText = None
         self._offsets = [offset - style.firstLineIndent, 0.0]
         try:
-            with tag.tagger.marked(canvas, tag.node):
-                super().drawOn(canvas, x, y, _sW)
+            tagger.begin(canvas, tag.node)
+            super().drawOn(canvas, x, y, _sW)
+            tagger.end(canvas)
         finally:
             self.bulletText = bullet
             del self._offsets
@@ -117,8 +121,9 @@ class MarkedImage(RLImage):
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         assert self.tag is not None
-        with self.tag.tagger.marked(canvas, self.tag.node):
-            super().drawOn(canvas, x, y, _sW)
+        self.tag.tagger.begin(canvas, self.tag.node)
+        super().drawOn(canvas, x, y, _sW)
+        self.tag.tagger.end(canvas)
 
 
 class RuleArtifact(HRFlowable):
