@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
@@ -35,30 +35,44 @@ from leaflet.pdf.objects import serialise, text_string
 TREE_KEY = "/LeafletStructureTree"
 
 
-class Mark(NamedTuple):
-    """A marked-content sequence: the page (1-based) and its MCID on that page. A tuple,
-    not a dataclass: a leaflet makes hundreds while it draws."""
+# A marked-content sequence: the page's index (from 0) and its MCID on that page.
+Mark = tuple[int, int]
 
-    page: int
-    mcid: int
+# Node.add's keywords, and the entries they become
+_ENTRIES = {"alt": "Alt", "actual_text": "ActualText", "title": "T",
+            "scope": "Scope",  # "Column" or "Row", for TH
+            "numbering": "ListNumbering"}  # "Disc" or "Decimal", for L
 
 
-@dataclass(eq=False)
-class Node:
-    """A structure element to be: its standard role, children in reading order and the
-    entries a reader needs (/Alt for a figure, /ActualText, /T, a header cell's /Scope)."""
+class Node(dict[str, Any]):
+    """A structure element to be: its standard role (S), children in reading order (K:
+    elements and marks) and the entries a reader needs (/Alt for a figure, /ActualText,
+    /T, a header cell's /Scope). A node is the dictionary it is handed on as, so the
+    whole tree goes to finishing in one ``json.dumps``; two nodes are equal only if they
+    are the same node."""
 
-    role: str
-    kids: list[Node | Mark] = field(default_factory=list)
-    alt: str | None = None
-    actual_text: str | None = None
-    title: str | None = None
-    scope: str | None = None  # "Column" or "Row", for TH
-    numbering: str | None = None  # "Disc" or "Decimal", for L
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
-    def add(self, role: str, **entries: Any) -> Node:
+    def __init__(self, role: str, **entries: str | None) -> None:
+        super().__init__(S=role)
+        for keyword, value in entries.items():
+            if value is not None:
+                self[_ENTRIES[keyword]] = value
+        self["K"] = []
+
+    @property
+    def actual_text(self) -> str | None:
+        return self.get("ActualText")
+
+    @actual_text.setter
+    def actual_text(self, text: str) -> None:
+        self["ActualText"] = text
+
+    def add(self, role: str, **entries: str | None) -> Node:
         child = Node(role, **entries)
-        self.kids.append(child)
+        self["K"].append(child)
         return child
 
 
@@ -75,11 +89,11 @@ class Tagger:
     def begin(self, canvas: Canvas, node: Node) -> None:
         if not self.enabled:
             return
-        page = canvas.getPageNumber()
+        page = canvas.getPageNumber() - 1
         mcid = self.next_mcid.get(page, 0)
         self.next_mcid[page] = mcid + 1
-        node.kids.append(Mark(page, mcid))
-        canvas.addLiteral(f"/{node.role} <</MCID {mcid}>> BDC")
+        node["K"].append((page, mcid))
+        canvas.addLiteral(f"/{node['S']} <</MCID {mcid}>> BDC")
 
     def end(self, canvas: Canvas) -> None:
         if self.enabled:
@@ -115,23 +129,12 @@ class Tagger:
             page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
             page.StructParents = index
             page.Tabs = PDFName("S")
-        stream = PDFStream(content=json.dumps(_as_data(self.root), separators=(",", ":")))
+        stream = PDFStream(content=json.dumps(self.root, separators=(",", ":")))
         catalog = canvas._doc.Catalog
         catalog.__NoDefault__ = [*catalog.__NoDefault__, TREE_KEY[1:]]
         setattr(catalog, TREE_KEY[1:], canvas._doc.Reference(stream))
         if self.bookmarks:
             canvas.showOutline()
-
-
-def _as_data(node: Node) -> dict[str, Any]:
-    data: dict[str, Any] = {"S": node.role}
-    for key, value in (("Alt", node.alt), ("ActualText", node.actual_text), ("T", node.title),
-                       ("Scope", node.scope), ("ListNumbering", node.numbering)):
-        if value is not None:
-            data[key] = value
-    data["K"] = [_as_data(kid) if isinstance(kid, Node) else [kid.page - 1, kid.mcid]
-                 for kid in node.kids]
-    return data
 
 
 def read_tree(stream: bytes) -> dict[str, Any]:
