@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any, NamedTuple
 
 from leaflet.pdf.objects import Stream, resolved
@@ -22,16 +23,22 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+# Python 3.11 on reads possessive quantifiers ("*+", "++"): the matches below never give
+# anything back (see _OPERATION), so they are the same, made without keeping a place to
+# go back to for every operand and every run of a string's characters. Earlier Pythons
+# read the same patterns without them.
+_KEEP = b"+" if sys.version_info >= (3, 11) else b""
 # A literal string; one not closed runs to the end, so that it is scanned once, not again
 # from every parenthesis inside it (which made a run of "(\" take minutes).
-_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*(?:\)|\\?\Z)"
+_STRING = (rb"\((?:[^()\\]" + (b"++" if _KEEP else b"") + rb"|\\.|\((?:[^()\\]|\\.)*\))*"
+           + _KEEP + rb"(?:\)|\\?\Z)")
 _OPERAND = (rb"%[^\r\n]*|" + _NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
             + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
 # One operation: its operands as written, then its operator. Every operand is matched
 # whole (a string holding "Q" or "ET" is never read as an operator), and there is no
 # backtracking: what follows the operands is an operator or nothing.
-_OPERATION = re.compile(rb"((?:\s*(?:" + _OPERAND + rb"))*)\s*([A-Za-z'\"][A-Za-z0-9'\"*]*)?",
-                        re.DOTALL)
+_OPERATION = re.compile(rb"((?:\s*" + _KEEP + rb"(?:" + _OPERAND + rb"))*" + _KEEP
+                        + rb")\s*([A-Za-z'\"][A-Za-z0-9'\"*]*)?", re.DOTALL)
 _TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>)",
                     re.DOTALL)
 # Inline image data is binary: cut it out before reading (it draws no text).
