@@ -129,7 +129,9 @@ class Tagger:
             page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
             page.StructParents = index
             page.Tabs = PDFName("S")
-        stream = PDFStream(content=json.dumps(self.root, separators=(",", ":")))
+        # bytes, not text: ReportLab would encode a text stream (tens of KB of words)
+        # character by character; JSON is ASCII, which its encoding leaves as it is
+        stream = PDFStream(content=json.dumps(self.root, separators=(",", ":")).encode("ascii"))
         catalog = canvas._doc.Catalog
         catalog.__NoDefault__ = [*catalog.__NoDefault__, TREE_KEY[1:]]
         setattr(catalog, TREE_KEY[1:], canvas._doc.Reference(stream))
