@@ -35,8 +35,14 @@ from leaflet.pdf.objects import serialise, text_string
 TREE_KEY = "/LeafletStructureTree"
 
 
-# A marked-content sequence: the page's index (from 0) and its MCID on that page.
-Mark = tuple[int, int]
+# A marked-content sequence is one number: its page's index (from 0) above MCID_BITS,
+# its MCID on that page below. A number, not a pair: a leaflet has hundreds of them, and
+# as pairs they were hundreds more objects to make, hand on as JSON and read back (and
+# for Python's garbage collector to look through) on every build. No page can hold 2**32
+# sequences: each is tens of bytes of content.
+Mark = int
+MCID_BITS = 32
+_MCID_MASK = (1 << MCID_BITS) - 1
 
 # Node.add's keywords, and the entries they become
 _ENTRIES = {"alt": "Alt", "actual_text": "ActualText", "title": "T",
@@ -92,7 +98,7 @@ class Tagger:
         page = canvas.getPageNumber() - 1
         mcid = self.next_mcid.get(page, 0)
         self.next_mcid[page] = mcid + 1
-        node["K"].append((page, mcid))
+        node["K"].append(page << MCID_BITS | mcid)
         canvas.addLiteral(f"/{node['S']} <</MCID {mcid}>> BDC")
 
     def end(self, canvas: Canvas) -> None:
@@ -171,7 +177,7 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
             if isinstance(kid, dict):
                 kids.append(f"{element(kid, number)} 0 R")
                 continue
-            page, mcid = kid
+            page, mcid = kid >> MCID_BITS, kid & _MCID_MASK
             owners[page][mcid] = number
             if first is None:
                 first = page
