@@ -422,6 +422,8 @@ def serialise(value: Any) -> bytes:
         return b"[" + b" ".join(serialise(item) for item in value) + b"]"
     if kind is Dict:
         return serialise_dict(value)
+    if kind is String:
+        return _string(value)
     if isinstance(value, Stream):
         entries = Dict(value.items())
         entries[Name("/Length")] = len(value.raw)
