@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image as RLImage
@@ -98,10 +99,15 @@ class MarkedParagraph(RLParagraph):
         bullet = self.bulletText
         tagger = tag.tagger
         tagger.begin(canvas, tag.label)
-        canvas.saveState()
-        canvas.translate(left, y)
+        # the operators canvas.saveState(), translate(left, y) and restoreState() write,
+        # written here: drawing a bullet changes none of the state they would save and
+        # restore (its text object keeps its own font and colour), and they were a tenth
+        # of drawing a list item
+        code = canvas._code
+        code.append("q")
+        code.append(f"{fp_str(1, 0, 0, 1, left, y)} cm")
         offset = _drawBullet(canvas, style.firstLineIndent, top, bullet, style, rtl=False)
-        canvas.restoreState()
+        code.append("Q")
         tagger.end(canvas)
         self.bulletText = None
         self._offsets = [offset - style.firstLineIndent, 0.0]
