@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from codecs import utf_16_be_decode
 from typing import Any, NamedTuple
 
 from leaflet.pdf.objects import Stream, resolved
@@ -73,7 +74,9 @@ class _Font:
         self.cid_widths = _cid_widths(font) if self.two_byte else {}
         self.unicode = _to_unicode(font)
         if not self.two_byte:  # one table lookup a byte, for the common simple fonts
-            self.byte_widths = [self.width(code) for code in range(256)]
+            widths, first, default = self.widths, self.first, self.default_width
+            self.byte_widths = [widths[code - first] if 0 <= code - first < len(widths)
+                                else default for code in range(256)]
             self.byte_text = {code: self.unicode.get(code, "\ufffd") if self.unicode
                               else chr(code) for code in range(256)}
 
@@ -177,13 +180,20 @@ def _to_unicode(font: Any) -> dict[int, str]:
     return mapping
 
 
+# Hexadecimal digits, or white space among them (which is dropped). A map has hundreds
+# of entries and every build reads its fonts' maps afresh (it lays out in a child
+# process of its own), so one without white space is read without looking for it.
+_WHITE = re.compile(rb"\s")
+
+
 def _hex_int(value: bytes) -> int:
-    return int(re.sub(rb"\s", b"", value) or b"0", 16)
+    return int(value if value.isalnum() else _WHITE.sub(b"", value) or b"0", 16)
 
 
 def _hex_text(value: bytes) -> str:
-    raw = bytes.fromhex(re.sub(rb"\s", b"", value).decode("ascii"))
-    return raw.decode("utf-16-be", errors="replace")
+    digits = value if value.isalnum() else _WHITE.sub(b"", value)
+    # what .decode("utf-16-be", errors="replace") does, without looking the codec up
+    return utf_16_be_decode(bytes.fromhex(digits.decode("ascii")), "replace", True)[0]
 
 
 def _decoded(stream: Any) -> bytes:
