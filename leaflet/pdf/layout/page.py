@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from contextlib import nullcontext
+from copy import deepcopy
 from typing import Any
 
 from reportlab import rl_config
@@ -66,7 +67,7 @@ class Page:
         bottom = theme.margin("bottom") + footer_space
         frame_height = self.frame_height(header, footer_space)
         frames = [
-            Frame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
+            ColumnFrame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
                   self.column_width, frame_height, leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0, id=f"column{i + 1}")
             for i in range(theme.columns)
@@ -144,6 +145,23 @@ class Page:
         canvas.line(theme.margin("left"), top, theme.margin("left") + self.text_width, top)
         paragraph.drawOn(canvas, theme.margin("left"), y)
         canvas.restoreState()
+
+
+class ColumnFrame(Frame):
+    """A text column. ReportLab copies the frame (``copy.deepcopy``) each time it measures
+    flowables kept together (a heading and what follows it: dozens of times a leaflet);
+    a frame's entries are numbers and strings but for a list, so only that is copied
+    further, as deepcopy would, without its generic walk over every number."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ColumnFrame:
+        other = ColumnFrame.__new__(ColumnFrame)
+        memo[id(self)] = other
+        other.__dict__.update({key: value if type(value) in _ATOMIC else deepcopy(value, memo)
+                               for key, value in self.__dict__.items()})
+        return other
+
+
+_ATOMIC = frozenset((int, float, str, bool, type(None)))
 
 
 class RunningBox(Table):
