@@ -62,7 +62,7 @@ class Node(dict[str, Any]):
     __hash__ = object.__hash__  # type: ignore[assignment]
 
     def __init__(self, role: str, **entries: str | None) -> None:
-        super().__init__(S=role)
+        self["S"] = role  # item by item: a leaflet makes hundreds of nodes
         for keyword, value in entries.items():
             if value is not None:
                 self[_ENTRIES[keyword]] = value
