@@ -409,17 +409,27 @@ _NAME_SAFE = re.compile(rb"[^\x21-\x7e]|[#()<>\[\]{}/%]")
 
 def serialise(value: Any) -> bytes:
     """``value`` as PDF syntax; a stream's /Length is its data's."""
+    kind = type(value)  # the common kinds first, exactly: a font's widths are many numbers
+    if kind is int:
+        return b"%d" % value
+    if kind is float:
+        return _real(value)
+    if kind is Ref:
+        return b"%d %d R" % (value.number, value.generation)
+    if kind is Name:
+        return _name(value)
+    if kind is list:
+        return b"[" + b" ".join(serialise(item) for item in value) + b"]"
+    if kind is Dict:
+        return serialise_dict(value)
+    if kind is String:
+        return _string(value)
     if isinstance(value, Stream):
         entries = Dict(value.items())
         entries[Name("/Length")] = len(value.raw)
         return serialise_dict(entries) + b"\nstream\n" + value.raw + b"\nendstream"
     if isinstance(value, dict):
         return serialise_dict(value)
-    if isinstance(value, Name):
-        body = value[1:].encode("latin-1")
-        return b"/" + _NAME_SAFE.sub(lambda m: b"#%02X" % m.group()[0], body)
-    if isinstance(value, Ref):
-        return b"%d %d R" % (value.number, value.generation)
     if isinstance(value, bool):
         return b"true" if value else b"false"
     if isinstance(value, int):
@@ -436,8 +446,13 @@ def serialise(value: Any) -> bytes:
 
 
 def serialise_dict(entries: dict[str, Any]) -> bytes:
-    return b"<<" + b"".join(serialise(Name(key)) + b" " + serialise(value) + b"\n"
+    return b"<<" + b"".join(_name(key) + b" " + serialise(value) + b"\n"
                             for key, value in entries.items()) + b">>"
+
+
+def _name(value: str) -> bytes:
+    body = value[1:].encode("latin-1")
+    return b"/" + _NAME_SAFE.sub(lambda m: b"#%02X" % m.group()[0], body)
 
 
 def _real(value: float) -> bytes:
@@ -446,8 +461,11 @@ def _real(value: float) -> bytes:
     return (b"%.6f" % value).rstrip(b"0").rstrip(b".")
 
 
+_PRINTABLE = re.compile(rb"[\x20-\x7e]*")
+
+
 def _string(value: bytes) -> bytes:
-    if all(0x20 <= byte < 0x7F for byte in value):
+    if _PRINTABLE.fullmatch(value):
         return b"(" + value.replace(b"\\", b"\\\\").replace(b"(", b"\\(")\
             .replace(b")", b"\\)") + b")"
     return b"<" + value.hex().upper().encode("ascii") + b">"

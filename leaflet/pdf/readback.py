@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+from codecs import utf_16_be_decode
 from typing import Any, NamedTuple
 
 from leaflet.pdf.objects import Stream, resolved
@@ -22,16 +24,22 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+# Python 3.11 on reads possessive quantifiers ("*+", "++"): the matches below never give
+# anything back (see _OPERATION), so they are the same, made without keeping a place to
+# go back to for every operand and every run of a string's characters. Earlier Pythons
+# read the same patterns without them.
+_KEEP = b"+" if sys.version_info >= (3, 11) else b""
 # A literal string; one not closed runs to the end, so that it is scanned once, not again
 # from every parenthesis inside it (which made a run of "(\" take minutes).
-_STRING = rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*(?:\)|\\?\Z)"
+_STRING = (rb"\((?:[^()\\]" + (b"++" if _KEEP else b"") + rb"|\\.|\((?:[^()\\]|\\.)*\))*"
+           + _KEEP + rb"(?:\)|\\?\Z)")
 _OPERAND = (rb"%[^\r\n]*|" + _NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
             + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
 # One operation: its operands as written, then its operator. Every operand is matched
 # whole (a string holding "Q" or "ET" is never read as an operator), and there is no
 # backtracking: what follows the operands is an operator or nothing.
-_OPERATION = re.compile(rb"((?:\s*(?:" + _OPERAND + rb"))*)\s*([A-Za-z'\"][A-Za-z0-9'\"*]*)?",
-                        re.DOTALL)
+_OPERATION = re.compile(rb"((?:\s*" + _KEEP + rb"(?:" + _OPERAND + rb"))*" + _KEEP
+                        + rb")\s*([A-Za-z'\"][A-Za-z0-9'\"*]*)?", re.DOTALL)
 _TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>)",
                     re.DOTALL)
 # Inline image data is binary: cut it out before reading (it draws no text).
@@ -66,7 +74,9 @@ class _Font:
         self.cid_widths = _cid_widths(font) if self.two_byte else {}
         self.unicode = _to_unicode(font)
         if not self.two_byte:  # one table lookup a byte, for the common simple fonts
-            self.byte_widths = [self.width(code) for code in range(256)]
+            widths, first, default = self.widths, self.first, self.default_width
+            self.byte_widths = [widths[code - first] if 0 <= code - first < len(widths)
+                                else default for code in range(256)]
             self.byte_text = {code: self.unicode.get(code, "\ufffd") if self.unicode
                               else chr(code) for code in range(256)}
 
@@ -170,13 +180,20 @@ def _to_unicode(font: Any) -> dict[int, str]:
     return mapping
 
 
+# Hexadecimal digits, or white space among them (which is dropped). A map has hundreds
+# of entries and every build reads its fonts' maps afresh (it lays out in a child
+# process of its own), so one without white space is read without looking for it.
+_WHITE = re.compile(rb"\s")
+
+
 def _hex_int(value: bytes) -> int:
-    return int(re.sub(rb"\s", b"", value) or b"0", 16)
+    return int(value if value.isalnum() else _WHITE.sub(b"", value) or b"0", 16)
 
 
 def _hex_text(value: bytes) -> str:
-    raw = bytes.fromhex(re.sub(rb"\s", b"", value).decode("ascii"))
-    return raw.decode("utf-16-be", errors="replace")
+    digits = value if value.isalnum() else _WHITE.sub(b"", value)
+    # what .decode("utf-16-be", errors="replace") does, without looking the codec up
+    return utf_16_be_decode(bytes.fromhex(digits.decode("ascii")), "replace", True)[0]
 
 
 def _decoded(stream: Any) -> bytes:

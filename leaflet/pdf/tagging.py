@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
@@ -35,30 +35,50 @@ from leaflet.pdf.objects import serialise, text_string
 TREE_KEY = "/LeafletStructureTree"
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A marked-content sequence: the page (1-based) and its MCID on that page."""
+# A marked-content sequence is one number: its page's index (from 0) above MCID_BITS,
+# its MCID on that page below. A number, not a pair: a leaflet has hundreds of them, and
+# as pairs they were hundreds more objects to make, hand on as JSON and read back (and
+# for Python's garbage collector to look through) on every build. No page can hold 2**32
+# sequences: each is tens of bytes of content.
+Mark = int
+MCID_BITS = 32
+_MCID_MASK = (1 << MCID_BITS) - 1
 
-    page: int
-    mcid: int
+# Node.add's keywords, and the entries they become
+_ENTRIES = {"alt": "Alt", "actual_text": "ActualText", "title": "T",
+            "scope": "Scope",  # "Column" or "Row", for TH
+            "numbering": "ListNumbering"}  # "Disc" or "Decimal", for L
 
 
-@dataclass(eq=False)
-class Node:
-    """A structure element to be: its standard role, children in reading order and the
-    entries a reader needs (/Alt for a figure, /ActualText, /T, a header cell's /Scope)."""
+class Node(dict[str, Any]):
+    """A structure element to be: its standard role (S), children in reading order (K:
+    elements and marks) and the entries a reader needs (/Alt for a figure, /ActualText,
+    /T, a header cell's /Scope). A node is the dictionary it is handed on as, so the
+    whole tree goes to finishing in one ``json.dumps``; two nodes are equal only if they
+    are the same node."""
 
-    role: str
-    kids: list[Node | Mark] = field(default_factory=list)
-    alt: str | None = None
-    actual_text: str | None = None
-    title: str | None = None
-    scope: str | None = None  # "Column" or "Row", for TH
-    numbering: str | None = None  # "Disc" or "Decimal", for L
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
-    def add(self, role: str, **entries: Any) -> Node:
+    def __init__(self, role: str, **entries: str | None) -> None:
+        self["S"] = role  # item by item: a leaflet makes hundreds of nodes
+        for keyword, value in entries.items():
+            if value is not None:
+                self[_ENTRIES[keyword]] = value
+        self["K"] = []
+
+    @property
+    def actual_text(self) -> str | None:
+        return self.get("ActualText")
+
+    @actual_text.setter
+    def actual_text(self, text: str) -> None:
+        self["ActualText"] = text
+
+    def add(self, role: str, **entries: str | None) -> Node:
         child = Node(role, **entries)
-        self.kids.append(child)
+        self["K"].append(child)
         return child
 
 
@@ -75,21 +95,15 @@ class Tagger:
     def begin(self, canvas: Canvas, node: Node) -> None:
         if not self.enabled:
             return
-        page = canvas.getPageNumber()
+        page = canvas.getPageNumber() - 1
         mcid = self.next_mcid.get(page, 0)
         self.next_mcid[page] = mcid + 1
-        node.kids.append(Mark(page, mcid))
-        canvas.addLiteral(f"/{node.role} <</MCID {mcid}>> BDC")
+        node["K"].append(page << MCID_BITS | mcid)
+        canvas.addLiteral(f"/{node['S']} <</MCID {mcid}>> BDC")
 
     def end(self, canvas: Canvas) -> None:
         if self.enabled:
             canvas.addLiteral("EMC")
-
-    @contextmanager
-    def marked(self, canvas: Canvas, node: Node) -> Iterator[None]:
-        self.begin(canvas, node)
-        yield
-        self.end(canvas)
 
     def begin_artifact(self, canvas: Canvas, kind: str = "Layout",
                        subtype: str | None = None) -> None:
@@ -121,23 +135,14 @@ class Tagger:
             page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
             page.StructParents = index
             page.Tabs = PDFName("S")
-        stream = PDFStream(content=json.dumps(_as_data(self.root), separators=(",", ":")))
+        # bytes, not text: ReportLab would encode a text stream (tens of KB of words)
+        # character by character; JSON is ASCII, which its encoding leaves as it is
+        stream = PDFStream(content=json.dumps(self.root, separators=(",", ":")).encode("ascii"))
         catalog = canvas._doc.Catalog
         catalog.__NoDefault__ = [*catalog.__NoDefault__, TREE_KEY[1:]]
         setattr(catalog, TREE_KEY[1:], canvas._doc.Reference(stream))
         if self.bookmarks:
             canvas.showOutline()
-
-
-def _as_data(node: Node) -> dict[str, Any]:
-    data: dict[str, Any] = {"S": node.role}
-    for key, value in (("Alt", node.alt), ("ActualText", node.actual_text), ("T", node.title),
-                       ("Scope", node.scope), ("ListNumbering", node.numbering)):
-        if value is not None:
-            data[key] = value
-    data["K"] = [_as_data(kid) if isinstance(kid, Node) else [kid.page - 1, kid.mcid]
-                 for kid in node.kids]
-    return data
 
 
 def read_tree(stream: bytes) -> dict[str, Any]:
@@ -162,33 +167,35 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
     as bytes straight away: a tree has hundreds of small dictionaries, and building and
     serialising them as pypdf objects would cost more than the layout itself."""
     owners: list[dict[int, int]] = [{} for _ in pages]
+    page_refs = [f"{page} 0 R" for page in pages]
 
     def element(node: dict[str, Any], parent: int) -> int:
         number = allocate()
-        marks = [kid for kid in node["K"] if isinstance(kid, list)]
-        first = marks[0][0] if marks else None
+        first = None
         kids: list[str] = []
         for kid in node["K"]:
             if isinstance(kid, dict):
                 kids.append(f"{element(kid, number)} 0 R")
                 continue
-            page, mcid = kid
+            page, mcid = kid >> MCID_BITS, kid & _MCID_MASK
             owners[page][mcid] = number
+            if first is None:
+                first = page
             kids.append(str(mcid) if page == first else
-                        f"<< /Type /MCR /Pg {pages[page]} 0 R /MCID {mcid} >>")
-        entries = [f"/Type /StructElem /S /{node['S']} /P {parent} 0 R"]
+                        f"<< /Type /MCR /Pg {page_refs[page]} /MCID {mcid} >>")
+        entries = f"<< /Type /StructElem /S /{node['S']} /P {parent} 0 R"
         if first is not None:
-            entries.append(f"/Pg {pages[first]} 0 R")
+            entries += f" /Pg {page_refs[first]}"
         if kids:
-            entries.append(f"/K [{' '.join(kids)}]")
+            entries += f" /K [{' '.join(kids)}]"
         for key in ("Alt", "ActualText", "T"):
             if key in node:
-                entries.append(f"/{key} {serialise(text_string(node[key])).decode('latin-1')}")
+                entries += f" /{key} {serialise(text_string(node[key])).decode('latin-1')}"
         if "Scope" in node:
-            entries.append(f"/A << /O /Table /Scope /{node['Scope']} >>")
+            entries += f" /A << /O /Table /Scope /{node['Scope']} >>"
         if "ListNumbering" in node:
-            entries.append(f"/A << /O /List /ListNumbering /{node['ListNumbering']} >>")
-        put(number, f"<< {' '.join(entries)} >>".encode("latin-1"))
+            entries += f" /A << /O /List /ListNumbering /{node['ListNumbering']} >>"
+        put(number, f"{entries} >>".encode("latin-1"))
         return number
 
     top = [element(node, parent) for node in nodes]

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from reportlab.lib.colors import toColor
+from reportlab.lib.colors import Color, toColor
 from reportlab.lib.fonts import ps2tt, tt2ps
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
@@ -67,9 +67,8 @@ def fragments(text: str, style: ParagraphStyle) -> list[ParaFrag] | None:
         elif tag is not None:
             stack.append({**stack[-1], "__tag__": tag, ("bold" if tag == "b" else "italic"): 1})
         elif back is not None:
-            try:
-                colour = toColor(back)
-            except ValueError:
+            colour = _colour(back)
+            if colour is None:
                 return None
             stack.append({**stack[-1], "__tag__": "span", "backColor": colour})
         elif face is not None:
@@ -88,6 +87,21 @@ def fragments(text: str, style: ParagraphStyle) -> list[ParaFrag] | None:
         return None
     textTransformFrags(frags, style)
     return frags
+
+
+_COLOURS: dict[str, Color | None] = {}
+
+
+def _colour(name: str) -> Color | None:
+    """ReportLab's colour for a span's backColor, or None if it has none; read once per
+    name (a theme has one or two): ReportLab tries a hexadecimal colour as a Python
+    literal first, which compiles it, on every placeholder of every page."""
+    if name not in _COLOURS:
+        try:
+            _COLOURS[name] = toColor(name)
+        except ValueError:
+            _COLOURS[name] = None
+    return _COLOURS[name]
 
 
 def _frag(state: dict[str, Any], data: str) -> ParaFrag:

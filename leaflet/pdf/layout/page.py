@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from contextlib import nullcontext
+from copy import deepcopy
 from typing import Any
 
 from reportlab import rl_config
@@ -66,7 +67,7 @@ class Page:
         bottom = theme.margin("bottom") + footer_space
         frame_height = self.frame_height(header, footer_space)
         frames = [
-            Frame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
+            ColumnFrame(theme.margin("left") + i * (self.column_width + theme.column_gap), bottom,
                   self.column_width, frame_height, leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0, id=f"column{i + 1}")
             for i in range(theme.columns)
@@ -85,7 +86,7 @@ class Page:
         return template
 
     def running_box(self, inlines: list[Inline], tagger: Tagger,
-                    notice: Node | None) -> Table | None:
+                    notice: Node | None) -> RunningBox | None:
         """The header, boxed like an urgent warning: on every page, above the text (a draft
         notice must be impossible to miss on any single page). Its words are ``notice``'s
         content on the first page; everywhere else the box is an artifact."""
@@ -96,18 +97,23 @@ class Page:
         paragraph = paragraph_of(MarkedParagraph, self.text.markup(inlines, 0, bold=True),
                                  self.styles["notice"])
         marks = CellMarks(tagger)
-        box = Table([[paragraph]], colWidths=[self.text_width],
-                    style=box_style("urgent", self.theme, self.styles), hAlign="LEFT",
-                    renderCB=marks)
+        box = RunningBox([[paragraph]], colWidths=[self.text_width],
+                         style=box_style("urgent", self.theme, self.styles), hAlign="LEFT",
+                         renderCB=marks)
         box.tagger = tagger
-        return marks.register(box, [[notice]])
+        marks.register(box, [[notice]])
+        return box
 
     def _height(self, box: Table) -> float:
         return box.wrap(self.text_width, self.height)[1]
 
-    def draw_header(self, canvas: Canvas, box: Table | None, first: bool) -> None:
+    def draw_header(self, canvas: Canvas, box: RunningBox | None, first: bool) -> None:
         if box is None:
             return
+        if not first and box.artifact_code is not None:
+            canvas._code.extend(box.artifact_code)
+            return
+        start = len(canvas._code)
         box._renderCB.enabled = first
         canvas.saveState()
         with box.tagger.artifact(canvas, "Pagination", "Header") if not first \
@@ -115,6 +121,8 @@ class Page:
             box.drawOn(canvas, self.theme.margin("left"),
                        self.height - self.theme.margin("top") - self._height(box))
         canvas.restoreState()
+        if not first:
+            box.artifact_code = canvas._code[start:]
 
     def draw_footer(self, canvas: Canvas, inlines: list[Inline], page: int, total: int,
                     tagger: Tagger) -> None:
@@ -137,6 +145,34 @@ class Page:
         canvas.line(theme.margin("left"), top, theme.margin("left") + self.text_width, top)
         paragraph.drawOn(canvas, theme.margin("left"), y)
         canvas.restoreState()
+
+
+class ColumnFrame(Frame):
+    """A text column. ReportLab copies the frame (``copy.deepcopy``) each time it measures
+    flowables kept together (a heading and what follows it: dozens of times a leaflet);
+    a frame's entries are numbers and strings but for a list, so only that is copied
+    further, as deepcopy would, without its generic walk over every number."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ColumnFrame:
+        other = ColumnFrame.__new__(ColumnFrame)
+        memo[id(self)] = other
+        other.__dict__.update({key: value if type(value) in _ATOMIC else deepcopy(value, memo)
+                               for key, value in self.__dict__.items()})
+        return other
+
+
+_ATOMIC = frozenset((int, float, str, bool, type(None)))
+
+
+class RunningBox(Table):
+    """The running header's box. After page 1 it is an artifact, the same box at the same
+    place on every page, and ReportLab writes every operator of it whatever state the
+    canvas is in (each colour, font and position is set again), so its drawing on page 2
+    is recorded and written as it is on every later page. Drawing it again would only
+    repeat the work: its glyphs are in the font subsets from its first drawing."""
+
+    tagger: Tagger
+    artifact_code: list[str] | None = None  # its drawing as an artifact, once made
 
 
 def footer_canvas(draw: Callable[[Canvas, int, int], None], tagger: Tagger) -> type[Canvas]:
