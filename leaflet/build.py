@@ -248,13 +248,16 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
     raw, pages = lay_out(theme).render(document, metadata)
     if max_pages and pages > max_pages:
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
-    verifier(theme, settings.profile)(raw)
-    if settings.layout.booklet:
+    verify = verifier(theme, settings.profile)
+    if settings.layout.booklet:  # the A5 pages are proved before they go two to a sheet
         from leaflet.pdf.impose import impose, saddle_stitch  # see render_content
 
+        verify(raw)
         return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
                            booklet_pages=pages)
-    return BuildResult(finish(raw, metadata), pages)
+    finished = finish(raw, metadata)
+    verify(finished)  # the bytes that are written, not what was meant to be drawn
+    return BuildResult(finished, pages)
 
 
 def _tighter(theme: Theme, profile: Profile) -> list[dict[str, object]]:

@@ -245,3 +245,28 @@ def test_the_build_proof_reads_its_own_pdf_with_its_own_reader_alone(monkeypatch
     monkeypatch.setattr(leaflet.pdf.inspect, "parsed", refuse)
     with pytest.raises(Unsupported, match="planted refusal"):
         build_pdf(Path(__file__).parent.parent / "content" / "baclofen.yaml")
+
+
+def test_the_build_proof_holds_the_finished_bytes_to_the_profile(monkeypatch):
+    """What finishing hands back is what is written, so that is what is proved: finishing
+    that shrank the text to 5 pt would fail the build, though the laid-out pages were fine."""
+    import io
+    from pathlib import Path
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    import leaflet.build
+    from leaflet.build import build_pdf
+    from leaflet.errors import LayoutError
+
+    def shrunk(raw: bytes, metadata: object) -> bytes:
+        out = io.BytesIO()
+        canvas = Canvas(out, pagesize=(595.27, 841.89), invariant=1)
+        canvas.setFont("Helvetica", 5)
+        canvas.drawString(72, 700, "Take one tablet three times a day.")
+        canvas.save()
+        return out.getvalue()
+
+    monkeypatch.setattr(leaflet.build, "finish", shrunk)
+    with pytest.raises(LayoutError, match="text of 5 pt"):
+        build_pdf(Path(__file__).parent.parent / "content" / "baclofen.yaml")
