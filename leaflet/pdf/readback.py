@@ -24,11 +24,13 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 _NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
-# Python 3.11 on reads possessive quantifiers ("*+", "++"): the matches below never give
+# Python 3.11 reads possessive quantifiers ("*+", "++"): the matches below never give
 # anything back (see _OPERATION), so they are the same, made without keeping a place to
-# go back to for every operand and every run of a string's characters. Earlier Pythons
-# read the same patterns without them.
-_KEEP = b"+" if sys.version_info >= (3, 11) else b""
+# go back to for every operand and every run of a string's characters. Before 3.11.5 its
+# possessive quantifiers matched wrongly (CPython gh-100061, gh-106052), so earlier
+# Pythons read the same patterns without them.
+POSSESSIVE = sys.version_info >= (3, 11, 5)
+_KEEP = b"+" if POSSESSIVE else b""
 # A literal string; one not closed runs to the end, so that it is scanned once, not again
 # from every parenthesis inside it (which made a run of "(\" take minutes).
 _STRING = (rb"\((?:[^()\\]" + (b"++" if _KEEP else b"") + rb"|\\.|\((?:[^()\\]|\\.)*\))*"
