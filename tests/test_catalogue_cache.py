@@ -218,3 +218,66 @@ print(json.dumps([result.pages, sorted(m for m in sys.modules if m.split(".")[0]
     assert modules == []
     assert pages == first_pages
     assert (tmp_path / "out.pdf").read_bytes() == first_pdf
+
+
+def test_a_folder_others_may_write_in_is_not_used(tmp_path, cache):
+    """Whoever can write in the folder could change the words a leaflet prints: such a
+    folder is neither read nor written, and the catalogue is parsed as if none existed."""
+    path = write_po(tmp_path)
+    fresh = parse(path)
+    [entry] = stored(cache)
+    payload = entry.read_bytes().partition(b"\n")[2]
+    entry.write_bytes(entry_of(payload.replace(b"Revisado", b"Revocado")))
+    assert parse(path).messages["Leaflet revised %(date)s"] == "Revocado %(date)s"  # own folder
+    for folder in (cache, cache.parent):
+        folder.chmod(0o777)
+        assert parse(path).messages == fresh.messages
+        folder.chmod(0o700)
+    cache.rename(tmp_path / "moved")
+    cache.symlink_to(tmp_path / "moved")
+    assert parse(path).messages == fresh.messages
+
+
+COUNT_COMPILES = """
+import sys
+import jinja2
+from leaflet.build import build
+compiled = []
+compile_ = jinja2.Environment.compile
+jinja2.Environment.compile = lambda self, *a, **k: compiled.append(1) or compile_(self, *a, **k)
+result = build({content!r}, {out!r})
+print(len(compiled), result.pages)
+"""
+
+
+def test_compiled_templates_are_kept_sealed_and_never_unpickled(tmp_path, monkeypatch):
+    """A later process takes the compiled templates instead of compiling again; a damaged
+    entry, or one written as Jinja's own cache writes them (which unpickles what it reads,
+    running the code of whoever wrote it), is compiled afresh and never run."""
+    import pickle
+
+    import jinja2.bccache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "out.pdf"
+    script = COUNT_COMPILES.format(content=str(BACLOFEN), out=str(out))
+    first, pages = map(int, fresh_python(script).split()[-2:])
+    built = out.read_bytes()
+    assert first > 0
+    assert fresh_python(script).split()[-2:] == ["0", str(pages)]
+    assert out.read_bytes() == built
+    [folder] = (tmp_path / "cache" / "leaflet").glob("templates-*")
+    entries = sorted(folder.iterdir())
+    assert len(entries) == first
+
+    class Planted:
+        def __reduce__(self):
+            return (open, (str(tmp_path / "ran"), "w"))
+
+    for index, entry in enumerate(entries):
+        whole = entry.read_bytes()
+        entry.write_bytes(jinja2.bccache.bc_magic + pickle.dumps(Planted()) if index % 2
+                          else whole[:-1] + bytes([whole[-1] ^ 0xFF]))
+    assert fresh_python(script).split()[-2:] == [str(first), str(pages)]
+    assert not (tmp_path / "ran").exists()
+    assert out.read_bytes() == built

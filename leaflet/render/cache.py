@@ -2,14 +2,17 @@
 an earlier one did: compiled templates (templates.py) and parsed catalogues (wording.py).
 
 Everything here is only ever a shortcut: an entry is named by a hash of all it was made
-from, and a folder that cannot be made, read or written costs time, never a build. An
-entry is read only from a regular file of bounded size, never through a link, and written
-under a name nobody can guess, then renamed into place; the folders are the user's alone.
+from, and a folder that cannot be made, read or written costs time, never a build. What
+is read back becomes the words and code of a leaflet, so a folder is used only when it is
+the user's alone (theirs, not a link, writable by nobody else); an entry is read only from
+a regular file of bounded size, never through a link, and only when it carries the hash
+of its contents; it is written under a name nobody can guess, then renamed into place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -18,7 +21,8 @@ from pathlib import Path
 
 def cache_folder(name: str) -> Path | None:
     """``~/.cache/leaflet/<name>`` (or under $XDG_CACHE_HOME when it is an absolute path, as
-    the XDG specification asks), made if need be; None when it cannot be."""
+    the XDG specification asks), made if need be; None when it cannot be, or when it or
+    the folder above it is not the user's alone."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".cache")
@@ -26,9 +30,32 @@ def cache_folder(name: str) -> Path | None:
     try:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
+        private = all(_private(path) for path in (folder.parent, folder))
     except OSError:
         return None
-    return folder
+    return folder if private else None
+
+
+def _private(path: Path) -> bool:
+    """A folder itself (not a link to one), this user's, that nobody else may write in."""
+    found = os.lstat(path)
+    return (stat.S_ISDIR(found.st_mode) and found.st_uid == os.geteuid()
+            and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def read_sealed(folder: Path, key: str, limit: int) -> bytes | None:
+    """What ``write_sealed`` stored under ``key``; None when there is no such entry, or it
+    is damaged (its hash does not match what follows it)."""
+    entry = read_entry(folder, key, limit)
+    if entry is None:
+        return None
+    digest, _, payload = entry.partition(b"\n")
+    return payload if digest == hashlib.sha256(payload).hexdigest().encode() else None
+
+
+def write_sealed(folder: Path, key: str, payload: bytes) -> None:
+    """Store ``payload`` under ``key`` behind a line holding its SHA-256."""
+    write_entry(folder, key, hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
 
 
 def read_entry(folder: Path, key: str, limit: int) -> bytes | None:

@@ -9,8 +9,8 @@ runs in (leaflet/limits.py); here only sizes are: a template file, one '*', the 
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import marshal
 import re
 import shutil
 import sys
@@ -27,7 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from leaflet.errors import OutputError, Problem, TemplateError
-from leaflet.render.cache import cache_folder
+from leaflet.render.cache import cache_folder, read_sealed, write_sealed
 from leaflet.render.theme import Theme, load_theme, read_extends
 from leaflet.render.wording import Wording, wording_for
 from leaflet.resources import data_dir
@@ -38,6 +38,7 @@ MAIN_TEMPLATE = "leaflet.xml.j2"
 Locator = Callable[[int, str], tuple[str, "int | None"]]
 MAX_MARKUP_CHARS = 5_000_000
 MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_COMPILED_BYTES = 8 * MAX_TEMPLATE_BYTES  # a compiled template, as kept between runs
 ORIGIN_START = "<?leaflet-template {name}?>"
 ORIGIN_END = "<?leaflet-template-end?>"
 _ENVIRONMENT = "i18n-1"  # change when _environment() compiles templates differently
@@ -203,26 +204,39 @@ class _SetLoader(jinja2.BaseLoader):
         return marked, str(path), lambda: path.stat().st_mtime == mtime
 
 
-class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs (a cold build skips recompiling); a cache
-    folder that cannot be written only costs time, never the build."""
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept between runs (a cold build skips recompiling), in the cache's
+    sealed entries: Jinja's own file cache unpickles what it finds, which would run the code
+    of whoever wrote the file. An entry is the template source's checksum and its marshalled
+    code; one that does not match is compiled afresh. A cache folder that cannot be written
+    only costs time, never the build."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = read_sealed(self.folder, bucket.key, MAX_COMPILED_BYTES)
+        if payload is None:
+            return
+        checksum, _, code = payload.partition(b"\n")
+        if checksum != bucket.checksum.encode():
+            return
         try:
-            super().load_bytecode(bucket)
-        except (OSError, EOFError, ValueError):
+            bucket.code = marshal.loads(code)
+        except (EOFError, ValueError, TypeError):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        write_sealed(self.folder, bucket.key,
+                     bucket.checksum.encode() + b"\n" + marshal.dumps(bucket.code))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     # Compiled code depends on the environment too (the i18n extension, finalize), which
     # Jinja's cache key does not see: a new environment gets a folder of its own.
-    folder = cache_folder(f"templates-jinja{jinja2.__version__}-{_ENVIRONMENT}")
-    return None if folder is None else _QuietBytecodeCache(str(folder))
+    folder = cache_folder(f"templates-{sys.implementation.cache_tag}-"
+                          f"jinja{jinja2.__version__}-{_ENVIRONMENT}")
+    return None if folder is None else _CompiledTemplates(folder)
 
 
 class _BoundedSandbox(ImmutableSandboxedEnvironment):

@@ -31,7 +31,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from leaflet.errors import Problem, TemplateError
-from leaflet.render.cache import cache_folder, read_entry, write_entry
+from leaflet.render.cache import cache_folder, read_sealed, write_sealed
 from leaflet.sources.schema import Dose
 
 SOURCE_LANGUAGE = "en"  # the msgids are English wording, so English counts as reviewed
@@ -154,11 +154,8 @@ def _entry_place(data: bytes) -> tuple[Path, str] | None:
 def _stored_catalogue(path: Path, data: bytes, reviewed: bool) -> Catalogue | None:
     """The catalogue as an earlier run parsed it; None when there is no sound entry."""
     place = _entry_place(data)
-    entry = read_entry(*place, _MAX_ENTRY_BYTES) if place else None
-    if entry is None:
-        return None
-    digest, _, payload = entry.partition(b"\n")
-    if digest != hashlib.sha256(payload).hexdigest().encode():
+    payload = read_sealed(*place, _MAX_ENTRY_BYTES) if place else None
+    if payload is None:
         return None
     try:
         parsed = _from_json(json.loads(payload))
@@ -206,7 +203,7 @@ def _store_parse(data: bytes, parsed: ParsedCatalogue) -> None:
     payload = json.dumps({"locale": declared, "plural": plural_expr,
                           "messages": [[key, string] for key, string in messages.items()]},
                          ensure_ascii=False).encode("utf-8")
-    write_entry(*place, hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    write_sealed(*place, payload)
 
 
 # A %-conversion as the wording fills it in: %(name)s, or %% for a percent sign.
