@@ -5,6 +5,7 @@ a half. ReportLab's CJK wrapping, which breaks between any two characters, does.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import yaml
@@ -19,9 +20,22 @@ from leaflet.pdf.layout.marked import MarkedParagraph
 from leaflet.render.profiles import print_settings
 from leaflet.render.templates import resolve_set
 
-# written with escapes where a character looks like an ASCII one: full-width comma and brackets
-TEXTS = ["<b>15 mg</b> (1片半)\uff0c每天3次", "<b>5 mg</b> (半片)",
-         "每次服用10 mg\uff0c每天3次\uff0c共7天", "\uff081片半\uff09每天服用3次", "3月12日周四"]
+# Each text, and what must stay on one line wherever it is broken (stated here, not taken
+# from the pattern under test); written with escapes where a character looks like an ASCII
+# one: full-width digits, letters, brackets, slash, tilde and comma.
+WHOLE = {
+    "<b>15 mg</b> (1片半)\uff0c每天3次": ["15 mg", "(1片半)", "3次"],
+    "<b>5 mg</b> (半片)": ["(半片)"],
+    "每次服用10 mg\uff0c每天3次\uff0c共7天": ["10 mg", "3次", "7天"],
+    "\uff081片半\uff09每天服用3次": ["\uff081片半\uff09", "3次"],
+    "3月12日周四": ["12日", "周四"],
+    "每次服用\uff11\uff0f\uff12片\uff0c每天\uff13次": ["\uff11\uff0f\uff12片", "\uff13次"],
+    "每次服用\uff11\uff10\uff4d\uff47\uff0c每天两次": ["\uff11\uff10\uff4d\uff47"],
+    "每次10毫克\uff0c每天1\uff5e2片": ["10毫克", "1\uff5e2片"],
+    "每天服用两次\uff0c每次1/2片\uff0c10mg的剂量": ["1/2片", "10mg"],
+    "早上8:00服用": ["8:00"],
+}
+TEXTS = list(WHOLE)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +63,10 @@ def broken_runs(lines: list[str]) -> list[str]:
             if any(first < m.start() < end < m.end() for first, end in ends)]
 
 
+def split(lines: list[str], whole: list[str]) -> list[str]:
+    return [part for part in whole if not any(part in line for line in lines)]
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_no_line_breaks_inside_an_amount_or_an_aside_at_any_width(text, style):
     split_by_reportlab = False
@@ -58,8 +76,20 @@ def test_no_line_breaks_inside_an_amount_or_an_aside_at_any_width(text, style):
         # every character kept (a space where a line breaks may go, as in ReportLab's)
         assert "".join(ours).replace(" ", "") == re.sub(r"<[^>]+>| ", "", text), width
         assert broken_runs(ours) == [], (width, ours)
-        split_by_reportlab = split_by_reportlab or broken_runs(theirs) != []
+        if width >= 96:  # each part that must stay whole fits on a line this wide
+            assert split(ours, WHOLE[text]) == [], (width, ours)
+        split_by_reportlab = split_by_reportlab or split(theirs, WHOLE[text]) != []
     assert split_by_reportlab, "ReportLab alone would have kept these whole: test nothing"
+
+
+def test_a_long_paragraph_is_kept_whole_line_by_line_in_time(style):
+    text = "每天服用3次\uff0c每次1片半\uff1b" * 400
+    narrow = ParagraphStyle("narrow", parent=style, fontSize=10, leading=13)
+    started = time.monotonic()
+    lines = lines_at(MarkedParagraph, text, narrow, 120)
+    assert time.monotonic() - started < 10
+    assert broken_runs(lines) == []
+    assert "".join(lines) == text
 
 
 def test_a_paragraph_without_such_a_break_is_broken_as_reportlab_breaks_it(style):

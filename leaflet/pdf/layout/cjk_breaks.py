@@ -13,12 +13,21 @@ from typing import Any
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+# Digits, ASCII or full-width, and what joins them into one amount or time: a decimal
+# point, a fraction's slash, a range's dash or tilde, a clock's colon ("1/2", "1.5",
+# "1-2", "8:00", and the same in full-width forms).
+_AMOUNT = (r"[0-9\uff10-\uff19]+(?:[.,/:\-~\u2013\uff0e\uff0f\uff1a\uff5e\u301c]"
+           r"[0-9\uff10-\uff19]+)*")
+# A unit written after an amount, in Latin or full-width letters or in Chinese (ending
+# where its letters end: "10mg的" keeps "10mg" whole), or one CJK character after it (a
+# counter: 片, 次, 日).
+_UNIT = (r"(?:[ \u00a0]?(?:mg|mcg|micrograms|ml|mL|g|\u00b5g|\u03bcg|\u00b0C|"
+         r"\uff4d\uff47|\uff4d\uff4c|\u6beb\u514b|\u6beb\u5347|\u5fae\u514b)"
+         r"(?![A-Za-z\uff21-\uff3a\uff41-\uff5a])|[\u3000-\u9fff\uf900-\ufaff])")
 KEPT_WHOLE = re.compile(
     r"[(\uff08][^()\uff08\uff09\n]{1,8}[)\uff09]"  # a short aside in brackets, as (1片半)
-    r"|\d+(?:[.,]\d+)?"  # an amount, with the unit or counter right after it
-    r"(?:[ \u00a0]?(?:mg|micrograms|ml|g|°C)\b|[\u3000-\u9fff\uf900-\ufaff])?"
+    rf"|{_AMOUNT}{_UNIT}?"  # an amount, with its unit or counter
     r"|\u5468[\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u65e5]")  # a weekday in a date: 周四
-MOST_TRIES = 24  # each try ends a line earlier; a paragraph is whole long before this
 FIT = 0.01  # points: room left on a shortened line, so its last character still fits
 
 
@@ -30,7 +39,8 @@ def break_keeping_runs(break_lines: Callable[[list[float]], Any],
     widths = list(max_widths) if isinstance(max_widths, (list, tuple)) else [max_widths]
     result = break_lines(list(widths))
     lines = line_texts(result)
-    for _ in range(MOST_TRIES):
+    # each try ends one line earlier and leaves the lines before it as they were
+    for _ in range(sum(map(len, lines))):
         cut = _first_cut(lines)
         if cut is None:
             return result
