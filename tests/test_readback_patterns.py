@@ -53,3 +53,15 @@ def test_a_built_leaflet_splits_as_with_plain_quantifiers():
         operations = _OPERATION.findall(data)
         assert any(op == b"Tj" for _, op in operations)
         assert operations == reference.findall(data)
+
+
+def test_a_to_unicode_map_reads_hex_with_white_space_and_lone_surrogates():
+    """The map's hex is read as the codec reads it: white space between digits ignored, a
+    surrogate without its pair one replacement character, an empty code 0."""
+    from leaflet.pdf.readback import _hex_int, _hex_text
+
+    assert _hex_int(b"00 4\n1") == 0x41 and _hex_int(b" ") == 0
+    assert _hex_text(b"0041 0042") == "AB"
+    assert _hex_text(b"D83D\tDE00") == "\U0001f600"
+    assert _hex_text(b"D83D") == "\ufffd"
+    assert _hex_text(b"DE000041") == "\ufffdA"
