@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import stat
 import time
@@ -281,3 +282,48 @@ def test_compiled_templates_are_kept_sealed_and_never_unpickled(tmp_path, monkey
     assert fresh_python(script).split()[-2:] == [str(first), str(pages)]
     assert not (tmp_path / "ran").exists()
     assert out.read_bytes() == built
+
+
+def test_no_cache_without_a_home_or_above_a_folder_others_may_write_in(tmp_path, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "")
+    monkeypatch.chdir(tmp_path)
+    assert cache_folder("catalogues") is None
+    for base in ("/", str(tmp_path / "open" / "cache")):
+        monkeypatch.setenv("XDG_CACHE_HOME", base)
+        (tmp_path / "open").mkdir(exist_ok=True)
+        (tmp_path / "open").chmod(0o777)  # anyone could rename the cache and put theirs
+        assert cache_folder("catalogues") is None
+    (tmp_path / "open").chmod(0o1777)  # only owners may rename in it, as in /tmp
+    assert cache_folder("catalogues") == tmp_path / "open" / "cache" / "leaflet" / "catalogues"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["open"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_an_entry_another_user_wrote_is_not_read(tmp_path, cache):
+    path = write_po(tmp_path)
+    fresh = parse(path)
+    [entry] = stored(cache)
+    payload = entry.read_bytes().partition(b"\n")[2]
+    entry.write_bytes(entry_of(payload.replace(b"Revisado", b"Revocado")))
+    os.chown(entry, 4242, 4242)
+    assert parse(path).messages == fresh.messages
+
+
+def test_a_sealed_entry_that_holds_no_code_is_compiled_afresh(tmp_path, monkeypatch):
+    from leaflet.render.cache import write_sealed
+    from leaflet.render.templates import _CompiledTemplates
+
+    folder = tmp_path / "compiled"
+    folder.mkdir()
+    cache = _CompiledTemplates(folder)
+
+    class Bucket:
+        key, checksum, code = "k", "c", None
+
+    write_sealed(folder, "k", b"c\n" + marshal.dumps(1))
+    cache.load_bytecode(Bucket)
+    assert Bucket.code is None
+    write_sealed(folder, "k", b"c\n" + marshal.dumps(compile("1", "x", "eval")))
+    cache.load_bytecode(Bucket)
+    assert Bucket.code is not None

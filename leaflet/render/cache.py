@@ -25,13 +25,20 @@ def cache_folder(name: str) -> Path | None:
     the folder above it is not the user's alone."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
+        home = os.path.expanduser("~")  # "~" or "/" when no home is known
+        if not os.path.isabs(home) or Path(home).parent == Path(home):
+            return None
+        base = os.path.join(home, ".cache")
+    if Path(base).parent == Path(base):  # the cache would be /leaflet
+        return None
     folder = Path(base) / "leaflet" / name
     try:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
-        private = all(_private(path) for path in (folder.parent, folder))
-    except OSError:
+        private = (all(_private(path) for path in (folder.parent, folder))
+                   and all(_kept(path) for path in Path(base).resolve(strict=True).parents)
+                   and _kept(Path(base).resolve(strict=True)))
+    except (OSError, RuntimeError):
         return None
     return folder if private else None
 
@@ -41,6 +48,16 @@ def _private(path: Path) -> bool:
     found = os.lstat(path)
     return (stat.S_ISDIR(found.st_mode) and found.st_uid == os.geteuid()
             and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _kept(path: Path) -> bool:
+    """A folder above the cache that nobody else can rename the cache out of: this user's
+    or the system's, and writable by nobody else unless only owners may rename in it (the
+    sticky bit, as on /tmp)."""
+    found = os.stat(path)
+    return (found.st_uid in (os.geteuid(), 0)
+            and (not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+                 or bool(found.st_mode & stat.S_ISVTX)))
 
 
 def read_sealed(folder: Path, key: str, limit: int) -> bytes | None:
@@ -60,14 +77,17 @@ def write_sealed(folder: Path, key: str, payload: bytes) -> None:
 
 def read_entry(folder: Path, key: str, limit: int) -> bytes | None:
     """The entry stored under ``key``; None when there is none, it cannot be read, it is
-    not a regular file (a link, a pipe, a device) or it is larger than ``limit`` bytes."""
+    not a regular file of this user's with no other name (a link, a pipe, a device), or it
+    is larger than ``limit`` bytes."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
         handle = os.open(folder / key, flags)
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        found = os.fstat(handle)
+        if not (stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
+                and found.st_nlink == 1):
             return None
         with os.fdopen(handle, "rb", closefd=False) as stream:
             data = stream.read(limit + 1)

@@ -10,11 +10,13 @@ runs in (leaflet/limits.py); here only sizes are: a template file, one '*', the 
 from __future__ import annotations
 
 import functools
+import hashlib
 import marshal
 import re
 import shutil
 import sys
 import traceback
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +43,6 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_COMPILED_BYTES = 8 * MAX_TEMPLATE_BYTES  # a compiled template, as kept between runs
 ORIGIN_START = "<?leaflet-template {name}?>"
 ORIGIN_END = "<?leaflet-template-end?>"
-_ENVIRONMENT = "i18n-1"  # change when _environment() compiles templates differently
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,18 @@ class _SetLoader(jinja2.BaseLoader):
         return marked, str(path), lambda: path.stat().st_mtime == mtime
 
 
+@functools.cache
+def _environment_source() -> str | None:
+    """Compiled code depends on the environment that compiled it (the sandbox's checks, the
+    i18n extension, finalize), which Jinja's cache key does not see: so a cache folder is
+    named by a hash of this module's source, and a change here compiles afresh. None (no
+    cache) when the source cannot be read."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
 class _CompiledTemplates(jinja2.BytecodeCache):
     """Compiled templates kept between runs (a cold build skips recompiling), in the cache's
     sealed entries: Jinja's own file cache unpickles what it finds, which would run the code
@@ -222,9 +235,11 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         if checksum != bucket.checksum.encode():
             return
         try:
-            bucket.code = marshal.loads(code)
+            loaded = marshal.loads(code)
         except (EOFError, ValueError, TypeError):
-            bucket.reset()
+            return
+        if isinstance(loaded, types.CodeType):
+            bucket.code = loaded
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         write_sealed(self.folder, bucket.key,
@@ -232,10 +247,11 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    # Compiled code depends on the environment too (the i18n extension, finalize), which
-    # Jinja's cache key does not see: a new environment gets a folder of its own.
+    source = _environment_source()
+    if source is None:
+        return None
     folder = cache_folder(f"templates-{sys.implementation.cache_tag}-"
-                          f"jinja{jinja2.__version__}-{_ENVIRONMENT}")
+                          f"jinja{jinja2.__version__}-{source}")
     return None if folder is None else _CompiledTemplates(folder)
 
 
