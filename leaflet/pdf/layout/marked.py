@@ -59,7 +59,7 @@ class MarkedParagraph(RLParagraph):
 
     def breakLinesCJK(self, maxWidths: Any) -> Any:
         """ReportLab's CJK breaking, never inside an amount or a short bracketed aside."""
-        return break_keeping_runs(super().breakLinesCJK, maxWidths)
+        return break_keeping_runs(self, super().breakLinesCJK, maxWidths)
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts = super().split(availWidth, availHeight)
