@@ -66,6 +66,7 @@ def line_texts(result: Any) -> list[str]:
 
 
 def _crosses_a_run(lines: list[str]) -> bool:
+    """Whether any line ends inside a run (however wide: the slower breaking judges that)."""
     text, end, ends = "".join(lines), 0, set()
     for line in lines[:-1]:
         end += len(line)
