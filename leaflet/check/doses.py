@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
@@ -177,7 +177,10 @@ def text_doses(content: Content) -> Iterator[TextDose]:
     """Every amount in the text, read as the content's language writes numbers: thousands
     separators taken out ("4,000" is 4000 in English), the decimal sign made a point."""
     texts = list(prose(content))
-    numbers = content_numbers(content, texts)
+    return _doses_in(texts, content_numbers(content, texts))
+
+
+def _doses_in(texts: list[tuple[str, str]], numbers: Numbers) -> Iterator[TextDose]:
     for key, text in texts:
         for match in numbers.pattern.finditer(text):
             grouped = match.group("grouped") is not None
@@ -196,10 +199,12 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
     steps: list[dict[str, Any]] = dosing["schedule"]["steps"]
     maximum: Dose | Placeholder = dosing["maximum_daily_dose"]
     english = in_wording_language(content)
-    findings = _unit_spelling(at, content)
+    texts = list(prose(content))
+    numbers = content_numbers(content, texts)
+    doses = list(_doses_in(texts, numbers))
+    findings = _unit_spelling(at, doses, numbers.show)
     findings += _table(at, steps, maximum, tablet_of(content.data["medicine"]))
-    mentions = [d for d in text_doses(content)
-                if any(under(d.key, prefix) for prefix in dose_text)]
+    mentions = [d for d in doses if any(under(d.key, prefix) for prefix in dose_text)]
     if not isinstance(maximum, Placeholder):
         findings += _mentions(at, mentions, maximum, english)
     if not english:
@@ -210,17 +215,17 @@ def check_doses(content: Content, dose_text: tuple[str, ...]) -> list[Finding]:
             "English only"))]
     findings += _splitting(at, content.data["medicine"])
     findings += _timing(at, steps, dosing["schedule"]["timing"])
-    texts = [(key, text) for key, text in prose(content)
+    texts = [(key, text) for key, text in texts
              if any(under(key, prefix) for prefix in dose_text)]
     findings += _frequencies_and_days(at, texts, steps)
     return findings
 
 
-def _unit_spelling(at: Located, content: Content) -> list[Finding]:
+def _unit_spelling(at: Located, doses: list[TextDose],
+                   show: Callable[[Decimal | str], str]) -> list[Finding]:
     """Everywhere in the text: units and numbers written the way they are misread."""
     findings = []
-    show = content_numbers(content, list(prose(content))).show
-    for dose in text_doses(content):
+    for dose in doses:
         if dose.unit in MISREAD_UNITS:
             right, why = MISREAD_UNITS[dose.unit]
             fixed = f"{show(dose.amount)} {right}"
