@@ -12,6 +12,7 @@ of its contents; it is written under a name nobody can guess, then renamed into 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import stat
@@ -58,6 +59,17 @@ def _kept(path: Path) -> bool:
     return (found.st_uid in (os.geteuid(), 0)
             and (not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
                  or bool(found.st_mode & stat.S_ISVTX)))
+
+
+@functools.cache
+def source_hash(module_file: str) -> str | None:
+    """A hash of a module's source, to name what it made: a change to the code that made an
+    entry makes it anew. None (keep no entries) when the source cannot be read, since then
+    a change could not be told apart."""
+    try:
+        return hashlib.sha256(Path(module_file).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def read_sealed(folder: Path, key: str, limit: int) -> bytes | None:

@@ -10,7 +10,6 @@ runs in (leaflet/limits.py); here only sizes are: a template file, one '*', the 
 from __future__ import annotations
 
 import functools
-import hashlib
 import marshal
 import re
 import shutil
@@ -29,7 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from leaflet.errors import OutputError, Problem, TemplateError
-from leaflet.render.cache import cache_folder, read_sealed, write_sealed
+from leaflet.render.cache import cache_folder, read_sealed, source_hash, write_sealed
 from leaflet.render.theme import Theme, load_theme, read_extends
 from leaflet.render.wording import Wording, wording_for
 from leaflet.resources import data_dir
@@ -205,18 +204,6 @@ class _SetLoader(jinja2.BaseLoader):
         return marked, str(path), lambda: path.stat().st_mtime == mtime
 
 
-@functools.cache
-def _environment_source() -> str | None:
-    """Compiled code depends on the environment that compiled it (the sandbox's checks, the
-    i18n extension, finalize), which Jinja's cache key does not see: so a cache folder is
-    named by a hash of this module's source, and a change here compiles afresh. None (no
-    cache) when the source cannot be read."""
-    try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return None
-
-
 class _CompiledTemplates(jinja2.BytecodeCache):
     """Compiled templates kept between runs (a cold build skips recompiling), in the cache's
     sealed entries: Jinja's own file cache unpickles what it finds, which would run the code
@@ -247,11 +234,14 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    source = _environment_source()
+    # Compiled code depends on the environment that compiled it (the sandbox's checks, the
+    # i18n extension, finalize), which Jinja's cache key does not see: the folder is named
+    # by this module's source too, so a change here compiles afresh.
+    source = source_hash(__file__)
     if source is None:
         return None
     folder = cache_folder(f"templates-{sys.implementation.cache_tag}-"
-                          f"jinja{jinja2.__version__}-{source}")
+                          f"jinja{jinja2.__version__}-{source[:16]}")
     return None if folder is None else _CompiledTemplates(folder)
 
 

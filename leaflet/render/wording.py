@@ -31,7 +31,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from leaflet.errors import Problem, TemplateError
-from leaflet.render.cache import cache_folder, read_sealed, write_sealed
+from leaflet.render.cache import cache_folder, read_sealed, source_hash, write_sealed
 from leaflet.sources.schema import Dose
 
 SOURCE_LANGUAGE = "en"  # the msgids are English wording, so English counts as reviewed
@@ -132,13 +132,10 @@ _PARSED_FORMAT = "catalogue-2"
 _MAX_ENTRY_BYTES = 4 * MAX_CATALOGUE_BYTES
 
 
-@functools.cache
 def _made_by() -> bytes | None:
-    """What parsed the entries; None (no entries kept) when this module's source cannot
-    be read, since then a change to it could not be told apart."""
-    try:
-        source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    except OSError:
+    """What parsed the entries; None (no entries kept) without this module's source."""
+    source = source_hash(__file__)
+    if source is None:
         return None
     return f"{_PARSED_FORMAT}\0babel{babel.__version__}\0{source}\0".encode()
 
