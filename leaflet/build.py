@@ -116,6 +116,12 @@ def check_patient_coverage(patient: Patient, fonts: FontSet) -> None:
     if problems:
         raise FontError(problems)
 
+def check_drawable(content: Content, patient: Patient | None, fonts: FontSet) -> None:
+    """The content's and the patient's every character, in one of the bundled fonts."""
+    check_coverage(content, fonts)
+    if patient:
+        check_patient_coverage(patient, fonts)
+
 
 def check_draft_notice(content: Content, document: Document,
                        template_set: TemplateSet) -> None:
@@ -183,9 +189,7 @@ def render_content(content: Content, template_set: TemplateSet,
     load_templates(template_set)  # likewise compiled once here, not in every child
     if (content.data.get("leaflet") or {}).get("online_url"):
         load_qr_code()  # and the QR code its address is printed with
-    check_coverage(content, fonts)
-    if patient:
-        check_patient_coverage(patient, fonts)
+    check_drawable(content, patient, fonts)
     return run_limited(
         lambda: render(content, template_set, settings, fonts, patient, options.max_pages),
         options.limits, limit_stops(template_set, options.limits))
@@ -374,10 +378,7 @@ def render_html(content: Content, template_set: TemplateSet, options: BuildOptio
     patient = read_patient(options.patient, content) if options.patient else None
     # what the PDF could not print, the page does not show either: content that builds one
     # way builds the other (the check reads the fonts' character maps, no face is loaded)
-    fonts = load_fonts(settings.theme)
-    check_coverage(content, fonts)
-    if patient:
-        check_patient_coverage(patient, fonts)
+    check_drawable(content, patient, load_fonts(settings.theme))
     from leaflet.html import html_page  # only for the HTML companion, imported before the child
 
     def page() -> bytes:
