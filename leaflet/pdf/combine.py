@@ -30,7 +30,7 @@ from leaflet.output import temporary_beside
 from leaflet.pdf.objects import Dict, Document, Name, Ref, resolved, text_string
 from leaflet.pdf.parsed import parsed
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
-from leaflet.pdf.writer import INFO, PdfOut, ref
+from leaflet.pdf.writer import INFO, PdfOut
 
 DOCUMENT_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata", "/Outlines", "/PageMode",
                  "/MarkInfo")
@@ -117,8 +117,8 @@ def join(first: bytes, shared: SharedPart) -> bytes:
         tree = read_tree(root[TREE_KEY].get_data())
         written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
                                  out.put_raw)
-        personal = Structure([ref(n) for n in written.top],
-                             tuple(ref(n) for n in written.parent_arrays))
+        personal = Structure([Ref(n) for n in written.top],
+                             tuple(Ref(n) for n in written.parent_arrays))
     base = out.position
     out.write(shared.body)
     out.offsets.update({number: base + offset for number, offset in shared.offsets.items()})
@@ -139,14 +139,14 @@ def _joined_tree(out: PdfOut, personal: Structure, shared: Structure) -> Ref:
     numbers: the personal part's elements first, as its pages come first."""
     parts = [personal, shared]
     out.put(JOINED_DOCUMENT, Dict({
-        "/Type": Name("/StructElem"), "/S": Name("/Document"), "/P": ref(STRUCT_ROOT),
+        "/Type": Name("/StructElem"), "/S": Name("/Document"), "/P": Ref(STRUCT_ROOT),
         "/K": [kid for part in parts for kid in part.kids]}))
     parents = [*shared.parents, *personal.parents]
     numbers = [item for index, array in enumerate(parents) for item in (index, array)]
     out.put(STRUCT_ROOT, Dict({
-        "/Type": Name("/StructTreeRoot"), "/K": [ref(JOINED_DOCUMENT)],
+        "/Type": Name("/StructTreeRoot"), "/K": [Ref(JOINED_DOCUMENT)],
         "/ParentTree": Dict({"/Nums": numbers}), "/ParentTreeNextKey": len(parents)}))
-    return ref(STRUCT_ROOT)
+    return Ref(STRUCT_ROOT)
 
 
 class CombinedWriter:

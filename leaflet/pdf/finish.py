@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 
-from leaflet.pdf.objects import Dict, Name, Stream, text_string
+from leaflet.pdf.objects import Dict, Name, Ref, Stream, text_string
 from leaflet.pdf.parsed import parsed
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
-from leaflet.pdf.writer import PdfOut, ref
+from leaflet.pdf.writer import PdfOut
 from leaflet.pdf.xmp import xmp_packet
 from leaflet.render.markup import Metadata
 
@@ -37,7 +37,7 @@ def finish(pdf: bytes, metadata: Metadata) -> bytes:
     if tagged:
         tree = read_tree(root[TREE_KEY].get_data())
         number = write_tree(tree, out.kids, out.allocate, out.put_raw)
-        catalog["/StructTreeRoot"] = ref(number)
+        catalog["/StructTreeRoot"] = Ref(number)
         catalog["/MarkInfo"] = Dict({"/Marked": True})
     catalog["/Metadata"] = out.add(_xmp_stream(metadata, tagged))
     info = Dict({key: text_string(value) for key, value in metadata.as_info().items()})

@@ -158,7 +158,7 @@ def _to_unicode(font: Any) -> dict[int, str]:
     stream = font.get("/ToUnicode")
     if stream is None:
         return {}
-    data = _decoded(resolved(stream))
+    data = resolved(stream).get_data()
     mapping: dict[int, str] = {}
     for block in _BFCHAR.findall(data):
         values = [v for v, _ in _HEX.findall(block)]
@@ -196,12 +196,6 @@ def _hex_text(value: bytes) -> str:
     digits = value if value.isalnum() else _WHITE.sub(b"", value)
     # what .decode("utf-16-be", errors="replace") does, without looking the codec up
     return utf_16_be_decode(bytes.fromhex(digits.decode("ascii")), "replace", True)[0]
-
-
-def _decoded(stream: Any) -> bytes:
-    """A stream's data with its filters undone (our Stream and pypdf's, for `inspect`,
-    both decode in get_data)."""
-    return stream.get_data()  # type: ignore[no-any-return]
 
 
 def _numbers(raw: bytes, count: int) -> list[float] | None:
@@ -406,7 +400,7 @@ class _Interpreter:
         if self.forms > MAX_FORMS:
             raise ValueError(f"a page draws forms more than {MAX_FORMS:,} times")
         matrix = tuple(float(v) for v in form.get("/Matrix", IDENTITY))
-        self.run(_decoded(form), form.get("/Resources"),
+        self.run(form.get_data(), form.get("/Resources"),
                  _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
 
 
@@ -430,9 +424,9 @@ class PageReader:
         if contents is None:
             return []
         if isinstance(contents, list):  # several streams: one stream, as if concatenated
-            data = b"\n".join(_decoded(resolved(part)) for part in contents)
+            data = b"\n".join(resolved(part).get_data() for part in contents)
         elif hasattr(contents, "get_data"):
-            data = _decoded(contents)
+            data = contents.get_data()
         else:
             return []
         interpreter = _Interpreter(self.fonts, MAX_CONTENT if self.left is None

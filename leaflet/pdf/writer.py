@@ -20,10 +20,6 @@ CATALOG, PAGES, INFO = 1, 2, 3
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
 
-def ref(number: int) -> Ref:
-    return Ref(number)
-
-
 class PdfOut:
     """Numbers objects from ``first``, writes them to ``stream`` as they come and keeps
     their offsets; ``header`` False writes objects only, to be placed in a file later."""
@@ -60,7 +56,7 @@ class PdfOut:
         """Write a new object; the reference to it."""
         number = self.allocate()
         self.put(number, obj)
-        return ref(number)
+        return Ref(number)
 
     def add_pages(self, reader: Document, redirect: dict[int, int] | None = None,
                   page_entries: Callable[[int], dict[str, Any]] | None = None,
@@ -77,7 +73,7 @@ class PdfOut:
             if old.number not in numbers:
                 numbers[old.number] = self.allocate()
                 pending.append(old.number)
-            return ref(numbers[old.number])
+            return Ref(numbers[old.number])
 
         def flush() -> None:
             while pending:
@@ -103,7 +99,7 @@ class PdfOut:
                               for key, value in page.items() if key != "/Parent"})
             if page_entries is not None:
                 page_copy.update(page_entries(index))
-            page_copy["/Parent"] = ref(PAGES)
+            page_copy["/Parent"] = Ref(PAGES)
             self.media_box = page_copy.get("/MediaBox", self.media_box)
             self.put(number, page_copy)
             flush()
@@ -112,7 +108,7 @@ class PdfOut:
     def blank_page(self) -> None:
         number = self.allocate()
         self.kids.append(number)
-        page = Dict({"/Type": Name("/Page"), "/Parent": ref(PAGES), "/Resources": Dict()})
+        page = Dict({"/Type": Name("/Page"), "/Parent": Ref(PAGES), "/Resources": Dict()})
         if self.media_box is not None:
             page["/MediaBox"] = self.media_box
         self.put(number, page)
@@ -120,10 +116,10 @@ class PdfOut:
     def close(self, catalog: dict[str, Any], info: dict[str, Any]) -> None:
         """The page tree, catalogue, information and cross-reference table. The file
         identifier is a digest of everything before it, so the same file gets the same one."""
-        self.put(PAGES, Dict({"/Type": Name("/Pages"), "/Kids": [ref(k) for k in self.kids],
+        self.put(PAGES, Dict({"/Type": Name("/Pages"), "/Kids": [Ref(k) for k in self.kids],
                               "/Count": len(self.kids)}))
         catalog["/Type"] = Name("/Catalog")
-        catalog["/Pages"] = ref(PAGES)
+        catalog["/Pages"] = Ref(PAGES)
         self.put(CATALOG, catalog)
         self.put(INFO, info)
         count = self.next_id

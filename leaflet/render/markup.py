@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from leaflet.errors import MarkupError, Problem
+from leaflet.sources.schema import PLACEHOLDER as PLACEHOLDER_PATTERN
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ Inline = Span | Break | PageField
 
 # Every output shows a span the same way: a [placeholder] highlighted, and a dose's number
 # kept with its unit ("10" at a line's end and "mg" on the next is a misread dose).
-PLACEHOLDER = re.compile(r"(\[[^\[\]]+\])")
+PLACEHOLDER = re.compile(f"({PLACEHOLDER_PATTERN})")
 DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
 
 
