@@ -136,20 +136,22 @@ def _decode(name: str, data: bytes) -> bytes:
 # --- reading -------------------------------------------------------------------------
 
 _SPACE = rb"(?:\s|%[^\r\n]*)*"
-_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"  # a number as a PDF writes it
 # One token: a reference (its two numbers), else any other token (group 3)
 _TOKEN = re.compile(_SPACE + rb"(?:(\d+)\s+(\d+)\s+R\b|(<<|>>|\[|\]|\(|<|"
-                    rb"/[^\s/\[\]()<>{}%]*|" + _NUMBER + rb"|true\b|false\b|null\b|R\b|stream\b))")
+                    rb"/[^\s/\[\]()<>{}%]*|" + NUMBER + rb"|true\b|false\b|null\b|R\b|stream\b))")
 # An array of numbers only (a font's widths, a box), read in one step. Each number ends
 # where its digits do, so a run of digits is never tried split in every way (which takes
 # seconds for 20 digits and doubles with each further one) when the array holds more.
-_NUMBERS = re.compile(rb"((?:\s*" + _NUMBER + rb"(?![\d.]))*)\s*\]")
+NUMBERS = re.compile(rb"((?:\s*" + NUMBER + rb"(?![\d.]))*)\s*\]")
 _OBJECT = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj\b")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _LITERAL_SPECIAL = re.compile(rb"[()\\]")
-_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b",
-            ord("f"): b"\f"}
+# A literal string's escape: three octal digits at most, a line end (which stands for
+# nothing), or any other character (named, or standing for itself)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.DOTALL)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
 _SECTION = re.compile(rb"\s*(\d+)\s+(\d+)\s*")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
@@ -308,7 +310,7 @@ class _Parser:
         return _number(text), False
 
     def _array(self, depth: int) -> list[Any]:
-        numbers = _NUMBERS.match(self.data, self.position)
+        numbers = NUMBERS.match(self.data, self.position)
         if numbers is not None:
             items = [_number(text) for text in numbers.group(1).split()]
             if len(items) > MAX_ITEMS:
@@ -359,47 +361,48 @@ class _Parser:
 
     def _literal(self) -> String:
         data, position, depth = self.data, self.position, 1
-        out = bytearray()
         while True:
             special = _LITERAL_SPECIAL.search(data, position)
             if special is None:
                 raise Unsupported("a string runs to the end of the file")
-            out += data[position:special.start()]
             char = data[special.start()]
             position = special.end()
-            if char == 0x5C:  # backslash
-                position = self._escape(out, position)
+            if char == 0x5C:  # backslash: the character after it is no bracket of the string
+                position += 1
                 continue
             depth += 1 if char == 0x28 else -1
             if depth == 0:
+                inner = data[self.position:special.start()]
                 self.position = position
-                return String(out)
-            out.append(char)
-
-    def _escape(self, out: bytearray, position: int) -> int:
-        data = self.data
-        char = data[position:position + 1]
-        if not char:
-            return position
-        if char.isdigit():
-            digits = re.match(rb"[0-7]{1,3}", data[position:position + 3])
-            if digits:
-                out.append(int(digits.group(), 8) & 0xFF)
-                return position + len(digits.group())
-        if char == b"\r":
-            return position + (2 if data.startswith(b"\r\n", position) else 1)
-        if char == b"\n":
-            return position + 1
-        out += _ESCAPES.get(char[0], char)
-        return position + 1
+                return String(unescape(inner))
 
     def _hexadecimal(self) -> String:
         found = _HEX.match(self.data, self.position - 1)
         if found is None:
             raise Unsupported(f"a hexadecimal string is malformed at byte {self.position}")
         self.position = found.end()
-        digits = re.sub(rb"\s", b"", found.group(1))
-        return String(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii")))
+        return String(hex_bytes(found.group(1)))
+
+
+def unescape(inner: bytes) -> bytes:
+    """The bytes of a literal string, given what is between its brackets."""
+    return _ESCAPE.sub(_unescaped, inner) if b"\\" in inner else inner
+
+
+def _unescaped(match: re.Match[bytes]) -> bytes:
+    code = match.group(1)
+    if b"0" <= code[:1] <= b"7":  # octal; a backslash before 8 or 9 is left out
+        return bytes([int(code, 8) & 0xFF])
+    if code in (b"\r\n", b"\r", b"\n"):
+        return b""
+    return _ESCAPES.get(code, code)
+
+
+def hex_bytes(digits: bytes) -> bytes:
+    """The bytes of a hexadecimal string: anything but hex digits left out, an odd last
+    digit followed by 0."""
+    digits = re.sub(rb"[^0-9A-Fa-f]", b"", digits)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
 
 
 # --- writing -------------------------------------------------------------------------

@@ -18,12 +18,11 @@ import sys
 from codecs import utf_16_be_decode
 from typing import Any, NamedTuple
 
-from leaflet.pdf.objects import Stream, resolved
+from leaflet.pdf.objects import NUMBER, Stream, hex_bytes, resolved, unescape
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
-_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
 # Python 3.11 reads possessive quantifiers ("*+", "++"): the matches below never give
 # anything back (see _OPERATION), so they are the same, made without keeping a place to
 # go back to for every operand and every run of a string's characters. Before 3.11.5 its
@@ -35,14 +34,14 @@ _KEEP = b"+" if POSSESSIVE else b""
 # from every parenthesis inside it (which made a run of "(\" take minutes).
 _STRING = (rb"\((?:[^()\\]" + (b"++" if _KEEP else b"") + rb"|\\.|\((?:[^()\\]|\\.)*\))*"
            + _KEEP + rb"(?:\)|\\?\Z)")
-_OPERAND = (rb"%[^\r\n]*|" + _NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
+_OPERAND = (rb"%[^\r\n]*|" + NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
             + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
 # One operation: its operands as written, then its operator. Every operand is matched
 # whole (a string holding "Q" or "ET" is never read as an operator), and there is no
 # backtracking: what follows the operands is an operator or nothing.
 _OPERATION = re.compile(rb"((?:\s*" + _KEEP + rb"(?:" + _OPERAND + rb"))*" + _KEEP
                         + rb")\s*([A-Za-z'\"][A-Za-z0-9'\"*]*)?", re.DOTALL)
-_TOKEN = re.compile(rb"(" + _NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>)",
+_TOKEN = re.compile(rb"(" + NUMBER + rb")|(" + _STRING + rb")|(<[0-9A-Fa-f\s]*>)",
                     re.DOTALL)
 # Inline image data is binary: cut it out before reading (it draws no text).
 _INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
@@ -50,9 +49,6 @@ MAX_CODE = 0xFFFF  # a font's codes are one or two bytes
 MAX_CONTENT = 4_000_000  # bytes of content a page draws, forms included; ours draw ~10 KB
 CONTENT_PER_BYTE = 16  # content all pages draw, per byte of the file: ours draw under 1
 MAX_FORMS = 10_000  # forms a page draws; a form drawing itself many times multiplies
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
 class TextRun(NamedTuple):
     """One piece of text as drawn: its font's name, effective size, baseline start, width."""
 
@@ -216,31 +212,8 @@ def _shown(raw: bytes) -> list[bytes | float] | None:
         if number:
             parts.append(float(number))
         else:
-            parts.append(_string(literal) if literal else _hex_string(hexadecimal))
+            parts.append(unescape(literal[1:-1]) if literal else hex_bytes(hexadecimal))
     return parts
-
-
-_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.DOTALL)
-
-
-def _string(raw: bytes) -> bytes:
-    """The bytes of a literal '(...)' string."""
-    inner = raw[1:-1]
-    return _ESCAPE.sub(_unescape, inner) if b"\\" in inner else inner
-
-
-def _hex_string(raw: bytes) -> bytes:
-    digits = re.sub(rb"[^0-9A-Fa-f]", b"", raw)
-    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
-
-
-def _unescape(match: re.Match[bytes]) -> bytes:
-    code = match.group(1)
-    if code[:1].isdigit():
-        return bytes([int(code, 8) & 0xFF])
-    if code in (b"\r\n", b"\r", b"\n"):
-        return b""
-    return _ESCAPES.get(code, code)
 
 
 def _multiply(a: Matrix | list[float], b: Matrix) -> Matrix:
