@@ -71,3 +71,22 @@ def write_content(tmp_path, baclofen_data):
 
 def build_bytes(path: Path, **options) -> bytes:
     return build_pdf(path, BuildOptions(**options)).pdf
+
+
+def pdf_of(objects: dict[int, bytes], root: int = 1, extra_trailer: bytes = b"",
+           offsets: dict[int, int] | None = None) -> bytes:
+    """A classic PDF of these object bodies, with a correct cross-reference table;
+    ``offsets`` overrides its entries (to make a wrong one)."""
+    out = bytearray(b"%PDF-1.7\n")
+    table: dict[int, int] = {}
+    for number in sorted(objects):
+        table[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    table.update(offsets or {})
+    start, size = len(out), max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    out += b"".join(b"%010d 00000 n \n" % table[n] if n in table else b"0000000000 00000 f \n"
+                    for n in range(1, size))
+    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        size, root, extra_trailer, start)
+    return bytes(out)

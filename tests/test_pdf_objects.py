@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import io
 import zlib
-from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import fresh_python
+from conftest import BACLOFEN, ROOT, fresh_python, pdf_of
 
 from leaflet.build import build
 from leaflet.errors import LayoutError
@@ -26,27 +25,6 @@ from leaflet.pdf.objects import (
     text_string,
 )
 from leaflet.pdf.writer import PdfOut
-
-ROOT = Path(__file__).resolve().parent.parent
-BACLOFEN = ROOT / "content" / "baclofen.yaml"
-
-
-def pdf_of(objects: dict[int, bytes], root: int = 1, extra_trailer: bytes = b"") -> bytes:
-    """A classic PDF of the given object bodies, with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    start = len(out)
-    size = max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    for number in range(1, size):
-        out += (b"%010d 00000 n \n" % offsets[number]) if number in offsets \
-            else b"0000000000 00000 f \n"
-    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
-        size, root, extra_trailer, start)
-    return bytes(out)
 
 
 def one_page(content: bytes, page_extra: bytes = b"", pages_extra: bytes = b"",

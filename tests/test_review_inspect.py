@@ -9,29 +9,12 @@ import time
 import zlib
 
 import pytest
+from conftest import pdf_of
 
 import leaflet.pdf.inspect
 from leaflet.cli import INTERNAL_ERROR, main
 from leaflet.pdf.inspect import inspect_pdf
 from leaflet.pdf.objects import Document, Unsupported, serialise
-
-
-def pdf_of(objects: dict[int, bytes], extra_trailer: bytes = b"",
-           offsets: dict[int, int] | None = None) -> bytes:
-    """A classic PDF of these object bodies; ``offsets`` overrides table entries."""
-    out = bytearray(b"%PDF-1.7\n")
-    table: dict[int, int] = {}
-    for number in sorted(objects):
-        table[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    table.update(offsets or {})
-    start, size = len(out), max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(b"%010d 00000 n \n" % table[n] if n in table else b"0000000000 00000 f \n"
-                    for n in range(1, size))
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
-        size, extra_trailer, start)
-    return bytes(out)
 
 
 def stream(entries: bytes, data: bytes) -> bytes:
