@@ -7,6 +7,7 @@ lines too tight or anything outside the margins.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -30,7 +31,7 @@ from leaflet.errors import (
 from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
-from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family
+from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family, register
 from leaflet.pdf.inspect import Expectations, inspect_built, violations
 from leaflet.pdf.layout import Layout, load_qr_code
 from leaflet.render.markup import Document, Metadata, parse_markup
@@ -79,9 +80,16 @@ class BuildResult:
     booklet_pages: int | None = None  # a booklet's own (A5) pages, before imposition
 
 
+# How many font sets this process has made with each fallback family (its faces' files).
+_fallback_sets: Counter[tuple[Path, ...]] = Counter()
+
+
 def load_fonts(theme: Theme) -> FontSet:
     """The theme's body and fallback families, registered once per process, and the
-    bundled CJK family, registered when a text first needs it."""
+    bundled CJK family, registered when a text first needs it. The fallback faces wait
+    until one is drawn with, unless this process has built with them before: a build lays
+    out in a child process (leaflet/limits.py), and what the child registers goes with
+    it, so a process that builds again registers them here once, for every later child."""
     folder = data_dir("fonts")
     families = {}
     for role in ("body", "fallback"):
@@ -92,6 +100,10 @@ def load_fonts(theme: Theme) -> FontSet:
                 raise ThemeError(Problem(str(theme.source), None, key,
                                          f"font file {name!r} not found in {folder}"))
         families[role] = load_family(folder, files)
+    paths = tuple(face.path for face in families["fallback"].faces.values())
+    _fallback_sets[paths] += 1
+    if _fallback_sets[paths] > 1:
+        register(families["fallback"])
     cjk = folder / CJK_FOLDER  # registered only when a text needs it
     return FontSet(families["body"], families["fallback"], cjk if cjk.is_dir() else None)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import struct
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -195,10 +194,6 @@ def register(family: Family) -> None:
         _register(face.path)
 
 
-# How many font sets this process has made with each fallback family (its faces' files).
-_fallback_sets: Counter[tuple[Path, ...]] = Counter()
-
-
 def normalise(text: str) -> str:
     """NFC so 'e' + combining accent is drawn from one glyph; whitespace becomes spaces."""
     return " ".join(unicodedata.normalize("NFC", text).split())
@@ -214,16 +209,8 @@ class FontSet:
     cjk_folder: Path | None = None  # where CJK_FILES are; None: no CJK family
 
     def __post_init__(self) -> None:
-        """Register the body family now: every leaflet draws with it. The fallback faces
-        wait until one is drawn with, unless this process has built with them before: a
-        build lays out in a child process (leaflet/limits.py), and what the child
-        registers goes with it, so a process that builds again registers them here once,
-        for every later child to find."""
+        """Register the body family now: every leaflet draws with it."""
         register(self.body)
-        paths = tuple(face.path for face in self.fallback.faces.values())
-        _fallback_sets[paths] += 1
-        if _fallback_sets[paths] > 1:
-            register(self.fallback)
 
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no bundled font can draw, in order, once each.
