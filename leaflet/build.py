@@ -15,6 +15,8 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reportlab.lib.units import mm
+
 from leaflet.check import Checker, Finding
 from leaflet.check.runner import FileReport
 from leaflet.errors import (
@@ -161,15 +163,26 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
                     keywords=tuple(dict.fromkeys(keywords)), language=language)
 
 
-def verifier(theme: Theme, profile: Profile) -> Callable[[bytes], None]:
-    """A check of laid-out pages against the profile; raises LayoutError naming each page."""
+def verifier(theme: Theme, profile: Profile,
+             sheets: tuple[tuple[float, float], tuple[tuple[float, float], ...]] | None = None,
+             remember: bool = False) -> Callable[[bytes], None]:
+    """A check of a finished PDF against the profile; raises LayoutError naming each page.
+    ``sheets``: the sheet size and where each page is placed on it, for a booklet's
+    sheets, where text must lie inside the margins of one of the pages on the sheet.
+    ``remember``: see inspect_built (for personalised leaflets, which share pages)."""
     margins = tuple(theme.values["page"]["margins_mm"][side]
                     for side in ("top", "right", "bottom", "left"))
+    page_size, areas = theme.page_size, None
+    if sheets is not None:
+        (width, height), (page_size, placed) = theme.page_size, sheets
+        top, right, bottom, left = (side * mm for side in margins)
+        areas = tuple((x + left, y + bottom, x + width - right, y + height - top)
+                      for x, y in placed)
     expect = Expectations(profile.minimum_size, profile.minimum_line_spacing_mm,
-                          theme.page_size, margins)
+                          page_size, margins)
 
     def verify(pdf: bytes) -> None:
-        found = violations(inspect_built(pdf, margins), expect)
+        found = violations(inspect_built(pdf, margins, areas, remember), expect)
         if found:
             raise LayoutError([Problem(str(theme.source), None, f"profile {profile.name}",
                                        message) for message in found])
@@ -258,21 +271,26 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
 
         main_template = str(template_set.folder / MAIN_TEMPLATE)
         pdf, pages = render_personalised(document, main_template, lay_out(settings.theme),
-                                         metadata, verifier(settings.theme, settings.profile))
+                                         metadata, verifier(settings.theme, settings.profile,
+                                                            remember=True))
         return BuildResult(pdf, pages)
     theme = settings.theme
     raw, pages = lay_out(theme).render(document, metadata)
     if max_pages and pages > max_pages:
         theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
-    verify = verifier(theme, settings.profile)
-    if settings.layout.booklet:  # the A5 pages are proved before they go two to a sheet
-        from leaflet.pdf.impose import impose, saddle_stitch  # see render_content
+    if settings.layout.booklet:
+        from leaflet.pdf.impose import (  # see render_content
+            SHEET,
+            impose,
+            placements,
+            saddle_stitch,
+        )
 
-        verify(raw)
-        return BuildResult(finish(impose(raw), metadata), len(saddle_stitch(pages)),
-                           booklet_pages=pages)
+        sheets = finish(impose(raw), metadata)
+        verifier(theme, settings.profile, (SHEET, placements(theme.page_size)))(sheets)
+        return BuildResult(sheets, len(saddle_stitch(pages)), booklet_pages=pages)
     finished = finish(raw, metadata)
-    verify(finished)  # the bytes that are written, not what was meant to be drawn
+    verifier(theme, settings.profile)(finished)  # what is written, not what was meant
     return BuildResult(finished, pages)
 
 

@@ -24,7 +24,8 @@ def test_the_header_written_again_is_the_header_drawn_again(monkeypatch, options
                         property(lambda self: None, lambda self, code: None))
     drawn = build_bytes(BACLOFEN, **options)
     assert recorded == drawn
-    pages = Document(recorded).pages
+    document = Document(recorded)
+    pages = document.pages
     assert len(pages) > 2  # the header was written again at least once
     assert all(DRAFT_HEADER in p["/Contents"].get_data() for p in pages[1:])
 
@@ -60,5 +61,5 @@ def test_a_bullet_written_directly_is_the_bullet_drawn_with_canvas_state(monkeyp
     monkeypatch.setattr(marked.MarkedParagraph, "_draw_labelled",
                         _draw_labelled_with_canvas_state)
     assert direct == build_bytes(BACLOFEN, **options)
-    assert b"/Lbl <</MCID" in b"".join(p["/Contents"].get_data()
-                                       for p in Document(direct).pages)
+    document = Document(direct)
+    assert b"/Lbl <</MCID" in b"".join(p["/Contents"].get_data() for p in document.pages)

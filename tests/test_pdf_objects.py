@@ -120,7 +120,8 @@ def test_hostile_objects_are_refused_not_crashed_on(body):
                    2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                    3: b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>", 4: body})
     with pytest.raises(Unsupported):
-        Document(data).pages[0]["/Contents"]
+        document = Document(data)
+        document.pages[0]["/Contents"]
 
 
 def test_a_page_tree_that_loops_is_refused():

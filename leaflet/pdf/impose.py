@@ -16,6 +16,8 @@ import math
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from reportlab.lib.pagesizes import A4, landscape
 
+SHEET = landscape(A4)
+
 
 def saddle_stitch(pages: int) -> list[tuple[int | None, int | None]]:
     """(left, right) page numbers, 1-based, for each side of each sheet in printing order;
@@ -32,23 +34,29 @@ def saddle_stitch(pages: int) -> list[tuple[int | None, int | None]]:
     return sides
 
 
-def impose(pdf: bytes, sheet_size: tuple[float, float] = landscape(A4)) -> bytes:
-    """Place each pair of pages side by side on a sheet, each centred in its half (two A5
-    pages are 1 mm narrower than A4 landscape)."""
-    source = PdfReader(io.BytesIO(pdf))
-    pages = source.pages
-    width = float(pages[0].mediabox.width)
-    height = float(pages[0].mediabox.height)
-    sheet_width, sheet_height = sheet_size
+def placements(page_size: tuple[float, float], sheet_size: tuple[float, float] = SHEET
+               ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the left and the right page's lower left corner go on a sheet: each centred
+    in its half (two A5 pages are 1 mm narrower than A4 landscape)."""
+    (width, height), (sheet_width, sheet_height) = page_size, sheet_size
     half = sheet_width / 2
     inset_x, inset_y = (half - width) / 2, (sheet_height - height) / 2
+    return (inset_x, inset_y), (half + inset_x, inset_y)
+
+
+def impose(pdf: bytes, sheet_size: tuple[float, float] = SHEET) -> bytes:
+    """Place each pair of pages side by side on a sheet (see ``placements``)."""
+    source = PdfReader(io.BytesIO(pdf))
+    pages = source.pages
+    places = placements((float(pages[0].mediabox.width), float(pages[0].mediabox.height)),
+                        sheet_size)
     writer = PdfWriter()
-    for left, right in saddle_stitch(len(pages)):
-        sheet = PageObject.create_blank_page(width=sheet_width, height=sheet_height)
-        for number, offset in ((left, inset_x), (right, half + inset_x)):
+    for pair in saddle_stitch(len(pages)):
+        sheet = PageObject.create_blank_page(width=sheet_size[0], height=sheet_size[1])
+        for number, (x, y) in zip(pair, places, strict=True):
             if number is not None:
                 sheet.merge_transformed_page(pages[number - 1],
-                                             Transformation().translate(tx=offset, ty=inset_y))
+                                             Transformation().translate(tx=x, ty=y))
         writer.add_page(sheet)
     out = io.BytesIO()
     writer.write(out)

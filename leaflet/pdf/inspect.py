@@ -9,21 +9,25 @@ can never quietly print 7 pt text.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
-from leaflet.pdf.objects import resolved
+from leaflet.pdf.objects import digest, resolved
 from leaflet.pdf.parsed import Unreadable, parsed, read_any
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
 TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
+DRAWN_FROM = ("/Contents", "/Resources", "/MediaBox")  # all a page's report is read from
+# Where text may be on a page, in points: left, bottom, right, top. A page has one, the
+# page inside its margins; a booklet's sheet has two, one for each page on it.
+Area = tuple[float, float, float, float]
 NO_GLYPH = {"\ufffd"}
 MAX_PDF_BYTES = 200_000_000  # read no further: a device or a runaway file is refused
 
@@ -37,6 +41,13 @@ class PageReport:
     tightest_line_spacing_mm: float | None = None
     outside_margins: list[str] = field(default_factory=list)
     missing_glyphs: list[str] = field(default_factory=list)
+
+
+# Pages of our own PDFs already read in this process, by what they draw (see
+# inspect_built): the leaflets of a batch share all but their personal pages.
+PROVED_PAGES = 64
+_proved: OrderedDict[tuple[bytes, tuple[float, ...], tuple[Area, ...] | None],
+                     PageReport] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -92,26 +103,52 @@ def inspect_pdf(data: bytes,
         raise LayoutError(Problem(name, None, None, f"not a readable PDF: {exc}")) from exc
 
 
-def inspect_built(data: bytes, margins_mm: tuple[float, float, float, float]) -> Report:
+def inspect_built(data: bytes, margins_mm: tuple[float, float, float, float],
+                  areas: tuple[Area, ...] | None = None, remember: bool = False) -> Report:
     """What a PDF a build has just made shows, read by our own reader alone: it reads all
     leaflet writes, so a refusal here is a fault of ours and must fail the build (as an
-    internal error), not be quietly read another way."""
-    return _reading(len(data), margins_mm)(parsed(data))
+    internal error), not be quietly read another way. ``areas``: where text may be on
+    each page, if not inside ``margins_mm``.
+
+    ``remember``, for a process that proves many files with pages in common (the shared
+    pages of personalised leaflets): a page whose contents and resources are, byte for
+    byte, those of a page read before (the digest of everything it draws from, with its
+    media box) is not read again, as its report is the same. Every page of the file is
+    still found and digested."""
+    return _reading(len(data), margins_mm, remember, areas)(parsed(data))
 
 
-def _reading(size: int, margins_mm: tuple[float, float, float, float]) -> Callable[[Any], Report]:
+def _reading(size: int, margins_mm: tuple[float, float, float, float],
+             remember: bool = False, areas: tuple[Area, ...] | None = None
+             ) -> Callable[[Any], Report]:
     def read(reader: Any) -> Report:
         pages = list(reader.pages)
         page_reader = PageReader(size)
-        reports = [_inspect_page(number, page_reader.runs(page), page, margins_mm)
-                   for number, page in enumerate(pages, start=1)]
+
+        def report(number: int, page: Any) -> PageReport:
+            if not remember:
+                return _inspect_page(number, page_reader.runs(page), page, margins_mm, areas)
+            key = (digest([dict.get(page, name) for name in DRAWN_FROM]), margins_mm, areas)
+            known = _proved.get(key)
+            if known is None:
+                known = _proved[key] = _inspect_page(0, page_reader.runs(page), page,
+                                                     margins_mm, areas)
+                if len(_proved) > PROVED_PAGES:
+                    _proved.popitem(last=False)
+            else:
+                _proved.move_to_end(key)
+            return replace(known, number=number, outside_margins=list(known.outside_margins),
+                           missing_glyphs=list(known.missing_glyphs))
+
+        reports = [report(number, page) for number, page in enumerate(pages, start=1)]
         return Report(reports, _fonts(pages))
 
     return read
 
 
 def _inspect_page(number: int, runs: list[TextRun], page: Any,
-                  margins_mm: tuple[float, float, float, float]) -> PageReport:
+                  margins_mm: tuple[float, float, float, float],
+                  areas: tuple[Area, ...] | None = None) -> PageReport:
     left, bottom, right, top = (float(resolved(v)) for v in resolved(page.get("/MediaBox")))
     width, height = right - left, top - bottom
     report = PageReport(number, round(width / mm, 1), round(height / mm, 1))
@@ -120,14 +157,16 @@ def _inspect_page(number: int, runs: list[TextRun], page: Any,
         return report
     report.smallest_text_pt = round(min(run.size for run in runs), 2)
     report.tightest_line_spacing_mm = _tightest_spacing(runs)
-    top, right, bottom, left = (m * mm for m in margins_mm)
+    if areas is None:
+        top, right, bottom, left = (m * mm for m in margins_mm)
+        areas = ((left, bottom, width - right, height - top),)
     for run in runs:
         ascent = run.size * 0.75
         trailing = len(run.text) - len(run.text.rstrip())  # spaces drawn at a line's end
-        if (run.x < left - TOLERANCE
-                or run.x + run.width * (1 - trailing / max(len(run.text), 1))
-                > width - right + TOLERANCE
-                or run.y < bottom - TOLERANCE or run.y + ascent > height - top + TOLERANCE):
+        end = run.x + run.width * (1 - trailing / max(len(run.text), 1))
+        if not any(run.x >= x0 - TOLERANCE and end <= x1 + TOLERANCE
+                   and run.y >= y0 - TOLERANCE and run.y + ascent <= y1 + TOLERANCE
+                   for x0, y0, x1, y1 in areas):
             report.outside_margins.append(run.text.strip()[:40])
         report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
     return report

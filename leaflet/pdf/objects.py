@@ -17,7 +17,9 @@ object keeps its references.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
+import weakref
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -46,21 +48,37 @@ class String(bytes):
 
 
 class Ref:
-    """A reference to object ``number`` of ``document`` (None for one being written)."""
+    """A reference to object ``number`` of ``document`` (None for one being written).
 
-    __slots__ = ("document", "generation", "number")
+    It holds its document weakly: a document's objects hold references to it, and a
+    cycle through every object read would keep each file read, whole, until the cycle
+    collector ran (a batch worker reads a file per leaflet). Keep the document for as
+    long as its values are read."""
+
+    __slots__ = ("_document", "generation", "number")
 
     def __init__(self, number: int, generation: int = 0, document: Document | None = None):
-        self.number, self.generation, self.document = number, generation, document
+        self.number, self.generation = number, generation
+        self._document = None if document is None else weakref.ref(document)
+
+    @property
+    def document(self) -> Document | None:
+        if self._document is None:
+            return None
+        document = self._document()
+        if document is None:
+            raise RuntimeError(f"reference {self.number} outlived the file it was read from")
+        return document
 
     @property
     def idnum(self) -> int:  # pypdf's name, so that code reading either model can use it
         return self.number
 
     def get_object(self) -> Any:
-        if self.document is None:
+        document = self.document
+        if document is None:
             raise Unsupported(f"reference {self.number} belongs to no document")
-        return self.document.get(self.number)
+        return document.get(self.number)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Ref) and (other.number, other.generation) == \
@@ -155,6 +173,8 @@ _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
 _SECTION = re.compile(rb"\s*(\d+)\s+(\d+)\s*")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+ENTRY_BYTES, IN_USE = 20, ord("n")  # a table entry, end of line included; its kind
+_ENTRIES = re.compile(rb"(?:\d{10} \d{5} [nf](?: \r| \n|\r\n))*")
 
 
 class Document:
@@ -163,6 +183,8 @@ class Document:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.offsets: dict[int, int] = {}
+        self.ends: dict[int, int] = {}  # where each object read so far ends
+        self.summaries: dict[int, tuple[bytes, list[Ref]]] = {}
         self.objects: dict[int, Any] = {}
         self.trailer = self._read_tables()
         if "/Encrypt" in self.trailer:
@@ -181,6 +203,17 @@ class Document:
                 del self.objects[number]  # unreadable each time it is asked for, not null
                 raise
         return self.objects[number]
+
+    def summary(self, number: int) -> tuple[bytes, list[Ref]]:
+        """Object ``number``'s own bytes, hashed with its number, and the references in it;
+        worked out once, since the pages of a file share their fonts (see ``digest``)."""
+        if number not in self.summaries:
+            value = self.get(number)
+            start, end = self.offsets.get(number, 0), self.ends.get(number, 0)
+            own = hashlib.sha256(b"%d %d\n" % (number, end - start))
+            own.update(memoryview(self.data)[start:end])
+            self.summaries[number] = (own.digest(), _references(value))
+        return self.summaries[number]
 
     def _read_tables(self) -> Dict:
         found = _STARTXREF.match(self.data, max(0, self.data.rfind(b"startxref")))
@@ -217,7 +250,15 @@ class Document:
                 return _skip_space(data, position)
             first, count = int(section.group(1)), int(section.group(2))
             position = section.end()
-            for number in range(first, first + count):
+            block = data[position:position + ENTRY_BYTES * count]
+            if len(block) == ENTRY_BYTES * count and _ENTRIES.fullmatch(block):
+                for index in range(count):  # as the specification writes them: in one go
+                    at = index * ENTRY_BYTES
+                    if block[at + 17] == IN_USE:
+                        self.offsets.setdefault(first + index, int(block[at:at + 10]))
+                position = _skip_space(data, position + len(block))
+                continue
+            for number in range(first, first + count):  # spaced some other way
                 entry = _ENTRY.match(data, position)
                 if entry is None:
                     raise Unsupported("a cross-reference entry is malformed")
@@ -229,7 +270,9 @@ class Document:
         header = _OBJECT.match(self.data, offset)
         if header is None or int(header.group(1)) != number:
             raise Unsupported(f"object {number} is not where the table says")
-        value, _ = _Parser(self, header.end()).value(0)
+        parser = _Parser(self, header.end())
+        value, _ = parser.value(0)
+        self.ends[number] = parser.position
         return value
 
     def _pages(self, node: Any, inherited: dict[str, Any] | None = None,
@@ -248,6 +291,44 @@ class Document:
                 yield from self._pages(kid, own, seen, depth + 1)
         else:
             yield Page(node, {**own, **entries})
+
+
+def digest(values: list[Any]) -> bytes:
+    """SHA-256 of ``values`` and of every object they lead to through references, each
+    object as the file has it, byte for byte. Two pages whose contents and resources give
+    the same digest draw the same thing, in whichever file."""
+    hasher = hashlib.sha256()
+    for value in values:
+        hasher.update(serialise(value) + b"\n")
+    seen: set[int] = set()
+    pending = _references(values)
+    while pending:
+        reference = pending.pop()
+        if reference.number in seen:
+            continue
+        seen.add(reference.number)
+        document = reference.document
+        if document is None:
+            raise Unsupported(f"reference {reference.number} belongs to no document")
+        own, leads_to = document.summary(reference.number)
+        hasher.update(own)
+        pending.extend(leads_to)
+    return hasher.digest()
+
+
+def _references(value: Any) -> list[Ref]:
+    """Every reference in ``value``, however deep."""
+    found: list[Ref] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Ref):
+            found.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 class Page(Dict):

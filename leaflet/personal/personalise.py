@@ -47,22 +47,23 @@ def split(document: Document, template: str) -> tuple[Document, Document]:
 
 def render_personalised(document: Document, template: str, layout: Layout,
                         metadata: Metadata, verify: Callable[[bytes], None]) -> tuple[bytes, int]:
-    """The finished PDF and its page count: personal pages, then the shared leaflet. Each
-    part is held to the legibility profile by ``verify`` (the shared part once)."""
+    """The finished PDF and its page count: personal pages, then the shared leaflet. The
+    joined file, the one that is written, is held to the legibility profile by ``verify``
+    (which reads the shared pages once per process: see inspect_built)."""
     personal, rest = split(document, template)
     key = _key(rest, metadata, layout)
     if key not in _shared_pages:
-        _shared_part(key, rest, layout, metadata, 1, verify)
+        _shared_part(key, rest, layout, metadata, 1)
     shared_pages = _shared_pages[key]
     raw, personal_pages = layout.render(personal, metadata, pages_after=shared_pages)
-    verify(raw)
-    shared, _ = _shared_part(key, rest, layout, metadata, personal_pages, verify)
+    shared, _ = _shared_part(key, rest, layout, metadata, personal_pages)
     pdf = join(raw, shared)
+    verify(pdf)
     return pdf, personal_pages + shared_pages
 
 
 def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
-                 pages_before: int, verify: Callable[[bytes], None]) -> tuple[SharedPart, int]:
+                 pages_before: int) -> tuple[SharedPart, int]:
     """The shared pages numbered after ``pages_before`` personal ones, finished (metadata,
     language, XMP) so the joined file takes its document data from here."""
     slot = (key, pages_before)
@@ -70,7 +71,6 @@ def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
         _shared.move_to_end(slot)
         return _shared[slot]
     raw, pages = layout.render(rest, metadata, pages_before=pages_before)
-    verify(raw)
     part = (shared_part(finish(raw, metadata)), pages)
     _shared[slot] = part
     _shared_pages[key] = pages
@@ -89,11 +89,17 @@ def _key(rest: Document, metadata: Metadata, layout: Layout) -> str:
 
 
 def _unplaced(value: Any) -> Any:
-    """``value`` (markup) with every block's markup line set to 0."""
+    """``value`` (markup) as its class and fields, the markup line left out: the same
+    whatever line it came from, and told apart from any text by the class."""
     if isinstance(value, list):
         return [_unplaced(item) for item in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return replace(value, **{field.name: 0 if field.name == "line"
-                                 else _unplaced(getattr(value, field.name))
-                                 for field in fields(value)})
-    return value
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not is_dataclass(value) or isinstance(value, type):
+            return value
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value) if f.name != "line")
+    return (kind, *[_unplaced(getattr(value, name)) for name in names])
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}

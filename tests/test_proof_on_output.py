@@ -1,0 +1,169 @@
+"""Every build holds the file it writes to its legibility profile: a personalised leaflet
+after its parts are joined, a booklet after its pages go two to a sheet. A page read
+before, byte for byte, is not read again."""
+
+from __future__ import annotations
+
+import gc
+import io
+import weakref
+from pathlib import Path
+
+import pytest
+from conftest import BACLOFEN
+from reportlab.pdfgen.canvas import Canvas
+
+import leaflet.build
+import leaflet.personal.personalise
+from leaflet.build import BuildOptions, build_pdf, load_fonts, read_patient, render
+from leaflet.errors import LayoutError
+from leaflet.pdf import inspect
+from leaflet.pdf.objects import Document, digest
+from leaflet.pdf.readback import PageReader
+from leaflet.render.profiles import print_settings
+from leaflet.render.templates import resolve_set
+from leaflet.sources.content import load_content
+
+PATIENT = """\
+name: {name}
+prescriber: Dr Amir Patel
+pharmacy: Riverside Pharmacy
+start_date: 2026-03-12
+times: [8:00, 14:00, 20:00]
+steps:
+  - {{days: 3, dose: 5 mg, times_a_day: 3}}
+  - {{dose: 10 mg, times_a_day: 3}}
+"""
+
+
+def patient_file(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name.split()[0].lower()}.yaml"
+    path.write_text(PATIENT.format(name=name), "utf-8")
+    return path
+
+
+def small_text_pdf(size: float, pages: int = 1, at: tuple[float, float] = (72, 700),
+                   page_size: tuple[float, float] = (595.27, 841.89)) -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=page_size, invariant=1)
+    for _ in range(pages):
+        canvas.setFont("Helvetica", size)
+        canvas.drawString(*at, "Take one tablet three times a day.")
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def test_a_personalised_leaflet_is_proved_as_joined(monkeypatch, tmp_path):
+    """The joined file is the one written, so it is the one proved: joining that shrank
+    the text would fail the build, though both parts were fine."""
+    monkeypatch.setattr(leaflet.personal.personalise, "join",
+                        lambda first, shared: small_text_pdf(5, pages=3))
+    with pytest.raises(LayoutError, match="page 1: text of 5 pt"):
+        build_pdf(BACLOFEN, BuildOptions(patient=patient_file(tmp_path, "Jane Example")))
+
+
+def test_a_booklet_is_proved_on_its_sheets(monkeypatch):
+    """Imposing that shrank the text would fail the build, though the A5 pages were fine."""
+    import leaflet.pdf.impose
+
+    monkeypatch.setattr(leaflet.pdf.impose, "impose",
+                        lambda pdf, *args: small_text_pdf(5, page_size=(841.89, 595.27)))
+    with pytest.raises(LayoutError, match="page 1: text of 5 pt"):
+        build_pdf(BACLOFEN, BuildOptions(layout="booklet"))
+
+
+def test_text_across_the_fold_of_a_sheet_is_outside_the_margins(monkeypatch):
+    """On a sheet, text must lie within one of its two pages' margins: a line drawn across
+    the fold would be cut in two by it."""
+    import leaflet.pdf.impose
+
+    monkeypatch.setattr(leaflet.pdf.impose, "impose", lambda pdf, *args: small_text_pdf(
+        12, at=(330, 300), page_size=(841.89, 595.27)))
+    with pytest.raises(LayoutError, match="page 1: text outside the margins"):
+        build_pdf(BACLOFEN, BuildOptions(layout="booklet"))
+
+
+def test_a_booklet_sheet_is_read_page_by_page():
+    """The real sheets pass; the report names A4 sheets, each with text in both halves."""
+    result = build_pdf(BACLOFEN, BuildOptions(layout="booklet"))
+    document = Document(result.pdf)
+    runs = PageReader().runs(document.pages[1])
+    fold = 841.89 / 2
+    assert any(run.x < fold for run in runs) and any(run.x > fold for run in runs)
+    assert all(run.x + run.width < fold or run.x > fold for run in runs if run.text.strip())
+
+
+def test_a_batch_reads_the_shared_pages_once(monkeypatch, tmp_path):
+    """The second patient's leaflet shares all but its personal pages with the first: at
+    most those are read again, and every page is still reported."""
+    content, template_set = load_content(BACLOFEN), resolve_set("default")
+    settings = print_settings(template_set, "standard", None, None)
+    fonts = load_fonts(settings.theme)
+    leaflet.personal.personalise._shared.clear()
+    leaflet.personal.personalise._shared_pages.clear()
+    inspect._proved.clear()
+    read: list[int] = []
+    runs = PageReader.runs
+    monkeypatch.setattr(PageReader, "runs", lambda self, page: read.append(1) or runs(self, page))
+    reports: list[inspect.Report] = []
+    built = inspect.inspect_built
+    monkeypatch.setattr(leaflet.build, "inspect_built",
+                        lambda *args: reports.append(built(*args)) or reports[-1])
+
+    results = [render(content, template_set, settings, fonts,
+                      read_patient(patient_file(tmp_path, name), content))
+               for name in ("Jane Example", "Amir Example")]
+    first, second = (result.pages for result in results)
+    personal = first - leaflet.personal.personalise._shared_pages.popitem()[1]
+    assert first == second and len(reports) == 2
+    assert [len(report.pages) for report in reports] == [first, second]
+    # the first reads every page; the second its personal pages, or fewer where one is
+    # the same for both patients
+    assert first < len(read) <= first + personal
+    assert reports[0].pages[personal:] == reports[1].pages[personal:]
+
+
+def test_a_page_drawing_from_a_changed_object_is_read_again(baclofen_pdf):
+    """The digest covers every object a page draws from: one byte changed in a font's
+    description gives another digest, though the page's own stream is unchanged."""
+    page_of = lambda document: [dict.get(document.pages[0], key)  # noqa: E731
+                                for key in inspect.DRAWN_FROM]
+    original = Document(baclofen_pdf)
+    flags = baclofen_pdf.index(b"/Flags ")
+    end = baclofen_pdf.index(b"/", flags + 1)
+    changed_bytes = (baclofen_pdf[:flags] + b"/Flags " + b"9" * (end - flags - 8) + b" "
+                     + baclofen_pdf[end:])
+    assert len(changed_bytes) == len(baclofen_pdf)
+    changed = Document(changed_bytes)
+    same = Document(baclofen_pdf + b"\n")
+    assert digest(page_of(original)) == digest(page_of(same))
+    assert digest(page_of(original)) != digest(page_of(changed))
+
+
+def test_a_read_file_is_freed_without_the_cycle_collector(baclofen_pdf):
+    """A file's objects refer to it only weakly, so it goes when its last user lets go:
+    a batch worker reading one file per leaflet stays small."""
+    gc.disable()
+    try:
+        document = Document(baclofen_pdf)
+        for page in document.pages:
+            PageReader().runs(page)
+        gone = weakref.ref(document)
+        del document, page
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
+def test_a_cross_reference_table_spaced_otherwise_reads_the_same(baclofen_pdf):
+    """Entries as the specification writes them are read in one go; a table with other
+    spacing is still read, entry by entry, to the same offsets."""
+    start = baclofen_pdf.rindex(b"\nxref\n") + 1
+    table_end = baclofen_pdf.index(b"trailer", start)
+    spaced = baclofen_pdf[start:table_end].replace(b" \n", b"  \n")
+    respaced = baclofen_pdf[:start] + spaced + baclofen_pdf[table_end:]
+    startxref = respaced.rindex(b"startxref")
+    respaced = respaced[:startxref] + b"startxref\n%d\n%%%%EOF\n" % start
+    assert Document(respaced).offsets == Document(baclofen_pdf).offsets
+    assert len(Document(baclofen_pdf).offsets) > 100
