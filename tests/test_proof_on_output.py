@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gc
 import io
+import tracemalloc
 import weakref
 from pathlib import Path
 
 import pytest
-from conftest import BACLOFEN
+from conftest import BACLOFEN, pdf_of
 from reportlab.pdfgen.canvas import Canvas
 
 import leaflet.build
@@ -122,6 +123,10 @@ def test_a_batch_reads_the_shared_pages_once(monkeypatch, tmp_path):
     # the same for both patients
     assert first < len(read) <= first + personal
     assert reports[0].pages[personal:] == reports[1].pages[personal:]
+    margins = tuple(settings.theme.values["page"]["margins_mm"][side]
+                    for side in ("top", "right", "bottom", "left"))
+    fresh = inspect.inspect_built(results[1].pdf, margins)  # every page read
+    assert fresh.pages == reports[1].pages
 
 
 def test_a_page_drawing_from_a_changed_object_is_read_again(baclofen_pdf):
@@ -139,6 +144,34 @@ def test_a_page_drawing_from_a_changed_object_is_read_again(baclofen_pdf):
     same = Document(baclofen_pdf + b"\n")
     assert digest(page_of(original)) == digest(page_of(same))
     assert digest(page_of(original)) != digest(page_of(changed))
+
+
+def test_a_page_with_a_number_changed_past_six_decimals_is_another_page():
+    """Values on the page itself are digested as read, every digit kept (a PDF writer
+    would round them to six decimals)."""
+    boxes = ([0, 0, 595.0000001, 842], [0, 0, 595.0000004, 842])
+    assert digest([None, None, boxes[0]]) != digest([None, None, boxes[1]])
+
+
+def test_a_huge_cross_reference_table_is_read_in_little_memory():
+    """A table of 200,000 entries (a 4 MB file) is checked a block at a time: checked at
+    once, the pattern alone took 54 MB."""
+    base = pdf_of({1: b"<< /Type /Catalog /Pages 2 0 R >>",
+                   2: b"<< /Type /Pages /Kids [] /Count 0 >>"})
+    start = base.rindex(b"\nxref\n") + 1
+    count = 200_000
+    table = (b"xref\n0 %d\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
+             % count + b"0000000000 00000 f \n" * (count - 3))
+    data = (base[:start] + table + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n"
+            b"%%%%EOF\n" % (count, start))
+    tracemalloc.start()
+    try:
+        document = Document(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert document.offsets == {1: 9, 2: 58}
+    assert peak < len(data) / 2
 
 
 def test_a_read_file_is_freed_without_the_cycle_collector(baclofen_pdf):

@@ -174,6 +174,7 @@ _STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
 _SECTION = re.compile(rb"\s*(\d+)\s+(\d+)\s*")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 ENTRY_BYTES, IN_USE = 20, ord("n")  # a table entry, end of line included; its kind
+ENTRIES_AT_ONCE = 4096
 _ENTRIES = re.compile(rb"(?:\d{10} \d{5} [nf](?: \r| \n|\r\n))*")
 
 
@@ -250,13 +251,9 @@ class Document:
                 return _skip_space(data, position)
             first, count = int(section.group(1)), int(section.group(2))
             position = section.end()
-            block = data[position:position + ENTRY_BYTES * count]
-            if len(block) == ENTRY_BYTES * count and _ENTRIES.fullmatch(block):
-                for index in range(count):  # as the specification writes them: in one go
-                    at = index * ENTRY_BYTES
-                    if block[at + 17] == IN_USE:
-                        self.offsets.setdefault(first + index, int(block[at:at + 10]))
-                position = _skip_space(data, position + len(block))
+            regular = self._read_regular(first, count, position)
+            if regular is not None:
+                position = regular
                 continue
             for number in range(first, first + count):  # spaced some other way
                 entry = _ENTRY.match(data, position)
@@ -265,6 +262,26 @@ class Document:
                 if entry.group(3) == b"n":
                     self.offsets.setdefault(number, int(entry.group(1)))
                 position = _skip_space(data, entry.end())
+
+    def _read_regular(self, first: int, count: int, position: int) -> int | None:
+        """Read ``count`` entries written as the specification writes them (20 bytes
+        each), a few thousand at a time, so that checking them takes little memory; None
+        at the first block not written so (the entries are then read one by one, to the
+        same offsets for those read here)."""
+        data, offsets = self.data, self.offsets
+        end = position + ENTRY_BYTES * count
+        if end > len(data):
+            return None
+        for start in range(position, end, ENTRY_BYTES * ENTRIES_AT_ONCE):
+            stop = min(end, start + ENTRY_BYTES * ENTRIES_AT_ONCE)
+            if not _ENTRIES.fullmatch(data, start, stop):
+                return None
+            number = first + (start - position) // ENTRY_BYTES
+            for at in range(start, stop, ENTRY_BYTES):
+                if data[at + 17] == IN_USE:
+                    offsets.setdefault(number, int(data[at:at + 10]))
+                number += 1
+        return _skip_space(data, end)
 
     def _object_at(self, number: int, offset: int) -> Any:
         header = _OBJECT.match(self.data, offset)
@@ -298,8 +315,8 @@ def digest(values: list[Any]) -> bytes:
     object as the file has it, byte for byte. Two pages whose contents and resources give
     the same digest draw the same thing, in whichever file."""
     hasher = hashlib.sha256()
-    for value in values:
-        hasher.update(serialise(value) + b"\n")
+    for value in values:  # as read: repr() keeps every digit of a number, serialise() not
+        hasher.update(repr(value).encode("utf-8", "backslashreplace") + b"\n")
     seen: set[int] = set()
     pending = _references(values)
     while pending:
