@@ -94,12 +94,14 @@ def _unplaced(value: Any) -> Any:
     if isinstance(value, list):
         return [_unplaced(item) for item in value]
     kind = type(value)
-    names = _FIELDS.get(kind)
+    if kind not in _FIELDS:
+        _FIELDS[kind] = (tuple(f.name for f in fields(kind) if f.name != "line")
+                         if is_dataclass(kind) else None)
+    names = _FIELDS[kind]
     if names is None:
-        if not is_dataclass(value) or isinstance(value, type):
-            return value
-        names = _FIELDS[kind] = tuple(f.name for f in fields(value) if f.name != "line")
+        return value
     return (kind, *[_unplaced(getattr(value, name)) for name in names])
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# each markup class's fields but its line, and None for a value that is not markup
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
