@@ -59,26 +59,26 @@ class Ref:
 
     def __init__(self, number: int, generation: int = 0, document: Document | None = None):
         self.number, self.generation = number, generation
-        self._document = None if document is None else weakref.ref(document)
+        self._document = None if document is None else document.weak
 
     @property
     def document(self) -> Document | None:
-        if self._document is None:
-            return None
-        document = self._document()
-        if document is None:
-            raise RuntimeError(f"reference {self.number} outlived the file it was read from")
-        return document
+        return None if self._document is None else self._live(self._document)
 
     @property
     def idnum(self) -> int:  # pypdf's name, so that code reading either model can use it
         return self.number
 
     def get_object(self) -> Any:
-        document = self.document
-        if document is None:
+        if self._document is None:
             raise Unsupported(f"reference {self.number} belongs to no document")
-        return document.get(self.number)
+        return self._live(self._document).get(self.number)
+
+    def _live(self, weak: weakref.ref[Document]) -> Document:
+        document = weak()
+        if document is None:
+            raise RuntimeError(f"reference {self.number} outlived the file it was read from")
+        return document
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Ref) and (other.number, other.generation) == \
@@ -183,6 +183,7 @@ class Document:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.weak = weakref.ref(self)  # what its references hold (see Ref)
         self.offsets: dict[int, int] = {}
         self.ends: dict[int, int] = {}  # where each object read so far ends
         self.summaries: dict[int, tuple[bytes, list[Ref]]] = {}
