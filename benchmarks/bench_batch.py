@@ -45,6 +45,7 @@ from floor import build as floor_build  # noqa: E402
 
 from leaflet.batch.rows import Listing  # noqa: E402
 from leaflet.build import load_fonts, render  # noqa: E402
+from leaflet.pdf import inspect as proof  # noqa: E402
 from leaflet.personal import personalise  # noqa: E402
 from leaflet.personal.patient import PATIENT, Patient, patient_from_node, template_context  # noqa: E402
 from leaflet.render.profiles import print_settings  # noqa: E402
@@ -193,13 +194,7 @@ def load() -> str:
 
 def median_cpu_ms(action, runs: int) -> float:
     """The median CPU time of ``action`` (what one core spends on it), after one untimed."""
-    action()
-    samples = []
-    for _ in range(runs):
-        start = time.process_time()
-        action()
-        samples.append(time.process_time() - start)
-    return statistics.median(samples) * 1000
+    return median_cpu_each([action] * (runs + 1))
 
 
 def median_cpu_each(actions) -> float:
@@ -214,10 +209,13 @@ def median_cpu_each(actions) -> float:
 
 
 def first_leaflet(content, template_set, fonts, patient) -> None:
-    """A personalised leaflet with nothing kept from before: the shared pages laid out too."""
+    """A personalised leaflet with nothing kept from before: the shared pages laid out and
+    proved too."""
     personalise._shared.clear()
     personalise._shared_pages.clear()
-    render(content, template_set, print_settings(template_set), fonts, patient)
+    proof._proved.clear()
+    render(content, template_set, print_settings(template_set), fonts, patient,
+           remember=True)
 
 
 def main() -> None:
@@ -227,6 +225,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="samples for the warm medians")
     parser.add_argument("--weasyprint-leaflets", type=int, default=10)
     args = parser.parse_args()
+    if args.rows < 2:
+        parser.error("--rows must be at least 2: one leaflet untimed, then the timed ones")
 
     work = Path(tempfile.mkdtemp(prefix="leaflet-bench-"))
     rows_csv = work / "prescriptions.csv"
@@ -250,8 +250,9 @@ def main() -> None:
                                for t in floor_texts)
     # each patient once, as in a batch: the proof reads a page it has read before, byte
     # for byte, only once, so building one patient again and again would prove less
-    distinct = first_patients(rows_csv, 1 + args.runs * len(SCHEDULES))
-    leaflet_ms = median_cpu_each([lambda p=p: render(content, template_set, settings, fonts, p)
+    distinct = first_patients(rows_csv, min(args.rows, 1 + args.runs * len(SCHEDULES)))
+    leaflet_ms = median_cpu_each([lambda p=p: render(content, template_set, settings, fonts, p,
+                                                     remember=True)  # as a worker does
                                   for p in distinct])
     first_ms = statistics.mean(median_cpu_ms(lambda p=p: first_leaflet(content, template_set,
                                                                        fonts, p),

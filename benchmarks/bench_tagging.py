@@ -47,8 +47,9 @@ def builder(layout: str, tagged: bool):
         layout_ = Layout(settings.theme, fonts, lambda line: locate(line, ""),
                          template_set.image, tagged=tagged)
         raw, _ = layout_.render(document, metadata)
-        verify(raw)
-        return len(finish(raw, metadata))
+        finished = finish(raw, metadata)
+        verify(finished)  # as a build does: the finished file is the one proved
+        return len(finished)
 
     return build
 
@@ -56,7 +57,7 @@ def builder(layout: str, tagged: bool):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--layout", default="standard")
+    parser.add_argument("--layout", default="standard", choices=("standard", "two-column"))
     args = parser.parse_args()
     tagged, untagged = builder(args.layout, True), builder(args.layout, False)
     sizes = tagged(), untagged()  # warm: fonts registered, modules imported

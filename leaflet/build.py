@@ -15,8 +15,6 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportlab.lib.units import mm
-
 from leaflet.check import Checker, Finding
 from leaflet.check.runner import FileReport
 from leaflet.errors import (
@@ -34,7 +32,7 @@ from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
 from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family, register
-from leaflet.pdf.inspect import Expectations, inspect_built, violations
+from leaflet.pdf.inspect import Expectations, inspect_built, text_area, violations
 from leaflet.pdf.layout import Layout, load_qr_code
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
@@ -164,20 +162,18 @@ def metadata_for(content: Content, title: str, language: str) -> Metadata:
 
 
 def verifier(theme: Theme, profile: Profile,
-             sheets: tuple[tuple[float, float], tuple[tuple[float, float], ...]] | None = None,
-             remember: bool = False) -> Callable[[bytes], None]:
+             imposition: tuple[tuple[float, float], tuple[tuple[float, float], ...]] | None
+             = None, remember: bool = False) -> Callable[[bytes], None]:
     """A check of a finished PDF against the profile; raises LayoutError naming each page.
-    ``sheets``: the sheet size and where each page is placed on it, for a booklet's
-    sheets, where text must lie inside the margins of one of the pages on the sheet.
-    ``remember``: see inspect_built (for personalised leaflets, which share pages)."""
+    ``imposition``: the sheet size and where each page is placed on a sheet, for a
+    booklet, whose text must lie inside the margins of one of the pages on the sheet.
+    ``remember``: see inspect_built (for a batch, whose leaflets share pages)."""
     margins = tuple(theme.values["page"]["margins_mm"][side]
                     for side in ("top", "right", "bottom", "left"))
     page_size, areas = theme.page_size, None
-    if sheets is not None:
-        (width, height), (page_size, placed) = theme.page_size, sheets
-        top, right, bottom, left = (side * mm for side in margins)
-        areas = tuple((x + left, y + bottom, x + width - right, y + height - top)
-                      for x, y in placed)
+    if imposition is not None:
+        page_size, placed = imposition
+        areas = tuple(text_area(origin, theme.page_size, margins) for origin in placed)
     expect = Expectations(profile.minimum_size, profile.minimum_line_spacing_mm,
                           page_size, margins)
 
@@ -260,7 +256,9 @@ def document_for(content: Content, template_set: TemplateSet, patient: Patient |
 
 def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
            fonts: FontSet, patient: Patient | None = None,
-           max_pages: int | None = None) -> BuildResult:
+           max_pages: int | None = None, remember: bool = False) -> BuildResult:
+    """The finished leaflet, proved. ``remember``, for a process that makes many
+    personalised leaflets (a batch worker): see inspect_built."""
     document, metadata, locate = document_for(content, template_set, patient)
 
     def lay_out(theme: Theme) -> Layout:
@@ -272,7 +270,7 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
         main_template = str(template_set.folder / MAIN_TEMPLATE)
         pdf, pages = render_personalised(document, main_template, lay_out(settings.theme),
                                          metadata, verifier(settings.theme, settings.profile,
-                                                            remember=True))
+                                                            remember=remember))
         return BuildResult(pdf, pages)
     theme = settings.theme
     raw, pages = lay_out(theme).render(document, metadata)

@@ -85,6 +85,29 @@ def test_text_across_the_fold_of_a_sheet_is_outside_the_margins(monkeypatch):
         build_pdf(BACLOFEN, BuildOptions(layout="booklet"))
 
 
+def test_line_spacing_is_measured_on_each_page_of_a_sheet(monkeypatch):
+    """Large text set too tight on one page of a sheet is caught, though the other page's
+    body text is less than two thirds its size (on one page, text that much larger than
+    the smallest is a heading, not the body, and its spacing is not measured)."""
+    import leaflet.pdf.impose
+
+    def sheet(pdf: bytes, *args: object) -> bytes:
+        out = io.BytesIO()
+        canvas = Canvas(out, pagesize=(841.89, 595.27), invariant=1)
+        canvas.setFont("Helvetica", 16)
+        for line in range(4):  # left page: 16 pt lines 2 mm apart
+            canvas.drawString(72, 400 - line * 5.67, "Take one tablet.")
+        canvas.setFont("Helvetica", 10)
+        for line in range(4):  # right page: 10 pt lines 6 mm apart
+            canvas.drawString(500, 400 - line * 17, "Take one tablet.")
+        canvas.save()
+        return out.getvalue()
+
+    monkeypatch.setattr(leaflet.pdf.impose, "impose", sheet)
+    with pytest.raises(LayoutError, match=r"page 1: lines 1\.98 mm apart"):
+        build_pdf(BACLOFEN, BuildOptions(layout="booklet"))
+
+
 def test_a_booklet_sheet_is_read_page_by_page():
     """The real sheets pass; the report names A4 sheets, each with text in both halves."""
     result = build_pdf(BACLOFEN, BuildOptions(layout="booklet"))
@@ -113,7 +136,7 @@ def test_a_batch_reads_the_shared_pages_once(monkeypatch, tmp_path):
                         lambda *args: reports.append(built(*args)) or reports[-1])
 
     results = [render(content, template_set, settings, fonts,
-                      read_patient(patient_file(tmp_path, name), content))
+                      read_patient(patient_file(tmp_path, name), content), remember=True)
                for name in ("Jane Example", "Amir Example")]
     first, second = (result.pages for result in results)
     (shared_pages,) = leaflet.personal.personalise._shared_pages.values()
@@ -191,8 +214,8 @@ def test_a_read_file_is_freed_without_the_cycle_collector(baclofen_pdf):
 
 
 def test_a_cross_reference_table_spaced_otherwise_reads_the_same(baclofen_pdf):
-    """Entries as the specification writes them are read in one go; a table with other
-    spacing is still read, entry by entry, to the same offsets."""
+    """Entries as the specification writes them are read a block at a time; a table
+    with other spacing is still read, entry by entry, to the same offsets."""
     start = baclofen_pdf.rindex(b"\nxref\n") + 1
     table_end = baclofen_pdf.index(b"trailer", start)
     spaced = baclofen_pdf[start:table_end].replace(b" \n", b"  \n")

@@ -184,8 +184,8 @@ def test_a_hybrid_reference_file_is_read_whole():
 
 
 def test_an_unreadable_object_stays_unreadable():
-    """The parse of a file is kept and shared (leaflet/pdf/parsed.py): an object that
-    failed to parse once must not read as null the next time."""
+    """A document keeps the objects it has parsed: an object that failed to parse once
+    must not read as null the next time."""
     data = page()
     document = Document(data.replace(b"5 0 obj", b"9 0 obj"))
     for _ in range(2):
@@ -225,7 +225,7 @@ def test_the_build_proof_reads_its_own_pdf_with_its_own_reader_alone(monkeypatch
     def refuse(pdf: bytes) -> Document:
         raise Unsupported("planted refusal")
 
-    monkeypatch.setattr(leaflet.pdf.inspect, "parsed", refuse)
+    monkeypatch.setattr(leaflet.pdf.inspect, "Document", refuse)
     with pytest.raises(Unsupported, match="planted refusal"):
         build_pdf(Path(__file__).parent.parent / "content" / "baclofen.yaml")
 

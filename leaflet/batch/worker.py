@@ -143,7 +143,7 @@ def build_row(job: Job) -> RowResult:
         check_patient_coverage(job.patient, _setup["fonts"])
         with cpu_limit(_setup["limits"]):
             result = render(content, _setup["template_set"], _setup["settings"],
-                            _setup["fonts"], job.patient)
+                            _setup["fonts"], job.patient, remember=True)
         if job.output is not None:
             _write(result.pdf, job.output)
         _warned.add(job.content)  # sent with a row that reaches the report as built

@@ -28,7 +28,6 @@ from typing import Any
 from leaflet.errors import OutputError, Problem
 from leaflet.output import temporary_beside
 from leaflet.pdf.objects import Dict, Document, Name, Ref, resolved, text_string
-from leaflet.pdf.parsed import parsed
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
 from leaflet.pdf.writer import INFO, PdfOut
 
@@ -88,7 +87,7 @@ class SharedPart:
 def shared_part(pdf: bytes) -> SharedPart:
     """Serialise every page of ``pdf`` and what it uses, with its language, viewer
     preferences, XMP and document information for the file it will end up in."""
-    reader = parsed(pdf)
+    reader = Document(pdf)
     redirect = document_element(reader)
     out = PdfOut(io.BytesIO(), first=JOINED_DOCUMENT + 1 if redirect else INFO + 1,
                  header=False)

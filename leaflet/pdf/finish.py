@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import io
 
-from leaflet.pdf.objects import Dict, Name, Ref, Stream, text_string
-from leaflet.pdf.parsed import parsed
+from leaflet.pdf.objects import Dict, Document, Name, Ref, Stream, text_string
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
 from leaflet.pdf.writer import PdfOut
 from leaflet.pdf.xmp import xmp_packet
@@ -23,7 +22,7 @@ REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata", "/Ma
 
 def finish(pdf: bytes, metadata: Metadata) -> bytes:
     """``pdf`` with ReportLab's information replaced by ours, the language set and XMP."""
-    reader = parsed(pdf)
+    reader = Document(pdf)
     out = PdfOut(io.BytesIO())
     copy = out.add_pages(reader)
     root = reader.trailer["/Root"]

@@ -18,8 +18,8 @@ from typing import Any
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
-from leaflet.pdf.objects import digest, resolved
-from leaflet.pdf.parsed import Unreadable, parsed, read_any
+from leaflet.pdf.objects import Document, digest, resolved
+from leaflet.pdf.parsed import Unreadable, read_any
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
@@ -115,11 +115,11 @@ def inspect_built(data: bytes, margins_mm: tuple[float, float, float, float],
     byte, those of a page read before (the digest of everything it draws from, with its
     media box) is not read again, as its report is the same. Every page of the file is
     still found and digested."""
-    return _reading(len(data), margins_mm, remember, areas)(parsed(data))
+    return _reading(len(data), margins_mm, areas, remember)(Document(data))
 
 
 def _reading(size: int, margins_mm: tuple[float, float, float, float],
-             remember: bool = False, areas: tuple[Area, ...] | None = None
+             areas: tuple[Area, ...] | None = None, remember: bool = False
              ) -> Callable[[Any], Report]:
     def read(reader: Any) -> Report:
         pages = list(reader.pages)
@@ -156,10 +156,8 @@ def _inspect_page(number: int, runs: list[TextRun], page: Any,
     if not runs:
         return report
     report.smallest_text_pt = round(min(run.size for run in runs), 2)
-    report.tightest_line_spacing_mm = _tightest_spacing(runs)
-    if areas is None:
-        top, right, bottom, left = (m * mm for m in margins_mm)
-        areas = ((left, bottom, width - right, height - top),)
+    areas = areas or (text_area((0, 0), (width, height), margins_mm),)
+    report.tightest_line_spacing_mm = _tightest_spacing_in(runs, areas)
     for run in runs:
         ascent = run.size * 0.75
         trailing = len(run.text) - len(run.text.rstrip())  # spaces drawn at a line's end
@@ -170,6 +168,30 @@ def _inspect_page(number: int, runs: list[TextRun], page: Any,
             report.outside_margins.append(run.text.strip()[:40])
         report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
     return report
+
+
+def text_area(origin: tuple[float, float], size: tuple[float, float],
+              margins_mm: tuple[float, float, float, float]) -> Area:
+    """Where text may be on a page of ``size`` (points) with its lower left corner at
+    ``origin``: inside its margins (top, right, bottom, left, in mm)."""
+    (x, y), (width, height) = origin, size
+    top, right, bottom, left = (side * mm for side in margins_mm)
+    return (x + left, y + bottom, x + width - right, y + height - top)
+
+
+def _tightest_spacing_in(runs: list[TextRun], areas: tuple[Area, ...]) -> float | None:
+    """The tightest spacing of any one page on a sheet of ``areas`` side by side (a run
+    belongs to the page its start is over), so that one page's large text does not hide
+    another's small text."""
+    if len(areas) == 1:
+        return _tightest_spacing(runs)
+    pages: dict[int, list[TextRun]] = defaultdict(list)
+    for run in runs:
+        pages[next((index for index, (x0, _, x1, _) in enumerate(areas)
+                    if x0 - TOLERANCE <= run.x <= x1 + TOLERANCE), -1)].append(run)
+    found = [spacing for page in pages.values()
+             if (spacing := _tightest_spacing(page)) is not None]
+    return min(found, default=None)
 
 
 def _tightest_spacing(runs: list[TextRun]) -> float | None:

@@ -63,22 +63,22 @@ class Ref:
 
     @property
     def document(self) -> Document | None:
-        return None if self._document is None else self._live(self._document)
+        if self._document is None:
+            return None
+        document = self._document()
+        if document is None:
+            raise ReferenceError(f"reference {self.number} outlived the file it was read from")
+        return document
 
     @property
     def idnum(self) -> int:  # pypdf's name, so that code reading either model can use it
         return self.number
 
     def get_object(self) -> Any:
-        if self._document is None:
-            raise Unsupported(f"reference {self.number} belongs to no document")
-        return self._live(self._document).get(self.number)
-
-    def _live(self, weak: weakref.ref[Document]) -> Document:
-        document = weak()
+        document = self.document
         if document is None:
-            raise RuntimeError(f"reference {self.number} outlived the file it was read from")
-        return document
+            raise Unsupported(f"reference {self.number} belongs to no document")
+        return document.get(self.number)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Ref) and (other.number, other.generation) == \
@@ -173,8 +173,9 @@ _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
 _SECTION = re.compile(rb"\s*(\d+)\s+(\d+)\s*")
 _ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
-ENTRY_BYTES, IN_USE = 20, ord("n")  # a table entry, end of line included; its kind
-ENTRIES_AT_ONCE = 4096
+_ENTRY_BYTES = 20  # a table entry as the specification writes it, end of line included
+_IN_USE = ord("n")  # the kind of entry (at byte 17) of an object in use
+_ENTRIES_AT_ONCE = 4096  # checked with one match: its memory grows with what it checks
 _ENTRIES = re.compile(rb"(?:\d{10} \d{5} [nf](?: \r| \n|\r\n))*")
 
 
@@ -270,16 +271,16 @@ class Document:
         at the first block not written so (the entries are then read one by one, to the
         same offsets for those read here)."""
         data, offsets = self.data, self.offsets
-        end = position + ENTRY_BYTES * count
+        end = position + _ENTRY_BYTES * count
         if end > len(data):
             return None
-        for start in range(position, end, ENTRY_BYTES * ENTRIES_AT_ONCE):
-            stop = min(end, start + ENTRY_BYTES * ENTRIES_AT_ONCE)
+        for start in range(position, end, _ENTRY_BYTES * _ENTRIES_AT_ONCE):
+            stop = min(end, start + _ENTRY_BYTES * _ENTRIES_AT_ONCE)
             if not _ENTRIES.fullmatch(data, start, stop):
                 return None
-            number = first + (start - position) // ENTRY_BYTES
-            for at in range(start, stop, ENTRY_BYTES):
-                if data[at + 17] == IN_USE:
+            number = first + (start - position) // _ENTRY_BYTES
+            for at in range(start, stop, _ENTRY_BYTES):
+                if data[at + 17] == _IN_USE:
                     offsets.setdefault(number, int(data[at:at + 10]))
                 number += 1
         return _skip_space(data, end)

@@ -1,8 +1,7 @@
-"""One parse of a PDF shared by the steps that read the same bytes."""
+"""Reading any PDF: the files leaflet makes with its own reader, others with pypdf's."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,14 +12,6 @@ T = TypeVar("T")
 # dictionary, array or number belongs, an array too short, a number out of range.
 MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
              ZeroDivisionError, RecursionError)
-
-
-@functools.lru_cache(maxsize=1)
-def parsed(pdf: bytes) -> Document:
-    """The objects of ``pdf``, a file a build made, kept for the next step that reads the
-    same bytes: a build reads its laid-out PDF to hold it to the profile, then again to
-    finish it. Only the latest PDF is kept. Callers only read it."""
-    return Document(pdf)
 
 
 class Unreadable(ValueError):
@@ -34,7 +25,7 @@ def read_any(pdf: bytes, read: Callable[[Any], T]) -> T:
     Our reader parses objects as they are asked for, so a file it cannot read may show
     it only while ``read`` walks the pages: the whole reading is done again with pypdf."""
     try:
-        return read(parsed(pdf))
+        return read(Document(pdf))
     except Unsupported:
         pass
     except MALFORMED as exc:
