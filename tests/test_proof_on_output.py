@@ -1,6 +1,7 @@
 """Every build holds the file it writes to its legibility profile: a personalised leaflet
-after its parts are joined, a booklet after its pages go two to a sheet. A page read
-before, byte for byte, is not read again."""
+after its parts are joined, a booklet after its pages go two to a sheet. A page that
+holds exactly what a page read before held is not read again; a batch's print file
+holds the pages its leaflets' builds proved."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import leaflet.personal.personalise
 from leaflet.build import BuildOptions, build_pdf, load_fonts, read_patient, render
 from leaflet.errors import LayoutError
 from leaflet.pdf import inspect
-from leaflet.pdf.objects import Document, digest
+from leaflet.pdf.combine import CombinedWriter
+from leaflet.pdf.objects import Document, digest, page_digest
 from leaflet.pdf.readback import PageReader
 from leaflet.render.profiles import print_settings
 from leaflet.render.templates import resolve_set
@@ -153,11 +155,9 @@ def test_a_batch_reads_the_shared_pages_once(monkeypatch, tmp_path):
     assert fresh.pages == reports[1].pages
 
 
-def test_a_page_drawing_from_a_changed_object_is_read_again(baclofen_pdf):
+def test_a_page_drawing_from_a_changed_object_gets_another_digest(baclofen_pdf):
     """The digest covers every object a page draws from: one byte changed in a font's
     description gives another digest, though the page's own stream is unchanged."""
-    page_of = lambda document: [dict.get(document.pages[0], key)  # noqa: E731
-                                for key in inspect.DRAWN_FROM]
     original = Document(baclofen_pdf)
     flags = baclofen_pdf.index(b"/Flags ")
     end = baclofen_pdf.index(b"/", flags + 1)
@@ -165,9 +165,44 @@ def test_a_page_drawing_from_a_changed_object_is_read_again(baclofen_pdf):
                      + baclofen_pdf[end:])
     assert len(changed_bytes) == len(baclofen_pdf)
     changed = Document(changed_bytes)
-    same = Document(baclofen_pdf + b"\n")
-    assert digest(page_of(original)) == digest(page_of(same))
-    assert digest(page_of(original)) != digest(page_of(changed))
+    assert page_digest(original.pages[0]) != page_digest(changed.pages[0])
+
+
+def test_a_page_copied_into_the_print_file_keeps_its_digest(tmp_path, baclofen_pdf):
+    """In a batch's print file a leaflet's objects have other numbers and other places:
+    its pages' digests are the same, which is how the print file is checked."""
+    writer = CombinedWriter(tmp_path / "print.pdf", "print")
+    writer.add(baclofen_pdf)
+    writer.add(baclofen_pdf)
+    writer.close()
+    source = Document(baclofen_pdf)
+    printed = Document((tmp_path / "print.pdf").read_bytes())
+    count = len(source.pages)
+    second = printed.pages[count + 1:2 * count + 1]  # after the first and its blank page
+    assert [page_digest(page) for page in second] == [page_digest(page) for page in source.pages]
+    assert second[0].indirect_reference.number != source.pages[0].indirect_reference.number
+
+
+def test_a_page_copied_wrong_into_the_print_file_stops_it(monkeypatch, tmp_path, baclofen_pdf):
+    """A page that does not draw what the proved leaflet's page draws is never printed:
+    the print file is dropped and an earlier one left as it was."""
+    import leaflet.pdf.writer
+
+    copy = leaflet.pdf.writer.copy_object
+
+    def taller(obj, renumber):  # every page's box 10 points taller
+        if isinstance(obj, list) and len(obj) == 4 and obj[:2] == [0, 0]:
+            return [0, 0, obj[2], obj[3] + 10]
+        return copy(obj, renumber)
+
+    path = tmp_path / "print.pdf"
+    path.write_bytes(b"yesterday's print file")
+    writer = CombinedWriter(path, "print")
+    monkeypatch.setattr(leaflet.pdf.writer, "copy_object", taller)
+    with pytest.raises(RuntimeError, match="page 1 of the print file"):
+        writer.add(baclofen_pdf)
+    assert path.read_bytes() == b"yesterday's print file"
+    assert list(tmp_path.iterdir()) == [path]
 
 
 def test_a_page_with_a_number_changed_past_six_decimals_is_another_page():

@@ -27,7 +27,15 @@ from typing import Any
 
 from leaflet.errors import OutputError, Problem
 from leaflet.output import temporary_beside
-from leaflet.pdf.objects import Dict, Document, Name, Ref, resolved, text_string
+from leaflet.pdf.objects import (
+    Dict,
+    Document,
+    Name,
+    Ref,
+    page_digest,
+    resolved,
+    text_string,
+)
 from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
 from leaflet.pdf.writer import INFO, PdfOut
 
@@ -172,9 +180,28 @@ class CombinedWriter:
     def _add(self, reader: Document) -> None:
         if self.language is None:
             self.language = reader.trailer["/Root"].get("/Lang")
-        self.out.add_pages(reader)
+        out = self.out
+        first_page, first_object, start = len(out.kids), out.next_id, out.position
+        out.copy = bytearray()
+        try:
+            out.add_pages(reader)
+            written = Document(bytes(out.copy), {number: offset - start for number, offset
+                                                 in out.offsets.items() if number >= first_object})
+        finally:
+            out.copy = None
+        for index, (page, number) in enumerate(zip(reader.pages, out.kids[first_page:],
+                                                   strict=True)):
+            self._check_copy(page, written.get(number), first_page + index + 1)
         if len(reader.pages) % 2:
-            self.out.blank_page()
+            out.blank_page()
+
+    def _check_copy(self, page: Any, copy: Any, number: int) -> None:
+        """The page as written to the print file draws what the leaflet's page, which its
+        build proved, draws: the same digest of all it is drawn from (see inspect_built).
+        A difference is a fault in copying, not in the leaflet."""
+        if page_digest(page) != page_digest(copy):
+            raise RuntimeError(f"page {number} of the print file {self.path} is not the page "
+                               "of the leaflet it was copied from")
 
     def close(self) -> None:
         catalog = Dict()

@@ -18,13 +18,12 @@ from typing import Any
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
-from leaflet.pdf.objects import Document, digest, resolved
+from leaflet.pdf.objects import Document, page_digest, resolved
 from leaflet.pdf.parsed import Unreadable, read_any
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
 
 TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
-DRAWN_FROM = ("/Contents", "/Resources", "/MediaBox")  # all a page's report is read from
 # Where text may be on a page, in points: left, bottom, right, top. A page has one, the
 # page inside its margins; a booklet's sheet has two, one for each page on it.
 Area = tuple[float, float, float, float]
@@ -111,10 +110,10 @@ def inspect_built(data: bytes, margins_mm: tuple[float, float, float, float],
     each page, if not inside ``margins_mm``.
 
     ``remember``, for a process that proves many files with pages in common (the shared
-    pages of personalised leaflets): a page whose contents and resources are, byte for
-    byte, those of a page read before (the digest of everything it draws from, with its
-    media box) is not read again, as its report is the same. Every page of the file is
-    still found and digested."""
+    pages of personalised leaflets): a page whose contents and resources hold exactly
+    what those of a page read before held (the digest of everything it draws from, with
+    its media box: see objects.digest) is not read again, as its report is the same.
+    Every page of the file is still found and digested."""
     return _reading(len(data), margins_mm, areas, remember)(Document(data))
 
 
@@ -128,7 +127,7 @@ def _reading(size: int, margins_mm: tuple[float, float, float, float],
         def report(number: int, page: Any) -> PageReport:
             if not remember:
                 return _inspect_page(number, page_reader.runs(page), page, margins_mm, areas)
-            key = (digest([dict.get(page, name) for name in DRAWN_FROM]), margins_mm, areas)
+            key = (page_digest(page), margins_mm, areas)
             known = _proved.get(key)
             if known is None:
                 known = _proved[key] = _inspect_page(0, page_reader.runs(page), page,

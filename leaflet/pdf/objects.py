@@ -25,6 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 64  # nested arrays and dictionaries; ours go a few levels deep
+# What a page draws, and where, is read from these: its contents, its resources (fonts,
+# forms) and its media box, with all they refer to
+DRAWN_FROM = ("/Contents", "/Resources", "/MediaBox")
 MAX_ITEMS = 100_000  # in one array or dictionary; ours hold at most a few thousand
 MAX_DECODED = 64_000_000  # bytes a stream inflates to; a few KB inflate to gigabytes
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
@@ -182,17 +185,20 @@ _ENTRIES = re.compile(rb"(?:\d{10} \d{5} [nf](?: \r| \n|\r\n))*")
 class Document:
     """A PDF's objects, parsed when first asked for and kept; its pages in order."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, offsets: dict[int, int] | None = None) -> None:
+        """``offsets``, where each object starts, for objects read with no table, trailer or
+        page tree (what the print file has just written of one leaflet, read back)."""
         self.data = data
         self.weak = weakref.ref(self)  # what its references hold (see Ref)
-        self.offsets: dict[int, int] = {}
-        self.ends: dict[int, int] = {}  # where each object read so far ends
-        self.summaries: dict[int, tuple[bytes, list[Ref]]] = {}
+        self.offsets: dict[int, int] = dict(offsets or {})
         self.objects: dict[int, Any] = {}
-        self.trailer = self._read_tables()
-        if "/Encrypt" in self.trailer:
-            raise Unsupported("the file is encrypted")
-        self.pages: list[Page] = list(self._pages(self.trailer["/Root"].raw_get("/Pages")))
+        self.digests: dict[int, bytes] = {}  # see digest
+        self.trailer, self.pages = Dict(), []
+        if offsets is None:
+            self.trailer = self._read_tables()
+            if "/Encrypt" in self.trailer:
+                raise Unsupported("the file is encrypted")
+            self.pages = list(self._pages(self.trailer["/Root"].raw_get("/Pages")))
 
     def get(self, number: int) -> Any:
         if number not in self.objects:
@@ -206,17 +212,6 @@ class Document:
                 del self.objects[number]  # unreadable each time it is asked for, not null
                 raise
         return self.objects[number]
-
-    def summary(self, number: int) -> tuple[bytes, list[Ref]]:
-        """Object ``number``'s own bytes, hashed with its number, and the references in it;
-        worked out once, since the pages of a file share their fonts (see ``digest``)."""
-        if number not in self.summaries:
-            value = self.get(number)
-            start, end = self.offsets.get(number, 0), self.ends.get(number, 0)
-            own = hashlib.sha256(b"%d %d\n" % (number, end - start))
-            own.update(memoryview(self.data)[start:end])
-            self.summaries[number] = (own.digest(), _references(value))
-        return self.summaries[number]
 
     def _read_tables(self) -> Dict:
         found = _STARTXREF.match(self.data, max(0, self.data.rfind(b"startxref")))
@@ -289,9 +284,7 @@ class Document:
         header = _OBJECT.match(self.data, offset)
         if header is None or int(header.group(1)) != number:
             raise Unsupported(f"object {number} is not where the table says")
-        parser = _Parser(self, header.end())
-        value, _ = parser.value(0)
-        self.ends[number] = parser.position
+        value, _ = _Parser(self, header.end()).value(0)
         return value
 
     def _pages(self, node: Any, inherited: dict[str, Any] | None = None,
@@ -313,41 +306,47 @@ class Document:
 
 
 def digest(values: list[Any]) -> bytes:
-    """SHA-256 of ``values`` and of every object they lead to through references, each
-    object as the file has it, byte for byte. Two pages whose contents and resources give
-    the same digest draw the same thing, in whichever file."""
-    hasher = hashlib.sha256()
-    for value in values:  # as read: repr() keeps every digit of a number, serialise() not
-        hasher.update(repr(value).encode("utf-8", "backslashreplace") + b"\n")
-    seen: set[int] = set()
-    pending = _references(values)
-    while pending:
-        reference = pending.pop()
-        if reference.number in seen:
-            continue
-        seen.add(reference.number)
-        document = reference.document
+    """SHA-256 of ``values`` and of everything they lead to through references, each object
+    by what it holds, not by its number or its bytes' layout: two pages whose contents and
+    resources give the same digest draw the same thing, in whichever file, and a page
+    copied into another file, its objects renumbered, keeps its digest."""
+    return hashlib.sha256(b"\n".join(_canonical(value, set()) for value in values)).digest()
+
+
+def page_digest(page: dict[str, Any]) -> bytes:
+    """The digest of all ``page`` is drawn from (DRAWN_FROM), as it has them, inherited
+    ones included."""
+    return digest([dict.get(page, key) for key in DRAWN_FROM])
+
+
+def _canonical(value: Any, visiting: set[int]) -> bytes:
+    """``value`` as bytes that only an equal value gives: every number with all its
+    digits, a dictionary's entries sorted, a reference as the digest of its object (each
+    object's worked out once per document: the pages of a file share their fonts)."""
+    if isinstance(value, Ref):
+        document = value.document
         if document is None:
-            raise Unsupported(f"reference {reference.number} belongs to no document")
-        own, leads_to = document.summary(reference.number)
-        hasher.update(own)
-        pending.extend(leads_to)
-    return hasher.digest()
-
-
-def _references(value: Any) -> list[Ref]:
-    """Every reference in ``value``, however deep."""
-    found: list[Ref] = []
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, Ref):
-            found.append(item)
-        elif isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return found
+            raise Unsupported(f"reference {value.number} belongs to no document")
+        known = document.digests.get(value.number)
+        if known is None:
+            if value.number in visiting or len(visiting) > MAX_DEPTH:
+                raise Unsupported(f"object {value.number} leads back to itself")
+            visiting.add(value.number)
+            known = hashlib.sha256(_canonical(value.get_object(), visiting)).digest()
+            document.digests[value.number] = known
+            visiting.discard(value.number)
+        return b"@" + known
+    if isinstance(value, dict):
+        entries = sorted((key, item) for key, item in value.items() if not (
+            key == "/Length" and isinstance(value, Stream)))  # a stream's is its data's
+        body = b"<" + b",".join(repr(key).encode() + b":" + _canonical(item, visiting)
+                                for key, item in entries) + b">"
+        if isinstance(value, Stream):
+            return b"S" + body + b"%d:" % len(value.raw) + value.raw
+        return body
+    if isinstance(value, list):
+        return b"[" + b",".join(_canonical(item, visiting) for item in value) + b"]"
+    return repr(value).encode("utf-8", "backslashreplace")
 
 
 class Page(Dict):

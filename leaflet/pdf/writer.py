@@ -32,6 +32,7 @@ class PdfOut:
         self.position = 0
         self.media_box: Any = None
         self.digest = hashlib.md5(usedforsecurity=False)
+        self.copy: bytearray | None = None  # when set, what is written is kept here too
         if header:
             self.write(HEADER)
 
@@ -39,6 +40,8 @@ class PdfOut:
         self.stream.write(data)
         self.digest.update(data)
         self.position += len(data)
+        if self.copy is not None:
+            self.copy += data
 
     def allocate(self) -> int:
         self.next_id += 1

@@ -49,8 +49,8 @@ def render_personalised(document: Document, template: str, layout: Layout,
                         metadata: Metadata, verify: Callable[[bytes], None]) -> tuple[bytes, int]:
     """The finished PDF and its page count: personal pages, then the shared leaflet. The
     joined file, the one that is written, is held to the legibility profile by ``verify``
-    (in a batch, a page already proved byte for byte is not read again: see
-    inspect_built)."""
+    (in a batch, a page holding exactly what one already proved held is not read again:
+    see inspect_built)."""
     personal, rest = split(document, template)
     key = _key(rest, metadata, layout)
     if key not in _shared_pages:
