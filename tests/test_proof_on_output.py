@@ -212,6 +212,20 @@ def test_a_page_with_a_number_changed_past_six_decimals_is_another_page():
     assert digest([None, None, boxes[0]]) != digest([None, None, boxes[1]])
 
 
+def test_a_page_whose_resources_lead_back_to_it_is_read_not_remembered():
+    """Objects that lead back to themselves have no digest: such a page is read as any
+    other, only not remembered (no leaflet page does this)."""
+    data = pdf_of({1: b"<< /Type /Catalog /Pages 2 0 R >>",
+                   2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                   3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                      b"/Resources << /Loop 3 0 R >> /Contents 4 0 R >>",
+                   4: b"<< /Length 0 >>\nstream\n\nendstream"})
+    inspect._proved.clear()
+    report = inspect.inspect_built(data, (10, 10, 10, 10), remember=True)
+    assert [page.width_mm for page in report.pages] == [209.9]  # 595 pt
+    assert not inspect._proved
+
+
 def test_a_huge_cross_reference_table_is_read_in_little_memory():
     """A table of 200,000 entries (a 4 MB file) is checked a block at a time: checked at
     once, the pattern alone took 54 MB."""

@@ -197,8 +197,10 @@ class CombinedWriter:
 
     def _check_copy(self, page: Any, copy: Any, number: int) -> None:
         """The page as written to the print file draws what the leaflet's page, which its
-        build proved, draws: the same digest of all it is drawn from (see inspect_built).
-        A difference is a fault in copying, not in the leaflet."""
+        build proved, draws: the same digest of all it is drawn from (objects.page_digest).
+        A difference is a fault in copying, not in the leaflet. (The leaflets given here
+        were written by PdfOut, whose numbers copy unchanged; a file from elsewhere could
+        differ by the writer's rounding of numbers, and be refused.)"""
         if page_digest(page) != page_digest(copy):
             raise RuntimeError(f"page {number} of the print file {self.path} is not the page "
                                "of the leaflet it was copied from")

@@ -18,7 +18,7 @@ from typing import Any
 from reportlab.lib.units import mm
 
 from leaflet.errors import LayoutError, Problem, UsageError
-from leaflet.pdf.objects import Document, page_digest, resolved
+from leaflet.pdf.objects import Document, Unsupported, page_digest, resolved
 from leaflet.pdf.parsed import Unreadable, read_any
 from leaflet.pdf.readback import PageReader, TextRun
 from leaflet.sources.files import read_file
@@ -127,7 +127,10 @@ def _reading(size: int, margins_mm: tuple[float, float, float, float],
         def report(number: int, page: Any) -> PageReport:
             if not remember:
                 return _inspect_page(number, page_reader.runs(page), page, margins_mm, areas)
-            key = (page_digest(page), margins_mm, areas)
+            try:
+                key = (page_digest(page), margins_mm, areas)
+            except Unsupported:  # objects with no digest (see digest): read it, unremembered
+                return _inspect_page(number, page_reader.runs(page), page, margins_mm, areas)
             known = _proved.get(key)
             if known is None:
                 known = _proved[key] = _inspect_page(0, page_reader.runs(page), page,

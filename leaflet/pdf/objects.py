@@ -25,9 +25,11 @@ from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 64  # nested arrays and dictionaries; ours go a few levels deep
+MAX_REFERENCE_DEPTH = 16  # references followed one from another; ours go five deep
+_NUMBERS = (int, float)
 # What a page draws, and where, is read from these: its contents, its resources (fonts,
-# forms) and its media box, with all they refer to
-DRAWN_FROM = ("/Contents", "/Resources", "/MediaBox")
+# forms), its boxes and its turn, with all they refer to
+DRAWN_FROM = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/Rotate")
 MAX_ITEMS = 100_000  # in one array or dictionary; ours hold at most a few thousand
 MAX_DECODED = 64_000_000  # bytes a stream inflates to; a few KB inflate to gigabytes
 INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
@@ -309,8 +311,12 @@ def digest(values: list[Any]) -> bytes:
     """SHA-256 of ``values`` and of everything they lead to through references, each object
     by what it holds, not by its number or its bytes' layout: two pages whose contents and
     resources give the same digest draw the same thing, in whichever file, and a page
-    copied into another file, its objects renumbered, keeps its digest."""
-    return hashlib.sha256(b"\n".join(_canonical(value, set()) for value in values)).digest()
+    copied into another file, its objects renumbered, keeps its digest. Objects that lead
+    back to themselves, or lead too deep, have none: Unsupported (ours never do)."""
+    try:
+        return hashlib.sha256(b"\n".join(_canonical(value, set()) for value in values)).digest()
+    except RecursionError as exc:
+        raise Unsupported("objects nested too deep to digest") from exc
 
 
 def page_digest(page: dict[str, Any]) -> bytes:
@@ -329,8 +335,10 @@ def _canonical(value: Any, visiting: set[int]) -> bytes:
             raise Unsupported(f"reference {value.number} belongs to no document")
         known = document.digests.get(value.number)
         if known is None:
-            if value.number in visiting or len(visiting) > MAX_DEPTH:
+            if value.number in visiting:
                 raise Unsupported(f"object {value.number} leads back to itself")
+            if len(visiting) > MAX_REFERENCE_DEPTH:
+                raise Unsupported(f"object {value.number} is too many references deep")
             visiting.add(value.number)
             known = hashlib.sha256(_canonical(value.get_object(), visiting)).digest()
             document.digests[value.number] = known
@@ -345,6 +353,8 @@ def _canonical(value: Any, visiting: set[int]) -> bytes:
             return b"S" + body + b"%d:" % len(value.raw) + value.raw
         return body
     if isinstance(value, list):
+        if all(type(item) in _NUMBERS for item in value):  # a font's widths: in one go
+            return b"N" + repr(value).encode()
         return b"[" + b",".join(_canonical(item, visiting) for item in value) + b"]"
     return repr(value).encode("utf-8", "backslashreplace")
 
