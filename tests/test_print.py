@@ -320,3 +320,28 @@ def test_a_boxed_paragraph_taller_than_a_page_is_refused_by_its_template(write_c
 def test_inspect_reads_only_regular_files(path, message, capsys):
     assert main(["inspect", path]) == 2
     assert capsys.readouterr().err.strip() == f"error: {path}: {message}"
+
+
+@pytest.mark.parametrize("options", [{}, {"layout": "two-column"}, {"paper": "a5"},
+                                     {"profile": "large"}],
+                         ids=["a4", "two-column", "a5", "large"])
+def test_no_list_leaves_an_item_alone_or_its_lead_in_behind(options):
+    """A list split across pages keeps at least two items on each side, and the sentence
+    that introduces it stays with its first items: a patient never reads "a side effect
+    does not go away" at the top of a page without "Tell your doctor ... if:" above it."""
+    from pdfread import page_texts, squash
+
+    pages = [squash(text) for text in page_texts(build_pdf(BACLOFEN,
+                                                           BuildOptions(**options)).pdf)]
+
+    def page_of(words: str) -> int:
+        return next(n for n, text in enumerate(pages) if squash(words) in text)
+
+    for first, last in [
+            ("Baclofen is used to treat:", "caused by multiple sclerosis (MS)"),
+            ("Tell your doctor as soon as you can if:", "you feel confused"),
+            ("you see or hear things that are not there (hallucinations)",
+             "a side effect does not go away or gets worse"),
+            ("Signs of stopping too quickly include:",
+             "seeing or hearing things that are not there (hallucinations)")]:
+        assert page_of(first) == page_of(last), (first, last)

@@ -95,8 +95,7 @@ class Layout:
         header = self.page.running_box(document.header, tagger, notice)
         footer_space = self.page.footer_height(document.footer)
         self.frame_height = self.page.frame_height(header, footer_space)
-        story = [f for block in document.blocks
-                 for f in self.block(block, width, 0, tagger.root)]
+        story = self.sequence(document.blocks, width, 0, tagger.root)
         short = self.page.height / 3  # a longer table starts where it is and splits
         for lead_in, following in itertools.pairwise(story):
             if (isinstance(lead_in, RLParagraph) and isinstance(following, Table)
@@ -119,6 +118,18 @@ class Layout:
             raise LayoutError(Problem("<layout>", None, None,
                                       f"could not fit on a page: {snippet(str(exc))}")) from exc
         return buffer.getvalue(), len(pages)
+
+    def sequence(self, blocks: list[Block], width: float, depth: int,
+                 parent: Node) -> list[Flowable]:
+        """Blocks one after another; a paragraph just before a list is its lead-in ("Baclofen
+        is used to treat:") and stays on the page of the list's first items."""
+        flowables: list[Flowable] = []
+        for block, following in zip(blocks, [*blocks[1:], None], strict=True):
+            laid = self.block(block, width, depth, parent)
+            if laid and isinstance(block, Paragraph) and isinstance(following, ItemList):
+                laid[-1].keepWithNext = 1
+            flowables.extend(laid)
+        return flowables
 
     def block(self, block: Block, width: float, depth: int, parent: Node) -> list[Flowable]:
         """The flowables for one block at a width, its element added under ``parent``.
@@ -153,8 +164,8 @@ class Layout:
                            self.block, self.locate, parent.add("Sect", title=_title(block)),
                            tagger)
         if isinstance(block, Section):
-            node = parent.add("Sect", title=_title(block))
-            return [f for child in block.blocks for f in self.block(child, width, depth, node)]
+            return self.sequence(block.blocks, width, depth,
+                                 parent.add("Sect", title=_title(block)))
         if isinstance(block, Image):
             node = parent.add("Figure", alt=block.alt)
             return [image(block, width, self.find_image, self.locate, Tag(tagger, node))]

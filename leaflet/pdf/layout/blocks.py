@@ -63,6 +63,7 @@ def item_list(block: ItemList, width: float, depth: int, theme: Theme, styles: S
     indent = theme.space("list_indent")
     style = styles.indented("body", depth, indent)
     flowables: list[Flowable] = []
+    item_ends: list[Flowable] = []  # each item's last flowable
     for number, item in enumerate(block.items, start=1):
         bullet = f"{number}." if block.ordered else "•"
         entry = node.add("LI")
@@ -81,6 +82,12 @@ def item_list(block: ItemList, width: float, depth: int, theme: Theme, styles: S
                     Tag(tagger, own, label if index == 0 else None)))
             else:
                 flowables.extend(lay(child, width, depth, body))
+        if flowables:
+            item_ends.append(flowables[-1])
+    # a page never starts or ends a list with a lone item: the first two items go together
+    # (and with the lead-in heading kept with them), and so do the last two
+    if len(item_ends) > 1:
+        item_ends[0].keepWithNext = item_ends[-2].keepWithNext = 1
     if flowables:
         flowables[-1].style = ParagraphStyle("list-end", parent=flowables[-1].style,
                                              spaceAfter=theme.space("paragraph"))
