@@ -6,6 +6,7 @@ key or template) so that a pharmacist can go straight to the mistake.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -93,3 +94,12 @@ class UsageError(LeafletError):
     exit code 2."""
 
     exit_code = 2
+
+
+def closest(word: str, known: Iterable[str], cutoff: float) -> str | None:
+    """The known word nearest ``word``, for a "did you mean" hint; None if none is near.
+    difflib is imported only here, for a mistake: a good file's build does without it."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=cutoff)
+    return close[0] if close else None

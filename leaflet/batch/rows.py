@@ -8,7 +8,6 @@ a CSV row alike, and problems name the CSV column the user wrote.
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from leaflet.errors import ContentError, Problem, UsageError
+from leaflet.errors import ContentError, Problem, UsageError, closest
 from leaflet.personal.patient import TIMESTAMP_TAG
 from leaflet.sources.files import read_file, text_lines
 from leaflet.sources.yaml_source import compose_nodes
@@ -163,10 +162,10 @@ def _check_header(header: list[str], name: str, pattern_fields: set[str]) -> Non
         if header.count(column) > 1:
             problems.append(Problem(name, 1, column, "column given twice; keep one"))
         elif column not in known and column not in pattern_fields:
-            close = difflib.get_close_matches(column.lower(), known, n=1, cutoff=0.75)
+            close = closest(column.lower(), known, 0.75)
             if close:
                 problems.append(Problem(name, 1, column, f"unknown column; did you mean "
-                                        f"{close[0]!r}? (a misspelt column would be ignored)"))
+                                        f"{close!r}? (a misspelt column would be ignored)"))
     problems += [Problem(name, 1, column, "required column is missing")
                  for column in REQUIRED_COLUMNS if column not in header]
     if problems:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leaflet.errors import Problem, TemplateError
+from leaflet.errors import Problem, TemplateError, closest
 from leaflet.render.templates import Chain, TemplateSet, find_in_chain
 from leaflet.sources.content import CONTENT
 from leaflet.sources.schema import Field, ListOf, MapOf, Mapping, Number, Spec, Text, Walk
@@ -170,10 +170,8 @@ def _known_keys(path: Path, checks: dict[str, Any], lines: dict[str, int]) -> No
     problems = []
     for where, key in named:
         if key not in known:
-            import difflib  # only for a mistake: a good file's check does without it
-
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(key, sorted(known), 0.8)
+            hint = f"; did you mean {close!r}?" if close else ""
             problems.append(Problem(str(path), lines.get(where), where,
                                     f"{key!r} is not a key of the content format{hint}"))
     if problems:

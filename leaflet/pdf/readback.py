@@ -32,7 +32,7 @@ POSSESSIVE = sys.version_info >= (3, 11, 5)
 _KEEP = b"+" if POSSESSIVE else b""
 # A literal string; one not closed runs to the end, so that it is scanned once, not again
 # from every parenthesis inside it (which made a run of "(\" take minutes).
-_STRING = (rb"\((?:[^()\\]" + (b"++" if _KEEP else b"") + rb"|\\.|\((?:[^()\\]|\\.)*\))*"
+_STRING = (rb"\((?:[^()\\]" + _KEEP * 2 + rb"|\\.|\((?:[^()\\]|\\.)*\))*"
            + _KEEP + rb"(?:\)|\\?\Z)")
 _OPERAND = (rb"%[^\r\n]*|" + NUMBER + rb"|/[^\s/\[\]()<>{}%]*|" + _STRING
             + rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[(?:[^\[\]()]|" + _STRING + rb")*\]")
@@ -72,9 +72,7 @@ class _Font:
         self.cid_widths = _cid_widths(font) if self.two_byte else {}
         self.unicode = _to_unicode(font)
         if not self.two_byte:  # one table lookup a byte, for the common simple fonts
-            widths, first, default = self.widths, self.first, self.default_width
-            self.byte_widths = [widths[code - first] if 0 <= code - first < len(widths)
-                                else default for code in range(256)]
+            self.byte_widths = [self.width(code) for code in range(256)]
             self.byte_text = {code: self.unicode.get(code, "\ufffd") if self.unicode
                               else chr(code) for code in range(256)}
 

@@ -77,11 +77,13 @@ def read_catalogue(path: Path, mtime_ns: int) -> Catalogue:
     match = _REVIEW.search(text.split("\n\n", 1)[0])
     reviewed = (locale.language == SOURCE_LANGUAGE
                 or (match is not None and match.group(1).lower() == "yes"))
-    stored = _stored_catalogue(path, data, reviewed)
+    place = _entry_place(data)
+    stored = _stored_catalogue(path, place, reviewed) if place else None
     if stored is not None:
         return stored
     parsed = _parse_catalogue(path, text)
-    _store_parse(data, parsed)
+    if place:
+        _store_parse(place, parsed)
     return _catalogue(path, parsed, reviewed)
 
 
@@ -148,10 +150,10 @@ def _entry_place(data: bytes) -> tuple[Path, str] | None:
     return folder, hashlib.sha256(made_by + data).hexdigest()
 
 
-def _stored_catalogue(path: Path, data: bytes, reviewed: bool) -> Catalogue | None:
+def _stored_catalogue(path: Path, place: tuple[Path, str],
+                      reviewed: bool) -> Catalogue | None:
     """The catalogue as an earlier run parsed it; None when there is no sound entry."""
-    place = _entry_place(data)
-    payload = read_sealed(*place, _MAX_ENTRY_BYTES) if place else None
+    payload = read_sealed(*place, _MAX_ENTRY_BYTES)
     if payload is None:
         return None
     try:
@@ -192,10 +194,7 @@ def _strings(value: Any) -> str | tuple[str, ...] | None:
     return None
 
 
-def _store_parse(data: bytes, parsed: ParsedCatalogue) -> None:
-    place = _entry_place(data)
-    if place is None:
-        return
+def _store_parse(place: tuple[Path, str], parsed: ParsedCatalogue) -> None:
     declared, plural_expr, messages = parsed
     payload = json.dumps({"locale": declared, "plural": plural_expr,
                           "messages": [[key, string] for key, string in messages.items()]},

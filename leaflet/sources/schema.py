@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from leaflet.errors import Problem
+from leaflet.errors import Problem, closest
 from leaflet.sources.characters import normalise, refused_character
 
 STR, INT, FLOAT, BOOL = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool"))
@@ -355,11 +355,9 @@ class Mapping(Spec):
         return result
 
     def _suggest(self, key: str) -> str:
-        import difflib  # only for a file with a mistake: a good one's build does without it
-
-        close = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
+        close = closest(key, self.fields, 0.6)
         if close:
-            return f"; did you mean {close[0]!r}?"
+            return f"; did you mean {close!r}?"
         return "; expected one of: " + ", ".join(self.fields)
 
     def json_schema(self) -> dict[str, Any]:

@@ -71,8 +71,13 @@ def _crosses_a_run(lines: list[str]) -> bool:
     for line in lines[:-1]:
         end += len(line)
         ends.add(end)
-    return any(ends.intersection(range(m.start() + 1, m.end()))
-               for m in KEPT_WHOLE.finditer(text) if m.end() - m.start() > 1)
+    return any(ends.intersection(range(run_start + 1, run_end))
+               for run_start, run_end in _runs(text))
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
+    """Where each run of KEPT_WHOLE longer than one character starts and ends."""
+    return [(m.start(), m.end()) for m in KEPT_WHOLE.finditer(text) if m.end() - m.start() > 1]
 
 
 def _break_in_windows(paragraph: Any, widths: list[float]) -> Any:
@@ -120,7 +125,7 @@ def _first_cut(lines: list[str], ahead: str, window: Pieces,
     many of its characters come before the run; None when no line does."""
     text = "".join(lines) + ahead
     sizes = _char_widths(window, len(text))
-    runs = [(m.start(), m.end()) for m in KEPT_WHOLE.finditer(text) if m.end() - m.start() > 1]
+    runs = _runs(text)
     start = 0
     for index, line in enumerate(lines[:-1]):
         end = start + len(line)

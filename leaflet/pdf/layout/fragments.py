@@ -11,6 +11,7 @@ nothing is read differently.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -89,19 +90,15 @@ def fragments(text: str, style: ParagraphStyle) -> list[ParaFrag] | None:
     return frags
 
 
-_COLOURS: dict[str, Color | None] = {}
-
-
+@functools.cache
 def _colour(name: str) -> Color | None:
     """ReportLab's colour for a span's backColor, or None if it has none; read once per
     name (a theme has one or two): ReportLab tries a hexadecimal colour as a Python
     literal first, which compiles it, on every placeholder of every page."""
-    if name not in _COLOURS:
-        try:
-            _COLOURS[name] = toColor(name)
-        except ValueError:
-            _COLOURS[name] = None
-    return _COLOURS[name]
+    try:
+        return toColor(name)
+    except ValueError:
+        return None
 
 
 def _frag(state: dict[str, Any], data: str) -> ParaFrag:
