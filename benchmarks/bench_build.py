@@ -10,7 +10,11 @@ to a file. Cold: each as a fresh process (`python -m leaflet build` against
 (PYTHONPYCACHEPREFIX): with every module's bytecode compiled, as an installed package
 has it (pip compiles a wheel's modules when it installs them), and with leaflet's own
 modules compiled from source on every run (the dependencies' bytecode kept), as in a
-source checkout where Python may not write bytecode (PYTHONDONTWRITEBYTECODE).
+source checkout where Python may not write bytecode (PYTHONDONTWRITEBYTECODE); and with
+every module compiled but no cache folder (XDG_CACHE_HOME under a file), so nothing an
+earlier run compiled is kept (templates, catalogues, regular expressions), as for the
+first run after an install or where the user's cache cannot be written. The first two
+use the user's cache folder, which the untimed first run of each fills.
 Memory: the peak resident set of one `leaflet build` and the limited child it forks,
 from wait4 in a small measuring process (Linux carries a parent's peak across exec).
 Machines are noisy, so only the ratios are meant to be compared across runs.
@@ -164,8 +168,12 @@ def main() -> None:
                   str(out / "f.pdf")],
     }
     compiled, leaflet_source = bytecode_caches(out, commands.values())
+    no_cache = out / "no-cache-folder"  # a file: the cache folder cannot be made under it
+    no_cache.write_text("")
+    first_run = {**compiled, "XDG_CACHE_HOME": str(no_cache)}
     cold = {}
-    for label, env in (("compiled", compiled), ("source", leaflet_source)):
+    for label, env in (("compiled", compiled), ("source", leaflet_source),
+                       ("first", first_run)):
         cold[label] = interleaved(
             {name: (lambda c=cmd, e=env: subprocess.run(c, check=True, cwd=ROOT,
                                                         capture_output=True, env=e))
@@ -183,7 +191,8 @@ def main() -> None:
             ("warm build_pdf (no content checks)",
              {"leaflet": warm["build_pdf"], "floor": warm["floor"]}, ""),
             ("cold, compiled bytecode", cold["compiled"], "<=1.60"),
-            ("cold, leaflet compiled each run", cold["source"], "")):
+            ("cold, leaflet compiled each run", cold["source"], ""),
+            ("cold, nothing kept between runs", cold["first"], "")):
         (wall, cpu), (floor_wall, floor_cpu) = figures["leaflet"], figures["floor"]
         print(f"{label:<34}{wall * 1000:>8.1f}ms{floor_wall * 1000:>8.1f}ms"
               f"{wall / floor_wall:>8.2f}  {cpu * 1000:>8.1f}ms{floor_cpu * 1000:>8.1f}ms"

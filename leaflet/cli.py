@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leaflet import __version__
+from leaflet import __version__, regex_cache
 from leaflet.errors import LeafletError
 from leaflet.limits import (
     DEFAULT_MEMORY_MB,
@@ -365,18 +365,24 @@ def _as_process() -> int:
     again at exit, a fifth of a cold build's time. So the command's modules
     are imported with the collector paused and then frozen (gc.freeze: the collector no
     longer looks at them), the command runs with the collector on for what it makes, and
-    at the end all is frozen again, so the collections at exit have nothing to walk."""
+    at the end all is frozen again, so the collections at exit have nothing to walk.
+    The regular expressions those imports compile are kept between runs (regex_cache)."""
     gc.disable()
+    patterns = regex_cache.start()  # what an earlier run's imports compiled
     try:
         args = _parser().parse_args()
         for module in _COMMAND_MODULES.get(args.command, ()):
             importlib.import_module(module)
     finally:
+        if patterns is not None:
+            patterns.stop()
         gc.freeze()
         gc.enable()
     try:
         return _command(args)
     finally:
+        if patterns is not None:
+            patterns.save(args.command)
         gc.freeze()
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import BACLOFEN, fresh_python
 
+from leaflet.cache import cache_folder
 from leaflet.errors import TemplateError
 from leaflet.render import wording
-from leaflet.render.cache import cache_folder
 from leaflet.render.templates import builtin_root
 from leaflet.render.wording import CATALOGUE, read_catalogue
 
@@ -311,7 +311,7 @@ def test_an_entry_another_user_wrote_is_not_read(tmp_path, cache):
 
 
 def test_a_sealed_entry_that_holds_no_code_is_compiled_afresh(tmp_path, monkeypatch):
-    from leaflet.render.cache import write_sealed
+    from leaflet.cache import write_sealed
     from leaflet.render.templates import _CompiledTemplates
 
     folder = tmp_path / "compiled"

@@ -27,8 +27,8 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from leaflet.cache import cache_folder, read_sealed, source_hash, write_sealed
 from leaflet.errors import OutputError, Problem, TemplateError
-from leaflet.render.cache import cache_folder, read_sealed, source_hash, write_sealed
 from leaflet.render.theme import Theme, load_theme, read_extends
 from leaflet.render.wording import Wording, wording_for
 from leaflet.resources import data_dir

@@ -30,8 +30,8 @@ from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from leaflet.cache import cache_folder, read_sealed, source_hash, write_sealed
 from leaflet.errors import Problem, TemplateError
-from leaflet.render.cache import cache_folder, read_sealed, source_hash, write_sealed
 from leaflet.sources.schema import Dose
 
 SOURCE_LANGUAGE = "en"  # the msgids are English wording, so English counts as reviewed

@@ -1,5 +1,6 @@
 """What a build keeps between runs in the user's cache folder, so a cold process skips work
-an earlier one did: compiled templates (templates.py) and parsed catalogues (wording.py).
+an earlier one did: compiled templates (render/templates.py), parsed catalogues
+(render/wording.py) and compiled regular expressions (regex_cache.py).
 
 Everything here is only ever a shortcut: an entry is named by a hash of all it was made
 from, and a folder that cannot be made, read or written costs time, never a build. What

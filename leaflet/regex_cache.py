@@ -1,0 +1,186 @@
+"""Regular expressions compiled by an earlier run, kept for the next one, as Python keeps
+compiled modules in ``__pycache__``.
+
+A cold ``leaflet`` process compiles about 160 regular expressions while it imports its
+modules and ReportLab's, Jinja's, PyYAML's and Babel's, about 40 ms of a 270 ms build;
+one of ReportLab's (a web address pattern, matched without regard to case over most of
+Unicode) takes 20 ms on its own. Python keeps what it compiles only for the life of a
+process, in the ``re`` module's cache. So a process that runs one command
+(cli._as_process) first puts there the programs an earlier run's imports compiled, and
+notes what its own imports ask for; after the command it stores what they asked for
+that the entry did not hold.
+
+A program is kept exactly as Python's compiler made it, with the pattern and flags it was
+made from; before one is stored, it is built into a pattern again and must be equal to
+the one compiled. The entry is named after this Python (its version and the regular
+expression engine's magic number) and this module's source, and is kept like every other
+cache entry (leaflet/cache.py): in a folder that is the user's alone, sealed with its
+SHA-256. Python's engine checks every program it is given before it will run it. This
+relies on ``re``'s private parts (its cache, parser and code generator), so anything
+unexpected there turns the shortcut off: a run then compiles as it would without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import re
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from leaflet.cache import cache_folder, read_sealed, source_hash, write_sealed
+
+MAX_ENTRY_BYTES = 8 * 1024 * 1024  # about 60 times what a build's imports need
+WORTH_KEEPING_SECONDS = 0.005  # compiling less than this is cheaper than writing the entry
+
+Key = tuple[type, "str | bytes", int]  # as re's cache names a pattern: type, pattern, flags
+Program = tuple[Any, ...]  # _sre.compile's arguments, with the flags the pattern was asked with
+
+_FAILURES = (ImportError, AttributeError, TypeError, ValueError, RuntimeError, IndexError, KeyError,
+             OverflowError, EOFError, RecursionError, re.error)
+
+
+class PatternCache:
+    """One process's use of the entry: what it put into ``re``'s cache, and what its
+    imports asked ``re`` to compile while it watched."""
+
+    def __init__(self, key: str, programs: dict[Key, Program],
+                 uses: dict[str, tuple[Key, ...]]) -> None:
+        self.key = key
+        self.programs = programs
+        self.uses = uses
+        self.asked: list[tuple[Any, Any]] = []
+        self.compiling = 0.0  # seconds spent in re while watching: compiling what it lacked
+        self._compile: Callable[[Any, Any], re.Pattern[Any]] | None = None
+
+    def watch(self) -> None:
+        """Note every pattern ``re`` is asked to compile (or finds in its cache) from now."""
+        original = re._compile  # type: ignore[attr-defined]
+        asked = self.asked
+
+        def compile_noted(pattern: Any, flags: Any) -> re.Pattern[Any]:
+            asked.append((pattern, flags))
+            started = time.perf_counter()
+            try:
+                return original(pattern, flags)  # type: ignore[no-any-return]
+            finally:
+                self.compiling += time.perf_counter() - started
+
+        self._compile = original
+        re._compile = compile_noted  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        if self._compile is not None:
+            re._compile = self._compile  # type: ignore[attr-defined]
+            self._compile = None
+
+    def save(self, command: str) -> None:
+        """Store the programs this command's imports asked for, beside those other
+        commands' imports use, when compiling what the entry lacked took long enough to
+        be worth it: a few patterns are made anew by every process (from sets, whose
+        order changes from one process to the next), and are cheap."""
+        self.stop()
+        if self.compiling < WORTH_KEEPING_SECONDS:
+            return
+        folder = cache_folder("patterns")
+        if folder is None:
+            return
+        wanted = tuple(dict.fromkeys(key for key in map(_key, self.asked) if key is not None))
+        try:
+            programs = {key: self.programs.get(key) or _program(*key[1:]) for key in wanted}
+        except _FAILURES:
+            return
+        uses = {**self.uses, command: tuple(key for key in wanted if programs[key] is not None)}
+        kept = {key: self.programs.get(key) or programs.get(key)
+                for keys in uses.values() for key in keys}
+        index = {key: number for number, key in enumerate(kept)}
+        entry = (tuple(kept.values()),
+                 {name: tuple(index[key] for key in keys) for name, keys in uses.items()})
+        write_sealed(folder, self.key, marshal.dumps(entry))
+
+
+def start() -> PatternCache | None:
+    """Put the programs an earlier run stored into ``re``'s cache, and watch what is
+    compiled from now; None when there is no cache to keep them in, or this Python's
+    ``re`` is not as this module expects."""
+    try:
+        import _sre
+        from re import _compiler, _parser  # type: ignore[attr-defined]  # noqa: F401  # Python 3.11 on
+
+        key = _entry_key(_sre.MAGIC, _sre.CODESIZE)
+        if key is None or not isinstance(re._cache, dict):  # type: ignore[attr-defined]
+            return None
+        folder = cache_folder("patterns")
+        if folder is None:
+            return None
+    except _FAILURES:
+        return None
+    try:
+        programs, uses = _read(read_sealed(folder, key, MAX_ENTRY_BYTES))
+        compiled = {found: _sre.compile(*program[:1], *program[2:])
+                    for found, program in programs.items()}
+    except _FAILURES:  # an entry this code cannot use: compile, and replace it after
+        programs, uses, compiled = {}, {}, {}
+    cache = PatternCache(key, programs, uses)
+    cache.watch()
+    re._cache.update(compiled)  # type: ignore[attr-defined]
+    return cache
+
+
+def _entry_key(magic: int, codesize: int) -> str | None:
+    own = source_hash(__file__)
+    if own is None:
+        return None
+    made_by = f"{sys.version}\n{sys.maxunicode}\n{magic}\n{codesize}\n{own}".encode()
+    return "patterns-" + hashlib.sha256(made_by).hexdigest()[:32]
+
+
+def _read(payload: bytes | None) -> tuple[dict[Key, Program], dict[str, tuple[Key, ...]]]:
+    """The entry's programs by key, and which each command uses; nothing from an entry
+    that is not as ``save`` writes it."""
+    if payload is None:
+        return {}, {}
+    stored, uses = marshal.loads(payload)
+    if not (isinstance(stored, tuple) and isinstance(uses, dict)):
+        raise TypeError("not a pattern cache entry")
+    programs: dict[Key, Program] = {}
+    for program in stored:
+        pattern, flags, final, code, groups, groupindex, indexgroup = program
+        if not (isinstance(pattern, (str, bytes)) and isinstance(code, list)
+                and all(isinstance(value, int) for value in (flags, final, groups))
+                and isinstance(groupindex, dict) and isinstance(indexgroup, tuple)):
+            raise TypeError("not a compiled pattern")
+        programs[(type(pattern), pattern, flags)] = program
+    keys = list(programs)
+    return programs, {str(name): tuple(keys[number] for number in numbers)
+                      for name, numbers in uses.items()}
+
+
+def _key(asked: tuple[Any, Any]) -> Key | None:
+    """What ``re`` names a pattern it was asked for in its cache; None for what it does
+    not keep there (a pattern already compiled, the DEBUG flag)."""
+    pattern, flags = asked
+    flags = int(flags)
+    if not isinstance(pattern, (str, bytes)) or flags & re.DEBUG:
+        return None
+    return (type(pattern), pattern, flags)
+
+
+def _program(pattern: str | bytes, flags: int) -> Program | None:
+    """What Python's compiler makes of ``pattern`` (as re._compiler.compile does), or None
+    when that, built again, is not equal to the pattern ``re`` compiles."""
+    import _sre
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    parsed = _parser.parse(pattern, flags)
+    code = [int(value) for value in _compiler._code(parsed, flags)]
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, number in groupindex.items():
+        indexgroup[number] = name
+    program = (pattern, flags, flags | parsed.state.flags, code, parsed.state.groups - 1,
+               groupindex, tuple(indexgroup))
+    rebuilt = _sre.compile(*program[:1], *program[2:])
+    return program if rebuilt == re.compile(pattern, flags) else None
