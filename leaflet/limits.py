@@ -186,7 +186,11 @@ def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
     """``work()`` in a forked child under ``limits``; its value, or the exception it raised,
     comes back as if it had run here. Forked, not spawned: the child starts with all this
     process has imported and loaded, so a normal build barely notices. ``on_limit`` makes
-    the error for a limit hit (with the exception, when the child saw it happen)."""
+    the error for a limit hit (with the exception, when the child saw it happen).
+    In a process that is itself a supervised child (``supervise``), the work runs right
+    here, under the same limits, and its supervisor reports what ends it."""
+    if _supervisor is not None:
+        return _run_supervised(work, limits, on_limit, _supervisor)
     parent = os.getpid()
     _prctl()
     read_end, write_end = os.pipe()
@@ -227,6 +231,130 @@ def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
         raise RuntimeError(f"the process rendering the leaflet ended without a result "
                            f"(exit status {os.WEXITSTATUS(status)})")
     return _unpack(payload)
+
+
+_supervisor: int | None = None  # in a supervised child: the pipe to tell its supervisor on
+_STOPS: tuple[Stop, ...] = ("time", "wall", "memory")
+_PASSED_ON = {signal.SIGINT, signal.SIGTERM}
+
+
+def supervise() -> int | None:
+    """Fork (where Linux's sigwaitinfo and prctl are; elsewhere do nothing and return None).
+    The child returns None and goes on to run the whole command, with its limited
+    parts (run_limited) run in it, not in a child of its own: a process that runs one
+    command and ends forks once, before it has imported anything, not once it has
+    imported everything, when the child copies every page of it that it writes to. The
+    parent waits, passes on a SIGTERM or SIGINT sent to it alone (a terminal's Ctrl-C
+    reaches both), and returns the child's exit status. When the kernel ended the child
+    at a limit, or a signal did, it raises the LimitError the child said that limit would
+    be, or Terminated or KeyboardInterrupt, so the parent says what a process doing the
+    work itself would."""
+    global _supervisor
+    if not hasattr(signal, "sigwaitinfo") or _prctl() is None:
+        return None  # no supervisor: the limited parts fork children of their own
+    waited = {signal.SIGCHLD, *_PASSED_ON}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, waited)
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if pid == 0:
+        os.close(read_end)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        die_with_parent(parent)
+        _supervisor = write_end
+        return None
+    os.close(write_end)
+    try:
+        status = _wait_passing_on(pid, waited)
+        said = _drain(read_end)
+    finally:
+        os.close(read_end)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return _ending(status, said)
+
+
+def _wait_passing_on(pid: int, waited: set[signal.Signals]) -> int:
+    """The child's wait status, once it has ended; a SIGTERM or SIGINT another process sent
+    here meanwhile is sent on to it (one the kernel sent, as a terminal's Ctrl-C is, went
+    to the child as well)."""
+    while True:
+        info = signal.sigwaitinfo(waited)
+        if info.si_signo == signal.SIGCHLD:
+            ended, status = os.waitpid(pid, os.WNOHANG)
+            if ended:
+                return status
+        elif info.si_code <= 0:  # SI_USER, SI_QUEUE, SI_TKILL: sent by a process
+            os.kill(pid, info.si_signo)
+
+
+def _ending(status: int, said: bytes) -> int:
+    """The exit status of a child that exited; for one a signal ended, the error that was:
+    the limit whose signal the kernel sent (SIGXCPU, SIGALRM), a stop (SIGTERM, SIGINT),
+    or none the build knows of (SIGKILL, SIGSEGV: an internal error)."""
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status)
+    number = os.WTERMSIG(status)
+    if number == signal.SIGTERM:
+        raise Terminated
+    if number == signal.SIGINT:
+        raise KeyboardInterrupt
+    stop = {signal.SIGXCPU: "time", signal.SIGALRM: "wall"}.get(number, "")
+    errors = _last_said(said)
+    if stop in errors:
+        raise errors[stop]
+    raise RuntimeError(f"the process building the leaflet was ended by "
+                       f"{signal.Signals(number).name}")
+
+
+def _drain(fd: int) -> bytes:
+    """What is in the pipe from a child that has ended (nothing else holds its other end
+    but a process it started, which is not waited for)."""
+    os.set_blocking(fd, False)
+    chunks: list[bytes] = []
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _last_said(said: bytes) -> dict[str, LimitError]:
+    """The errors the child last said each limit would be (it says so before each limited
+    part: a build that makes a PDF and a web page has two)."""
+    errors: dict[str, LimitError] = {}
+    while len(said) >= 8:
+        size = int.from_bytes(said[:8], "big")
+        if len(said) < 8 + size:
+            break
+        errors = pickle.loads(said[8:8 + size])
+        said = said[8 + size:]
+    return errors
+
+
+def _run_supervised(work: Callable[[], T], limits: Limits, on_limit: OnLimit,
+                    supervisor: int) -> T:
+    """``work()`` under ``limits`` in this process, its supervisor told first what each
+    limit hit would be. From here on the memory limit holds for good, as in a child of
+    its own; the wall clock is the kernel's (SIGALRM, left to end the process), the CPU
+    time as in any limited work (cpu_limit)."""
+    said = pickle.dumps({stop: on_limit(stop, None) for stop in _STOPS},
+                        pickle.HIGHEST_PROTOCOL)
+    _write(supervisor, len(said).to_bytes(8, "big") + said)
+    set_memory_limit(limits)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, limits.wall_seconds)
+    try:
+        with cpu_limit(limits):
+            return work()
+    except (OutOfTime, MemoryError) as exc:
+        raise on_limit("memory" if isinstance(exc, MemoryError) else "time", exc) from exc
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _kill(pid: int) -> None:

@@ -17,6 +17,23 @@ MAX_DOSE_LINE = next(n for n, line in enumerate(BACLOFEN.read_text("utf-8").spli
                      if line.strip().startswith("maximum_daily_dose:"))
 
 
+# A script's part that runs the CLI as its own process does (cli.main() with no arguments)
+# and calls report(exit code) in the process that ran the command: for a build, the child
+# that did the work, which ends at once (cli._end_now) and would run nothing after main.
+RUN_AS_PROCESS = """
+import os
+from leaflet import cli
+def run_as_process(report):
+    supervisor, end_now = os.getpid(), cli._end_now
+    def end(code):
+        if os.getpid() != supervisor:
+            report(code)
+        end_now(code)
+    cli._end_now = end
+    report(cli.main())
+"""
+
+
 def fresh_python(script: str) -> str:
     """What ``script`` prints in a Python of its own, whose modules are only those it
     imports; it must succeed."""

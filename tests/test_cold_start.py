@@ -8,19 +8,20 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BACLOFEN, ROOT
+from conftest import BACLOFEN, ROOT, RUN_AS_PROCESS
 from test_cli import command_parsers
 
 from leaflet.cli import _COMMAND_MODULES, main
 
 # Run main as the process's own entry point (no argv), as the leaflet script does, then
 # report the exit code and which of leaflet's modules the process imported.
-AS_PROCESS = """
+AS_PROCESS = RUN_AS_PROCESS + """
 import gc, json, sys
 sys.argv = ["leaflet", *json.loads(sys.argv[1])]
-from leaflet.cli import main
-code = main()
-print(json.dumps([code, gc.isenabled(), sorted(m for m in sys.modules if m.startswith("leaflet"))]))
+def report(code):
+    modules = sorted(m for m in sys.modules if m.startswith("leaflet"))
+    print(json.dumps([code, gc.isenabled(), modules]), flush=True)
+run_as_process(report)
 """
 
 

@@ -4,6 +4,7 @@ would compile, and an entry that cannot be used only costs time."""
 
 from __future__ import annotations
 
+import _sre
 import json
 import marshal
 import re
@@ -11,14 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import _sre
 import pytest
-from conftest import BACLOFEN, ROOT, fresh_python
+from conftest import BACLOFEN, ROOT, RUN_AS_PROCESS, fresh_python
 
 from leaflet import regex_cache
 from leaflet.cache import write_sealed
-
-URI = "www.example.org"  # matched by ReportLab's web address pattern, the costliest one
 
 # Runs the CLI as `python -m leaflet` does, and prints what re's compiler compiled in it.
 COUNTING = """
@@ -30,10 +28,11 @@ def counted(pattern, flags=0):
     compiled.append(pattern if isinstance(pattern, str) else repr(pattern))
     return original(pattern, flags)
 _compiler.compile = counted
-from leaflet import cli
+""" + RUN_AS_PROCESS.replace("{", "{{").replace("}", "}}") + """
+def report(code):
+    print(json.dumps({{"code": code, "compiled": compiled}}), flush=True)
 sys.argv[1:] = {argv!r}
-code = cli.main()
-print(json.dumps({{"code": code, "compiled": compiled}}))
+run_as_process(report)
 """
 
 
