@@ -377,7 +377,7 @@ def _as_process() -> int:
     fork, each page written to is copied first (about 14 ms of a cold build in all)."""
     supervised = sys.argv[1:2] == ["build"]
     if supervised:
-        ended = _supervised("--debug" in sys.argv[2:])
+        ended = _supervised(_asks_for_debug(sys.argv[2:]))
         if ended is not None:  # this is the supervisor, and the build has ended
             _end_now(ended)
     gc.disable()
@@ -410,6 +410,13 @@ def _end_now(code: int) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
+
+
+def _asks_for_debug(arguments: Sequence[str]) -> bool:
+    """Whether the command line has --debug, as argparse reads it (which takes any
+    unambiguous start of an option's name): known before the arguments are parsed."""
+    return any(len(argument) > 3 and "--debug".startswith(argument)
+               for argument in arguments)
 
 
 def _supervised(debug: bool) -> int | None:

@@ -55,9 +55,20 @@ class Terminated(KeyboardInterrupt):
 @contextlib.contextmanager
 def sigterm_as_exception() -> Iterator[None]:
     """While inside, SIGTERM raises Terminated (in the main thread; elsewhere it keeps its
-    handler), so the caller can stop its workers and say what was written."""
+    handler), so the caller can stop its workers and say what was written. In a supervised
+    child (supervise) the first SIGTERM or SIGINT is raised and any later one ignored, and
+    after its command both are ignored: what it wrote is written, and a stop then could
+    only hide that."""
     if threading.current_thread() is not threading.main_thread():
         yield
+        return
+    if _supervisor is not None:  # a supervised child, running its one command
+        for stop in _PASSED_ON:
+            signal.signal(stop, _stop_once)
+        try:
+            yield
+        finally:
+            _ignore_stops()
         return
 
     def raise_terminated(signum: int, frame: object) -> None:
@@ -137,7 +148,7 @@ def _on_sigprof(signum: int, frame: Any) -> None:
 def cpu_limit(limits: Limits) -> Iterator[None]:
     """Allow ``limits.seconds`` more seconds of CPU. Then a profiling timer (SIGPROF) raises
     OutOfTime wherever the work is, so the message can say which template was running;
-    one second later RLIMIT_CPU has the kernel end the process with SIGXCPU, should the
+    a second or two later RLIMIT_CPU has the kernel end the process with SIGXCPU, should the
     work be stuck in C code where no signal handler runs. RLIMIT_CPU counts from the
     process's start, so a long-lived worker moves its soft limit on for each row."""
     global _armed
@@ -253,19 +264,22 @@ def supervise() -> int | None:
     if not hasattr(signal, "sigwaitinfo") or _prctl() is None:
         return None  # no supervisor: the limited parts fork children of their own
     waited = {signal.SIGCHLD, *_PASSED_ON}
+    # a SIGCHLD ignored by whoever started this process would never say the child ended
+    on_child = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, waited)
     read_end, write_end = os.pipe()
     parent = os.getpid()
     try:
         pid = os.fork()
     except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _restore(mask, on_child)
         os.close(read_end)
         os.close(write_end)
         raise
     if pid == 0:
         os.close(read_end)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.set_blocking(write_end, False)  # a full pipe must not stop the build: _tell
+        _restore(mask, on_child)
         die_with_parent(parent)
         _supervisor = write_end
         return None
@@ -273,10 +287,31 @@ def supervise() -> int | None:
     try:
         status = _wait_passing_on(pid, waited)
         said = _drain(read_end)
+        while signal.sigtimedwait(_PASSED_ON, 0) is not None:
+            pass  # a stop that came after the child ended changes nothing: it is done
     finally:
         os.close(read_end)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _restore(mask, on_child)
     return _ending(status, said)
+
+
+def _restore(mask: set[signal.Signals], on_child: Any) -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    signal.signal(signal.SIGCHLD, on_child if on_child is not None else signal.SIG_DFL)
+
+
+def _stop_once(signum: int, frame: object) -> None:
+    """A supervised child's first SIGTERM or SIGINT, raised as Terminated or Ctrl-C; any
+    later one is ignored: a signal sent to the whole process group reaches the child from
+    its supervisor as well, and must not cut short what the first one started."""
+    for stop in _PASSED_ON:
+        signal.signal(stop, signal.SIG_IGN)
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def _ignore_stops() -> None:
+    for stop in _PASSED_ON:
+        signal.signal(stop, signal.SIG_IGN)
 
 
 def _wait_passing_on(pid: int, waited: set[signal.Signals]) -> int:
@@ -336,6 +371,23 @@ def _last_said(said: bytes) -> dict[str, LimitError]:
     return errors
 
 
+_told: bytes | None = b""  # what a supervised child last told; None once the pipe was full
+
+
+def _tell(supervisor: int, message: bytes) -> None:
+    """Send ``message`` unless it was the last one sent, without waiting: should the pipe
+    be full (a user over the kernel's share of pipe memory gets 4 KiB), nothing more is
+    sent, and the supervisor reports a limit it was not told of as an internal error."""
+    global _told
+    if _told is None or message == _told:
+        return
+    try:
+        sent = os.write(supervisor, message)
+    except BlockingIOError:
+        sent = 0
+    _told = message if sent == len(message) else None
+
+
 def _run_supervised(work: Callable[[], T], limits: Limits, on_limit: OnLimit,
                     supervisor: int) -> T:
     """``work()`` under ``limits`` in this process, its supervisor told first what each
@@ -344,7 +396,7 @@ def _run_supervised(work: Callable[[], T], limits: Limits, on_limit: OnLimit,
     time as in any limited work (cpu_limit)."""
     said = pickle.dumps({stop: on_limit(stop, None) for stop in _STOPS},
                         pickle.HIGHEST_PROTOCOL)
-    _write(supervisor, len(said).to_bytes(8, "big") + said)
+    _tell(supervisor, len(said).to_bytes(8, "big") + said)
     set_memory_limit(limits)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.setitimer(signal.ITIMER_REAL, limits.wall_seconds)

@@ -1,23 +1,26 @@
 """Regular expressions compiled by an earlier run, kept for the next one, as Python keeps
 compiled modules in ``__pycache__``.
 
-A cold ``leaflet`` process compiles about 160 regular expressions while it imports its
+A cold ``leaflet`` process compiles about 150 regular expressions while it imports its
 modules and ReportLab's, Jinja's, PyYAML's and Babel's, about 40 ms of a 270 ms build;
 one of ReportLab's (a web address pattern, matched without regard to case over most of
 Unicode) takes 20 ms on its own. Python keeps what it compiles only for the life of a
 process, in the ``re`` module's cache. So a process that runs one command
 (cli._as_process) first puts there the programs an earlier run's imports compiled, and
 notes what its own imports ask for; after the command it stores what they asked for
-that the entry did not hold.
+that the entry did not hold, when that was worth a write (SHARE_WORTH_A_WRITE).
 
 A program is kept exactly as Python's compiler made it, with the pattern and flags it was
-made from; before one is stored, it is built into a pattern again and must be equal to
+made from; when it is first stored, it is built into a pattern again and must be equal to
 the one compiled. The entry is named after this Python (its version and the regular
 expression engine's magic number) and this module's source, and is kept like every other
 cache entry (leaflet/cache.py): in a folder that is the user's alone, sealed with its
-SHA-256. Python's engine checks every program it is given before it will run it. This
-relies on ``re``'s private parts (its cache, parser and code generator), so anything
-unexpected there turns the shortcut off: a run then compiles as it would without it.
+SHA-256, which finds damage, not intent. An entry is trusted as the user's own files are
+(as compiled templates are): one planted there could make a pattern match what it should
+not; Python's engine checks only that each program is well formed before it runs it.
+This relies on ``re``'s private parts (its cache, parser and code generator), so anything
+unexpected there, or a Python before 3.11, turns the shortcut off: a run then compiles as
+it would without it.
 """
 
 from __future__ import annotations
@@ -33,13 +36,18 @@ from typing import Any
 from leaflet.cache import cache_folder, read_sealed, source_hash, write_sealed
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024  # about 60 times what a build's imports need
-WORTH_KEEPING_SECONDS = 0.005  # compiling less than this is cheaper than writing the entry
+# A command's entry is written again only when compiling what it lacked took at least this
+# share of what its imports took to compile with nothing kept. A few patterns are made anew
+# by every process, from sets, whose order changes from one process to the next: about a
+# tenth of that time for `leaflet check`, a twentieth for a build. A change smaller than
+# this share (a library's new version changing a cheap pattern) is compiled by every run.
+SHARE_WORTH_A_WRITE = 0.25
 
 Key = tuple[type, "str | bytes", int]  # as re's cache names a pattern: type, pattern, flags
 Program = tuple[Any, ...]  # _sre.compile's arguments, with the flags the pattern was asked with
 
-_FAILURES = (ImportError, AttributeError, TypeError, ValueError, RuntimeError, IndexError, KeyError,
-             OverflowError, EOFError, RecursionError, re.error)
+_FAILURES = (ImportError, MemoryError, AttributeError, TypeError, ValueError, RuntimeError,
+             IndexError, KeyError, OverflowError, EOFError, RecursionError, re.error)
 
 
 class PatternCache:
@@ -47,10 +55,11 @@ class PatternCache:
     imports asked ``re`` to compile while it watched."""
 
     def __init__(self, key: str, programs: dict[Key, Program],
-                 uses: dict[str, tuple[Key, ...]]) -> None:
+                 uses: dict[str, tuple[Key, ...]], costs: dict[str, float]) -> None:
         self.key = key
         self.programs = programs
         self.uses = uses
+        self.costs = costs  # seconds each command's imports took to compile with nothing kept
         self.asked: list[tuple[Any, Any]] = []
         self.compiling = 0.0  # seconds spent in re while watching: compiling what it lacked
         self._compile: Callable[[Any, Any], re.Pattern[Any]] | None = None
@@ -79,10 +88,10 @@ class PatternCache:
     def save(self, command: str) -> None:
         """Store the programs this command's imports asked for, beside those other
         commands' imports use, when compiling what the entry lacked took long enough to
-        be worth it: a few patterns are made anew by every process (from sets, whose
-        order changes from one process to the next), and are cheap."""
+        be worth it (SHARE_WORTH_A_WRITE)."""
         self.stop()
-        if self.compiling < WORTH_KEEPING_SECONDS:
+        known = self.costs.get(command)
+        if known is not None and self.compiling < known * SHARE_WORTH_A_WRITE:
             return
         folder = cache_folder("patterns")
         if folder is None:
@@ -97,7 +106,8 @@ class PatternCache:
                 for keys in uses.values() for key in keys}
         index = {key: number for number, key in enumerate(kept)}
         entry = (tuple(kept.values()),
-                 {name: tuple(index[key] for key in keys) for name, keys in uses.items()})
+                 {name: tuple(index[key] for key in keys) for name, keys in uses.items()},
+                 {**self.costs, command: max(known or 0.0, self.compiling)})
         write_sealed(folder, self.key, marshal.dumps(entry))
 
 
@@ -118,12 +128,12 @@ def start() -> PatternCache | None:
     except _FAILURES:
         return None
     try:
-        programs, uses = _read(read_sealed(folder, key, MAX_ENTRY_BYTES))
+        programs, uses, costs = _read(read_sealed(folder, key, MAX_ENTRY_BYTES))
         compiled = {found: _sre.compile(*program[:1], *program[2:])
                     for found, program in programs.items()}
     except _FAILURES:  # an entry this code cannot use: compile, and replace it after
-        programs, uses, compiled = {}, {}, {}
-    cache = PatternCache(key, programs, uses)
+        programs, uses, costs, compiled = {}, {}, {}, {}
+    cache = PatternCache(key, programs, uses, costs)
     cache.watch()
     re._cache.update(compiled)  # type: ignore[attr-defined]
     return cache
@@ -137,13 +147,15 @@ def _entry_key(magic: int, codesize: int) -> str | None:
     return "patterns-" + hashlib.sha256(made_by).hexdigest()[:32]
 
 
-def _read(payload: bytes | None) -> tuple[dict[Key, Program], dict[str, tuple[Key, ...]]]:
-    """The entry's programs by key, and which each command uses; nothing from an entry
-    that is not as ``save`` writes it."""
+def _read(payload: bytes | None) -> tuple[dict[Key, Program], dict[str, tuple[Key, ...]],
+                                          dict[str, float]]:
+    """The entry's programs by key, which each command uses, and what each command's
+    imports took to compile; nothing from an entry that is not as ``save`` writes it."""
     if payload is None:
-        return {}, {}
-    stored, uses = marshal.loads(payload)
-    if not (isinstance(stored, tuple) and isinstance(uses, dict)):
+        return {}, {}, {}
+    stored, uses, costs = marshal.loads(payload)
+    if not (isinstance(stored, tuple) and isinstance(uses, dict) and isinstance(costs, dict)
+            and all(isinstance(cost, float) for cost in costs.values())):
         raise TypeError("not a pattern cache entry")
     programs: dict[Key, Program] = {}
     for program in stored:
@@ -155,7 +167,8 @@ def _read(payload: bytes | None) -> tuple[dict[Key, Program], dict[str, tuple[Ke
         programs[(type(pattern), pattern, flags)] = program
     keys = list(programs)
     return programs, {str(name): tuple(keys[number] for number in numbers)
-                      for name, numbers in uses.items()}
+                      for name, numbers in uses.items()}, {str(name): cost for name, cost
+                                                            in costs.items()}
 
 
 def _key(asked: tuple[Any, Any]) -> Key | None:

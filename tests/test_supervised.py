@@ -123,16 +123,23 @@ sys.exit(main())
     (signal.SIGTERM, 143, "terminated; nothing written"),
     (signal.SIGINT, 130, "interrupted; nothing written"),
 ])
+@pytest.mark.parametrize("to_group", [False, True], ids=["to-the-process", "to-its-group"])
 def test_a_signal_to_a_build_process_leaves_the_old_file_and_no_temporary(
-        tmp_path, stop, code, message):
+        tmp_path, stop, code, message, to_group):
+    """Sent to the supervisor, it is passed on; sent to the process group (as `timeout`
+    and a shell's `kill %1` do), the child has it twice and acts on the first."""
     output = tmp_path / "leaflet.pdf"
     output.write_bytes(b"%PDF an earlier leaflet")
     script = SLOW_WRITE.format(content=str(BACLOFEN), output=str(output))
     process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
     assert process.stdout is not None and process.stdout.readline() == "writing\n"
     assert len(temporaries(tmp_path)) == 1
-    process.send_signal(stop)  # to the supervisor, which passes it on
+    if to_group:
+        os.killpg(process.pid, stop)
+    else:
+        process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == code
     assert [line for line in err.splitlines() if not line.startswith("warning: ")] == [message]
@@ -158,3 +165,15 @@ def test_a_build_process_forks_before_it_imports_the_layout_and_its_child_writes
     assert "supervisor has reportlab: False" in result.stderr.splitlines()
     assert result.stdout.splitlines() == [f"wrote {tmp_path / 'a.pdf'} (7 pages)"]
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_build_started_with_sigchld_ignored_still_ends(tmp_path):
+    """A process that ignores SIGCHLD passes that on through exec; the supervisor must
+    still hear of its child's end (and the kernel must not reap the child for it)."""
+    output = tmp_path / "a.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "leaflet", "build", str(BACLOFEN), "-o", str(output)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+    assert result.returncode == 0, result.stderr
+    assert output.read_bytes().startswith(b"%PDF-")
