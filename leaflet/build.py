@@ -28,7 +28,7 @@ from leaflet.errors import (
     ThemeError,
     UsageError,
 )
-from leaflet.limits import Limits, OnLimit, Stop, limit_error, run_limited
+from leaflet.limits import Limits, OnLimit, Stop, limit_error, raise_if_stopped, run_limited
 from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family, register
@@ -392,6 +392,7 @@ def build_outputs(content_path: Path | str, pdf_output: Path | None, html_output
     content, report = checked_content(content_path, checker, options.strict)
     page = render_html(content, template_set, options) if html_output is not None else None
     result = render_content(content, template_set, options) if pdf_output is not None else None
+    raise_if_stopped()  # a stop the work swallowed still stops the build before it writes
     if page is not None and html_output is not None:
         write_atomically(page, html_output)
     if result is not None and pdf_output is not None:

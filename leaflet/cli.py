@@ -376,21 +376,25 @@ def _as_process() -> int:
     without Python's finalization, which would write to every object each holds: after a
     fork, each page written to is copied first (about 14 ms of a cold build in all)."""
     supervised = sys.argv[1:2] == ["build"]
+    debug = _asks_for_debug(sys.argv[2:])
     if supervised:
-        ended = _supervised(_asks_for_debug(sys.argv[2:]))
+        ended = _supervised(debug)
         if ended is not None:  # this is the supervisor, and the build has ended
             _end_now(ended)
     gc.disable()
     patterns = regex_cache.start()  # what an earlier run's imports compiled
     try:
-        args = _parser().parse_args()
-        for module in _COMMAND_MODULES.get(args.command, ()):
-            importlib.import_module(module)
+        loaded = _reported(_parsed_and_imported, debug)  # Ctrl-C here is one line too
     finally:
         if patterns is not None:
             patterns.stop()
         gc.freeze()
         gc.enable()
+    if not isinstance(loaded, argparse.Namespace):  # stopped, or broken, while importing
+        if supervised:
+            _end_now(loaded)
+        return loaded
+    args = loaded
     try:
         code = _command(args)
     finally:
@@ -400,6 +404,14 @@ def _as_process() -> int:
     if supervised:
         _end_now(code)
     return code
+
+
+def _parsed_and_imported() -> argparse.Namespace:
+    """This process's arguments, and the modules of the command they name, imported."""
+    args = _parser().parse_args()
+    for module in _COMMAND_MODULES.get(args.command, ()):
+        importlib.import_module(module)
+    return args
 
 
 def _end_now(code: int) -> NoReturn:
@@ -415,7 +427,7 @@ def _end_now(code: int) -> NoReturn:
 def _asks_for_debug(arguments: Sequence[str]) -> bool:
     """Whether the command line has --debug, as argparse reads it (which takes any
     unambiguous start of an option's name): known before the arguments are parsed."""
-    return any(len(argument) > 3 and "--debug".startswith(argument)
+    return any(len(argument) > 2 and "--debug".startswith(argument)
                for argument in arguments)
 
 

@@ -56,14 +56,14 @@ class Terminated(KeyboardInterrupt):
 def sigterm_as_exception() -> Iterator[None]:
     """While inside, SIGTERM raises Terminated (in the main thread; elsewhere it keeps its
     handler), so the caller can stop its workers and say what was written. In a supervised
-    child (supervise) the first SIGTERM or SIGINT is raised and any later one ignored, and
-    after its command both are ignored: what it wrote is written, and a stop then could
-    only hide that."""
+    child (supervise) the first SIGTERM or SIGINT is raised and any later one ignored (a
+    SIGINT the build was started without is not heeded), and after its command both are
+    ignored: what it wrote is written, and a stop then could only hide that."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     if _supervisor is not None:  # a supervised child, running its one command
-        for stop in _PASSED_ON:
+        for stop in _heeded:
             signal.signal(stop, _stop_once)
         try:
             yield
@@ -245,8 +245,9 @@ def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
 
 
 _supervisor: int | None = None  # in a supervised child: the pipe to tell its supervisor on
+_heeded: frozenset[signal.Signals] = frozenset()  # there: the stops it acts on
+_stopped: int | None = None  # there: the stop it was sent, once it has been
 _STOPS: tuple[Stop, ...] = ("time", "wall", "memory")
-_PASSED_ON = {signal.SIGINT, signal.SIGTERM}
 
 
 def supervise() -> int | None:
@@ -259,11 +260,16 @@ def supervise() -> int | None:
     reaches both), and returns the child's exit status. When the kernel ended the child
     at a limit, or a signal did, it raises the LimitError the child said that limit would
     be, or Terminated or KeyboardInterrupt, so the parent says what a process doing the
-    work itself would."""
-    global _supervisor
+    work itself would. The parent returns with SIGINT, SIGTERM and SIGCHLD still blocked:
+    all it has left to do is say how the child ended and end, and a stop now would only
+    contradict what the child did."""
+    global _supervisor, _heeded
     if not hasattr(signal, "sigwaitinfo") or _prctl() is None:
         return None  # no supervisor: the limited parts fork children of their own
-    waited = {signal.SIGCHLD, *_PASSED_ON}
+    # SIGINT ignored by whoever started the build (a shell's background job) stays ignored
+    heeded = frozenset(stop for stop in (signal.SIGINT, signal.SIGTERM)
+                       if stop == signal.SIGTERM or signal.getsignal(stop) != signal.SIG_IGN)
+    waited = {signal.SIGCHLD, *heeded}
     # a SIGCHLD ignored by whoever started this process would never say the child ended
     on_child = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, waited)
@@ -281,17 +287,14 @@ def supervise() -> int | None:
         os.set_blocking(write_end, False)  # a full pipe must not stop the build: _tell
         _restore(mask, on_child)
         die_with_parent(parent)
-        _supervisor = write_end
+        _supervisor, _heeded = write_end, heeded
         return None
     os.close(write_end)
     try:
         status = _wait_passing_on(pid, waited)
         said = _drain(read_end)
-        while signal.sigtimedwait(_PASSED_ON, 0) is not None:
-            pass  # a stop that came after the child ended changes nothing: it is done
     finally:
         os.close(read_end)
-        _restore(mask, on_child)
     return _ending(status, said)
 
 
@@ -304,14 +307,23 @@ def _stop_once(signum: int, frame: object) -> None:
     """A supervised child's first SIGTERM or SIGINT, raised as Terminated or Ctrl-C; any
     later one is ignored: a signal sent to the whole process group reaches the child from
     its supervisor as well, and must not cut short what the first one started."""
-    for stop in _PASSED_ON:
-        signal.signal(stop, signal.SIG_IGN)
+    global _stopped
+    _ignore_stops()
+    _stopped = signum
     raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def _ignore_stops() -> None:
-    for stop in _PASSED_ON:
+    for stop in _heeded:
         signal.signal(stop, signal.SIG_IGN)
+
+
+def raise_if_stopped() -> None:
+    """Raise again the stop a supervised child was sent, for work that swallowed it (a
+    bare ``except:`` in a library): called before anything is written, so a stop is
+    never lost, whatever the work was doing when it came."""
+    if _stopped is not None:
+        raise Terminated if _stopped == signal.SIGTERM else KeyboardInterrupt
 
 
 def _wait_passing_on(pid: int, waited: set[signal.Signals]) -> int:

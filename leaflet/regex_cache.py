@@ -37,10 +37,11 @@ from leaflet.cache import cache_folder, read_sealed, source_hash, write_sealed
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024  # about 60 times what a build's imports need
 # A command's entry is written again only when compiling what it lacked took at least this
-# share of what its imports took to compile with nothing kept. A few patterns are made anew
-# by every process, from sets, whose order changes from one process to the next: about a
-# tenth of that time for `leaflet check`, a twentieth for a build. A change smaller than
-# this share (a library's new version changing a cheap pattern) is compiled by every run.
+# share of what all it asked for takes to compile (each program's time is kept with it). A
+# few patterns are made anew by every process, from sets, whose order changes from one
+# process to the next: about a tenth of that time for `leaflet check`, a twentieth for a
+# build. A smaller change (a library's new version changing a cheap pattern) is compiled
+# by every run.
 SHARE_WORTH_A_WRITE = 0.25
 
 Key = tuple[type, "str | bytes", int]  # as re's cache names a pattern: type, pattern, flags
@@ -52,16 +53,15 @@ _FAILURES = (ImportError, MemoryError, AttributeError, TypeError, ValueError, Ru
 
 class PatternCache:
     """One process's use of the entry: what it put into ``re``'s cache, and what its
-    imports asked ``re`` to compile while it watched."""
+    imports asked ``re`` to compile while it watched, with the time each call took."""
 
-    def __init__(self, key: str, programs: dict[Key, Program],
-                 uses: dict[str, tuple[Key, ...]], costs: dict[str, float]) -> None:
+    def __init__(self, key: str, programs: dict[Key, Program], costs: dict[Key, float],
+                 uses: dict[str, tuple[Key, ...]]) -> None:
         self.key = key
         self.programs = programs
+        self.costs = costs  # seconds each program took to compile, when it was first stored
         self.uses = uses
-        self.costs = costs  # seconds each command's imports took to compile with nothing kept
-        self.asked: list[tuple[Any, Any]] = []
-        self.compiling = 0.0  # seconds spent in re while watching: compiling what it lacked
+        self.asked: list[tuple[Any, Any, float]] = []
         self._compile: Callable[[Any, Any], re.Pattern[Any]] | None = None
 
     def watch(self) -> None:
@@ -70,12 +70,11 @@ class PatternCache:
         asked = self.asked
 
         def compile_noted(pattern: Any, flags: Any) -> re.Pattern[Any]:
-            asked.append((pattern, flags))
             started = time.perf_counter()
             try:
                 return original(pattern, flags)  # type: ignore[no-any-return]
             finally:
-                self.compiling += time.perf_counter() - started
+                asked.append((pattern, flags, time.perf_counter() - started))
 
         self._compile = original
         re._compile = compile_noted  # type: ignore[attr-defined]
@@ -90,24 +89,32 @@ class PatternCache:
         commands' imports use, when compiling what the entry lacked took long enough to
         be worth it (SHARE_WORTH_A_WRITE)."""
         self.stop()
-        known = self.costs.get(command)
-        if known is not None and self.compiling < known * SHARE_WORTH_A_WRITE:
+        took: dict[Key, float] = {}
+        for pattern, flags, seconds in self.asked:
+            key = _key(pattern, flags)
+            if key is not None and key not in took:
+                took[key] = seconds
+        missing = [key for key in took if key not in self.programs]
+        whole = sum(self.costs.get(key, seconds) for key, seconds in took.items())
+        if command in self.uses and sum(took[key] for key in missing) <= \
+                whole * SHARE_WORTH_A_WRITE:
             return
         folder = cache_folder("patterns")
         if folder is None:
             return
-        wanted = tuple(dict.fromkeys(key for key in map(_key, self.asked) if key is not None))
         try:
-            programs = {key: self.programs.get(key) or _program(*key[1:]) for key in wanted}
+            made = {key: _program(*key[1:]) for key in missing}
         except _FAILURES:
             return
-        uses = {**self.uses, command: tuple(key for key in wanted if programs[key] is not None)}
-        kept = {key: self.programs.get(key) or programs.get(key)
-                for keys in uses.values() for key in keys}
+        programs = {**self.programs, **{key: program for key, program in made.items()
+                                        if program is not None}}
+        costs = {**self.costs, **{key: took[key] for key in made}}
+        uses = {**self.uses, command: tuple(key for key in took if key in programs)}
+        kept = list(dict.fromkeys(key for keys in uses.values() for key in keys))
         index = {key: number for number, key in enumerate(kept)}
-        entry = (tuple(kept.values()),
+        entry = (tuple(programs[key] for key in kept),
                  {name: tuple(index[key] for key in keys) for name, keys in uses.items()},
-                 {**self.costs, command: max(known or 0.0, self.compiling)})
+                 tuple(costs[key] for key in kept))
         write_sealed(folder, self.key, marshal.dumps(entry))
 
 
@@ -128,12 +135,12 @@ def start() -> PatternCache | None:
     except _FAILURES:
         return None
     try:
-        programs, uses, costs = _read(read_sealed(folder, key, MAX_ENTRY_BYTES))
+        programs, costs, uses = _read(read_sealed(folder, key, MAX_ENTRY_BYTES))
         compiled = {found: _sre.compile(*program[:1], *program[2:])
                     for found, program in programs.items()}
     except _FAILURES:  # an entry this code cannot use: compile, and replace it after
-        programs, uses, costs, compiled = {}, {}, {}, {}
-    cache = PatternCache(key, programs, uses, costs)
+        programs, costs, uses, compiled = {}, {}, {}, {}
+    cache = PatternCache(key, programs, costs, uses)
     cache.watch()
     re._cache.update(compiled)  # type: ignore[attr-defined]
     return cache
@@ -147,34 +154,35 @@ def _entry_key(magic: int, codesize: int) -> str | None:
     return "patterns-" + hashlib.sha256(made_by).hexdigest()[:32]
 
 
-def _read(payload: bytes | None) -> tuple[dict[Key, Program], dict[str, tuple[Key, ...]],
-                                          dict[str, float]]:
-    """The entry's programs by key, which each command uses, and what each command's
-    imports took to compile; nothing from an entry that is not as ``save`` writes it."""
+def _read(payload: bytes | None) -> tuple[dict[Key, Program], dict[Key, float],
+                                          dict[str, tuple[Key, ...]]]:
+    """The entry's programs and what each took to compile, by key, and which each command
+    uses; nothing from an entry that is not as ``save`` writes it."""
     if payload is None:
         return {}, {}, {}
-    stored, uses, costs = marshal.loads(payload)
-    if not (isinstance(stored, tuple) and isinstance(uses, dict) and isinstance(costs, dict)
-            and all(isinstance(cost, float) for cost in costs.values())):
+    stored, uses, times = marshal.loads(payload)
+    if not (isinstance(stored, tuple) and isinstance(uses, dict) and isinstance(times, tuple)
+            and len(times) == len(stored)
+            and all(isinstance(seconds, float) for seconds in times)):
         raise TypeError("not a pattern cache entry")
     programs: dict[Key, Program] = {}
-    for program in stored:
+    costs: dict[Key, float] = {}
+    for program, seconds in zip(stored, times, strict=True):
         pattern, flags, final, code, groups, groupindex, indexgroup = program
         if not (isinstance(pattern, (str, bytes)) and isinstance(code, list)
                 and all(isinstance(value, int) for value in (flags, final, groups))
                 and isinstance(groupindex, dict) and isinstance(indexgroup, tuple)):
             raise TypeError("not a compiled pattern")
-        programs[(type(pattern), pattern, flags)] = program
+        key = (type(pattern), pattern, flags)
+        programs[key], costs[key] = program, seconds
     keys = list(programs)
-    return programs, {str(name): tuple(keys[number] for number in numbers)
-                      for name, numbers in uses.items()}, {str(name): cost for name, cost
-                                                            in costs.items()}
+    return programs, costs, {str(name): tuple(keys[number] for number in numbers)
+                             for name, numbers in uses.items()}
 
 
-def _key(asked: tuple[Any, Any]) -> Key | None:
+def _key(pattern: Any, flags: Any) -> Key | None:
     """What ``re`` names a pattern it was asked for in its cache; None for what it does
     not keep there (a pattern already compiled, the DEBUG flag)."""
-    pattern, flags = asked
     flags = int(flags)
     if not isinstance(pattern, (str, bytes)) or flags & re.DEBUG:
         return None

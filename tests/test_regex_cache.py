@@ -52,7 +52,8 @@ def run_counting(*argv: str) -> tuple[int, list[str]]:
 
 def entry(cache: Path) -> tuple[Path, tuple, dict]:
     (path,) = cache.iterdir()
-    programs, uses, _ = marshal.loads(path.read_bytes().partition(b"\n")[2])
+    programs, uses, costs = marshal.loads(path.read_bytes().partition(b"\n")[2])
+    assert len(costs) == len(programs) and all(seconds >= 0 for seconds in costs)
     return path, programs, uses
 
 
@@ -87,6 +88,20 @@ def test_each_command_keeps_its_own_patterns_and_an_unchanged_run_writes_nothing
     assert path.stat().st_ino == written.st_ino and path.stat().st_mtime_ns == \
         written.st_mtime_ns
     assert len(again) < len(first) / 2, (len(first), len(again))
+
+
+def test_a_command_whose_patterns_another_command_stored_is_not_written_every_run(
+        cache, tmp_path):
+    """`check` after a build finds most of its patterns stored already; what it then
+    compiles on every run (patterns made from sets) is measured against all it uses."""
+    assert run_counting("build", str(BACLOFEN), "-o", str(tmp_path / "1.pdf"))[0] == 0
+    assert run_counting("check", str(BACLOFEN))[0] == 0
+    path, _, uses = entry(cache)
+    assert sorted(uses) == ["build", "check"]
+    written = path.stat()
+    for _ in range(2):
+        assert run_counting("check", str(BACLOFEN))[0] == 0
+        assert path.stat().st_ino == written.st_ino
 
 
 def test_every_stored_program_is_the_one_python_compiles_from_its_pattern(cache, tmp_path):
@@ -138,9 +153,11 @@ def planted(cache: Path, payload: bytes) -> None:
 
 @pytest.mark.parametrize("payload", [
     b"not marshal at all",
-    marshal.dumps(("a tuple", "of the wrong shape", {})),
-    marshal.dumps(((("x+", 0, 0, ["not", "code"], 0, {}, (None,)),), {"build": (0,)}, {})),
-    marshal.dumps(((("x+", 0, 32, [999_999, 1, 2], 0, {}, (None,)),), {"build": (0,)}, {})),
+    marshal.dumps(("a tuple", "of the wrong shape", ())),
+    marshal.dumps(((("x+", 0, 0, ["not", "code"], 0, {}, (None,)),), {"build": (0,)}, (0.1,))),
+    marshal.dumps(((("x+", 0, 32, [999_999, 1, 2], 0, {}, (None,)),), {"build": (0,)},
+                   (0.1,))),
+    marshal.dumps(((regex_cache._program("x+", 0),), {"build": (0, 1)}, (0.1,))),
 ])
 def test_an_entry_this_code_cannot_use_seeds_nothing_and_is_replaced(cache, tmp_path, payload):
     planted(cache, payload)
@@ -154,7 +171,7 @@ def test_an_entry_this_code_cannot_use_seeds_nothing_and_is_replaced(cache, tmp_
 def test_an_entry_whose_seal_is_broken_is_not_read(cache):
     program = regex_cache._program("x+", 0)
     assert program is not None
-    planted(cache, marshal.dumps(((program,), {"build": (0,)}, {"build": 0.04})))
+    planted(cache, marshal.dumps(((program,), {"build": (0,)}, (0.001,))))
     assert "x+" in json.loads(fresh_python(SEEDED))["seeded"]
     (path,) = cache.iterdir()
     digest, _, payload = path.read_bytes().partition(b"\n")

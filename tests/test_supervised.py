@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import BACLOFEN, ROOT
@@ -177,3 +178,99 @@ def test_a_build_started_with_sigchld_ignored_still_ends(tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
     assert result.returncode == 0, result.stderr
     assert output.read_bytes().startswith(b"%PDF-")
+
+
+# A supervised child whose work swallows the stop it was sent, as a bare `except:` would.
+SWALLOWED = """
+import sys, time
+from leaflet import limits
+ended = limits.supervise()
+if ended is not None:
+    print("parent: child exited", ended, flush=True)
+    sys.exit(0)
+with limits.sigterm_as_exception():
+    try:
+        print("child: started", flush=True)
+        time.sleep(30)
+    except KeyboardInterrupt:
+        pass
+    try:
+        limits.raise_if_stopped()
+    except KeyboardInterrupt:
+        print("child: stopped before writing", flush=True)
+        sys.exit(130)
+sys.exit(0)
+"""
+
+
+def test_a_stop_the_work_swallowed_still_stops_the_build_before_it_writes():
+    process = subprocess.Popen([sys.executable, "-c", SWALLOWED], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None and process.stdout.readline() == "child: started\n"
+    process.send_signal(signal.SIGINT)
+    with process.stdout:
+        rest = process.stdout.read().splitlines()
+    assert process.wait(timeout=60) == 0
+    assert rest == ["child: stopped before writing", "parent: child exited 130"]
+
+
+# `leaflet build` as a process, held up while importing, or while writing for a moment.
+HELD_UP = """\
+import os, sys, time
+from leaflet import cli
+where = {where!r}
+if where == "importing":
+    imported = cli._parsed_and_imported
+    def slow():
+        print("importing", flush=True)
+        time.sleep(30)
+        return imported()
+    cli._parsed_and_imported = slow
+else:
+    def slow_fsync(fd):
+        print("writing", flush=True)
+        time.sleep(2)
+    os.fsync = slow_fsync
+sys.argv[1:] = ["build", {content!r}, "-o", {output!r}]
+sys.exit(cli.main())
+"""
+
+
+def held_up(where: str, output: Path, **options) -> subprocess.Popen[str]:
+    script = HELD_UP.format(where=where, content=str(BACLOFEN), output=str(output))
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, **options)
+    assert process.stdout is not None and process.stdout.readline() == f"{where}\n"
+    return process
+
+
+def test_ctrl_c_while_a_build_imports_is_one_line(tmp_path):
+    process = held_up("importing", tmp_path / "a.pdf")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.splitlines() == ["interrupted; nothing written"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_build_started_with_sigint_ignored_keeps_ignoring_it(tmp_path):
+    """A shell's background job starts with SIGINT ignored: Ctrl-C must not stop it."""
+    output = tmp_path / "a.pdf"
+    process = held_up("writing", output,
+                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    os.killpg(process.pid, signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert out.splitlines() == [f"wrote {output} (7 pages)"]
+    assert output.read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(("arguments", "debug"), [
+    (["--debug"], True), (["--deb"], True), (["--d"], True), (["-o", "a.pdf"], False),
+    (["--"], False), (["--debugging"], False),
+])
+def test_debug_is_read_as_argparse_reads_it(arguments, debug):
+    from leaflet.cli import _asks_for_debug
+
+    assert _asks_for_debug(arguments) is debug
