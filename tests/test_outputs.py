@@ -32,7 +32,8 @@ steps:
 """
 READS = "which this run reads; choose another path"
 TEMPORARY = re.compile(r"\..*\.leaflet-[A-Za-z0-9]+-\d+-[a-z0-9_]+\.tmp")
-# A build whose writes hang once the temporary file exists, to be stopped from outside.
+# A build whose writes hang once the temporary file exists, to be stopped from outside;
+# run as `leaflet` runs it (a build forks first: limits.supervise), or called in-process.
 SLOW_WRITE = """\
 import os, sys, time
 def slow_fsync(fd):
@@ -40,6 +41,8 @@ def slow_fsync(fd):
     time.sleep(60)
 os.fsync = slow_fsync
 from leaflet.cli import main
+if sys.argv.pop(1) == "as-process":
+    sys.exit(main())
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -229,11 +232,14 @@ def test_ctrl_c_while_writing_the_print_file_leaves_no_temporary(tmp_path, cli, 
     assert sorted(os.listdir(tmp_path)) == ["rx.csv"]
 
 
-def start_slow_build(folder: Path, output: Path) -> subprocess.Popen[str]:
-    """A build in its own process, stopped inside its write, the temporary file made."""
-    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, "build", str(BACLOFEN), "-o",
-                                str(output)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+def start_slow_build(folder: Path, output: Path,
+                     as_process: bool = False) -> subprocess.Popen[str]:
+    """A build in its own process (and process group), stopped inside its write, the
+    temporary file made."""
+    how = "as-process" if as_process else "in-process"
+    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, how, "build", str(BACLOFEN),
+                                "-o", str(output)], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert process.stdout is not None and process.stdout.readline() == "writing\n"
     assert len(temporaries(folder)) == 1
     return process
@@ -243,11 +249,20 @@ def start_slow_build(folder: Path, output: Path) -> subprocess.Popen[str]:
     (signal.SIGTERM, 143, "terminated; nothing written"),
     (signal.SIGINT, 130, "interrupted; nothing written"),
 ])
-def test_a_signal_while_writing_leaves_no_temporary_file(tmp_path, stop, code, message):
+@pytest.mark.parametrize("to_group", [False, True], ids=["to-the-process", "to-its-group"])
+@pytest.mark.parametrize("as_process", [False, True], ids=["called", "as-leaflet-runs"])
+def test_a_signal_while_writing_leaves_no_temporary_file(tmp_path, stop, code, message,
+                                                         to_group, as_process):
+    """As `leaflet` runs a build, a signal sent to its process reaches the supervisor,
+    which passes it on; one sent to the process group (as `timeout` and a shell's
+    `kill %1` do) reaches the child twice, and it acts on the first."""
     output = tmp_path / "leaflet.pdf"
     output.write_bytes(b"%PDF an earlier leaflet")
-    process = start_slow_build(tmp_path, output)
-    process.send_signal(stop)
+    process = start_slow_build(tmp_path, output, as_process)
+    if to_group:
+        os.killpg(process.pid, stop)
+    else:
+        process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == code
     assert [line for line in err.splitlines() if not line.startswith("warning: ")] == [message]
@@ -275,9 +290,10 @@ def test_the_next_run_removes_what_a_killed_run_left(tmp_path, cli):
 def test_a_killed_batch_s_print_file_is_removed_by_the_next_batch(tmp_path, cli):
     listing = write_list(tmp_path / "rx.csv", BACLOFEN)
     combined = tmp_path / "day.pdf"
-    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, "batch", str(listing),
-                                "--combined", str(combined), "--jobs", "1"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, "in-process", "batch",
+                                str(listing), "--combined", str(combined), "--jobs", "1"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     assert process.stdout is not None and process.stdout.readline() == "writing\n"
     [abandoned] = temporaries(tmp_path)
     assert (tmp_path / abandoned).stat().st_size > 10_000

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from conftest import BACLOFEN, ROOT
 from test_limits import ADVICE_TIME, STARTUP
-from test_outputs import temporaries
 
 # A supervisor and its child: the child runs WORK limited, the parent says how it ended.
 SUPERVISED = """
@@ -105,47 +104,6 @@ def test_a_signal_sent_to_the_supervisor_is_passed_on(stop, said):
     lines, seconds = supervised("time.sleep(60)", stop)
     assert lines == ["child: started", said]
     assert seconds < STARTUP
-
-
-# `leaflet build` as a process, stopped inside its write, the temporary file made.
-SLOW_WRITE = """\
-import os, sys, time
-def slow_fsync(fd):
-    print("writing", flush=True)
-    time.sleep(60)
-os.fsync = slow_fsync
-from leaflet.cli import main
-sys.argv[1:] = ["build", {content!r}, "-o", {output!r}]
-sys.exit(main())
-"""
-
-
-@pytest.mark.parametrize(("stop", "code", "message"), [
-    (signal.SIGTERM, 143, "terminated; nothing written"),
-    (signal.SIGINT, 130, "interrupted; nothing written"),
-])
-@pytest.mark.parametrize("to_group", [False, True], ids=["to-the-process", "to-its-group"])
-def test_a_signal_to_a_build_process_leaves_the_old_file_and_no_temporary(
-        tmp_path, stop, code, message, to_group):
-    """Sent to the supervisor, it is passed on; sent to the process group (as `timeout`
-    and a shell's `kill %1` do), the child has it twice and acts on the first."""
-    output = tmp_path / "leaflet.pdf"
-    output.write_bytes(b"%PDF an earlier leaflet")
-    script = SLOW_WRITE.format(content=str(BACLOFEN), output=str(output))
-    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
-    assert process.stdout is not None and process.stdout.readline() == "writing\n"
-    assert len(temporaries(tmp_path)) == 1
-    if to_group:
-        os.killpg(process.pid, stop)
-    else:
-        process.send_signal(stop)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == code
-    assert [line for line in err.splitlines() if not line.startswith("warning: ")] == [message]
-    assert sorted(os.listdir(tmp_path)) == ["leaflet.pdf"]
-    assert output.read_bytes() == b"%PDF an earlier leaflet"
 
 
 def test_a_build_process_forks_before_it_imports_the_layout_and_its_child_writes(tmp_path):
