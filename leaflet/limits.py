@@ -9,6 +9,10 @@ out. Hitting a limit is a LimitError naming the set, the limit and how to raise 
 
 SIGTERM, which would end a process on the spot, is raised as `Terminated` (a kind of
 Ctrl-C) in whatever process is told to stop, so it stops the way Ctrl-C does.
+
+`leaflet build` as a command does it the other way about (supervise): it forks at once,
+the child does the whole build with its limited parts in itself (its wall clock a kernel
+timer), and the parent reports what the kernel ended it by.
 """
 
 from __future__ import annotations
