@@ -60,9 +60,10 @@ class Terminated(KeyboardInterrupt):
 def sigterm_as_exception() -> Iterator[None]:
     """While inside, SIGTERM raises Terminated (in the main thread; elsewhere it keeps its
     handler), so the caller can stop its workers and say what was written. In a supervised
-    child (supervise) the first SIGTERM or SIGINT is raised and any later one ignored (a
-    SIGINT the build was started without is not heeded), and after its command both are
-    ignored: what it wrote is written, and a stop then could only hide that."""
+    child (supervise) the first SIGTERM or SIGINT is raised and any later one only noted (a
+    SIGINT the build was started without is not heeded); outside, one is noted, and raised
+    when the next part of the command starts: after its last, what it wrote is written,
+    and a stop could only hide that."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -70,9 +71,11 @@ def sigterm_as_exception() -> Iterator[None]:
         for stop in _heeded:
             signal.signal(stop, _stop_once)
         try:
+            raise_if_stopped()  # one that came between two parts of the command
             yield
         finally:
-            _ignore_stops()
+            for stop in _heeded:
+                signal.signal(stop, _note_stop)
         return
 
     def raise_terminated(signum: int, frame: object) -> None:
@@ -312,20 +315,22 @@ def _stop_once(signum: int, frame: object) -> None:
     later one is ignored: a signal sent to the whole process group reaches the child from
     its supervisor as well, and must not cut short what the first one started."""
     global _stopped
-    _ignore_stops()
+    for stop in _heeded:
+        signal.signal(stop, _note_stop)
     _stopped = signum
     raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
-def _ignore_stops() -> None:
-    for stop in _heeded:
-        signal.signal(stop, signal.SIG_IGN)
+def _note_stop(signum: int, frame: object) -> None:
+    global _stopped
+    if _stopped is None:
+        _stopped = signum
 
 
 def raise_if_stopped() -> None:
     """Raise again the stop a supervised child was sent, for work that swallowed it (a
-    bare ``except:`` in a library): called before anything is written, so a stop is
-    never lost, whatever the work was doing when it came."""
+    bare ``except:`` in a library): called before anything is written, so a stop the work
+    swallowed still stops the build."""
     if _stopped is not None:
         raise Terminated if _stopped == signal.SIGTERM else KeyboardInterrupt
 
