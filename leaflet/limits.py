@@ -312,8 +312,8 @@ def _restore(mask: set[signal.Signals], on_child: Any) -> None:
 
 def _stop_once(signum: int, frame: object) -> None:
     """A supervised child's first SIGTERM or SIGINT, raised as Terminated or Ctrl-C; any
-    later one is ignored: a signal sent to the whole process group reaches the child from
-    its supervisor as well, and must not cut short what the first one started."""
+    later one is only noted: a signal sent to the whole process group reaches the child
+    from its supervisor as well, and must not cut short what the first one started."""
     global _stopped
     for stop in _heeded:
         signal.signal(stop, _note_stop)
