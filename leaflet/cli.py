@@ -378,7 +378,7 @@ def _as_process() -> int:
     supervised = sys.argv[1:2] == ["build"]
     debug = _asks_for_debug(sys.argv[2:])
     if supervised:
-        ended = _supervised(debug)
+        ended = _reported(supervise, debug)  # None in the child, which goes on to build
         if ended is not None:  # this is the supervisor, and the build has ended
             _end_now(ended)
     gc.disable()
@@ -429,13 +429,6 @@ def _asks_for_debug(arguments: Sequence[str]) -> bool:
     unambiguous start of an option's name): known before the arguments are parsed."""
     return any(len(argument) > 2 and "--debug".startswith(argument)
                for argument in arguments)
-
-
-def _supervised(debug: bool) -> int | None:
-    """A build forks at once (limits.supervise): None in the child, which goes on to build;
-    in the parent, once the child has ended, its exit status, or the line for what ended
-    it (a limit the kernel held it to, a signal)."""
-    return _reported(supervise, debug)
 
 
 def _command(args: argparse.Namespace) -> int:

@@ -412,20 +412,15 @@ def _tell(supervisor: int, message: bytes) -> None:
 def _run_supervised(work: Callable[[], T], limits: Limits, on_limit: OnLimit,
                     supervisor: int) -> T:
     """``work()`` under ``limits`` in this process, its supervisor told first what each
-    limit hit would be. From here on the memory limit holds for good, as in a child of
-    its own; the wall clock is the kernel's (SIGALRM, left to end the process), the CPU
-    time as in any limited work (cpu_limit)."""
+    limit hit would be; the wall clock is the kernel's (SIGALRM, left to end the process),
+    the rest as in a child of its own (_under_limits)."""
     said = pickle.dumps({stop: on_limit(stop, None) for stop in _STOPS},
                         pickle.HIGHEST_PROTOCOL)
     _tell(supervisor, len(said).to_bytes(8, "big") + said)
-    set_memory_limit(limits)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.setitimer(signal.ITIMER_REAL, limits.wall_seconds)
     try:
-        with cpu_limit(limits):
-            return work()
-    except (OutOfTime, MemoryError) as exc:
-        raise on_limit("memory" if isinstance(exc, MemoryError) else "time", exc) from exc
+        return _under_limits(work, limits, on_limit)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
@@ -461,13 +456,10 @@ def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         die_with_parent(parent)
-        set_memory_limit(limits)
         try:
-            with cpu_limit(limits):
-                outcome: tuple[Any, ...] = ("value", work())
-        except (OutOfTime, MemoryError) as exc:
-            stop: Stop = "memory" if isinstance(exc, MemoryError) else "time"
-            outcome = ("raised", on_limit(stop, exc), _trace_if_room())
+            outcome: tuple[Any, ...] = ("value", _under_limits(work, limits, on_limit))
+        except LimitError as exc:
+            outcome = ("raised", exc, _trace_if_room())
         except BaseException as exc:
             outcome = ("raised", exc, traceback.format_exc())
         _write(fd, _pack(outcome))
@@ -476,6 +468,17 @@ def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
         status = NO_MEMORY
     finally:
         os._exit(status)
+
+
+def _under_limits(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
+    """``work()`` with the memory limit set for good and its CPU time limited; a limit it
+    hits is the error ``on_limit`` makes of it (which can tell where, from the exception)."""
+    set_memory_limit(limits)
+    try:
+        with cpu_limit(limits):
+            return work()
+    except (OutOfTime, MemoryError) as exc:
+        raise on_limit("memory" if isinstance(exc, MemoryError) else "time", exc) from exc
 
 
 def _trace_if_room() -> str:

@@ -25,12 +25,14 @@ it would without it.
 
 from __future__ import annotations
 
+import _sre
 import hashlib
 import marshal
 import re
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from leaflet.cache import cache_folder, read_sealed, source_hash, write_sealed
@@ -55,8 +57,9 @@ class PatternCache:
     """One process's use of the entry: what it put into ``re``'s cache, and what its
     imports asked ``re`` to compile while it watched, with the time each call took."""
 
-    def __init__(self, key: str, programs: dict[Key, Program], costs: dict[Key, float],
-                 uses: dict[str, tuple[Key, ...]]) -> None:
+    def __init__(self, folder: Path, key: str, programs: dict[Key, Program],
+                 costs: dict[Key, float], uses: dict[str, tuple[Key, ...]]) -> None:
+        self.folder = folder
         self.key = key
         self.programs = programs
         self.costs = costs  # seconds each program took to compile, when it was first stored
@@ -99,9 +102,6 @@ class PatternCache:
         if command in self.uses and sum(took[key] for key in missing) <= \
                 whole * SHARE_WORTH_A_WRITE:
             return
-        folder = cache_folder("patterns")
-        if folder is None:
-            return
         try:
             made = {key: _program(*key[1:]) for key in missing}
         except _FAILURES:
@@ -115,7 +115,7 @@ class PatternCache:
         entry = (tuple(programs[key] for key in kept),
                  {name: tuple(index[key] for key in keys) for name, keys in uses.items()},
                  tuple(costs[key] for key in kept))
-        write_sealed(folder, self.key, marshal.dumps(entry))
+        write_sealed(self.folder, self.key, marshal.dumps(entry))
 
 
 def start() -> PatternCache | None:
@@ -123,7 +123,6 @@ def start() -> PatternCache | None:
     compiled from now; None when there is no cache to keep them in, or this Python's
     ``re`` is not as this module expects."""
     try:
-        import _sre
         from re import _compiler, _parser  # type: ignore[attr-defined]  # noqa: F401  # Python 3.11 on
 
         key = _entry_key(_sre.MAGIC, _sre.CODESIZE)
@@ -136,11 +135,10 @@ def start() -> PatternCache | None:
         return None
     try:
         programs, costs, uses = _read(read_sealed(folder, key, MAX_ENTRY_BYTES))
-        compiled = {found: _sre.compile(*program[:1], *program[2:])
-                    for found, program in programs.items()}
+        compiled = {found: _pattern(program) for found, program in programs.items()}
     except _FAILURES:  # an entry this code cannot use: compile, and replace it after
         programs, costs, uses, compiled = {}, {}, {}, {}
-    cache = PatternCache(key, programs, costs, uses)
+    cache = PatternCache(folder, key, programs, costs, uses)
     cache.watch()
     re._cache.update(compiled)  # type: ignore[attr-defined]
     return cache
@@ -192,7 +190,6 @@ def _key(pattern: Any, flags: Any) -> Key | None:
 def _program(pattern: str | bytes, flags: int) -> Program | None:
     """What Python's compiler makes of ``pattern`` (as re._compiler.compile does), or None
     when that, built again, is not equal to the pattern ``re`` compiles."""
-    import _sre
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
     parsed = _parser.parse(pattern, flags)
@@ -203,5 +200,9 @@ def _program(pattern: str | bytes, flags: int) -> Program | None:
         indexgroup[number] = name
     program = (pattern, flags, flags | parsed.state.flags, code, parsed.state.groups - 1,
                groupindex, tuple(indexgroup))
-    rebuilt = _sre.compile(*program[:1], *program[2:])
-    return program if rebuilt == re.compile(pattern, flags) else None
+    return program if _pattern(program) == re.compile(pattern, flags) else None
+
+
+def _pattern(program: Program) -> re.Pattern[Any]:
+    """The pattern a program makes (the flags it was asked with are not _sre's)."""
+    return _sre.compile(program[0], *program[2:])  # type: ignore[no-any-return]
