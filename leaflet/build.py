@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from leaflet.check import Checker, Finding
 from leaflet.check.runner import FileReport
@@ -28,6 +28,7 @@ from leaflet.errors import (
     ThemeError,
     UsageError,
 )
+from leaflet.limited_worker import LimitedWorker
 from leaflet.limits import Limits, OnLimit, Stop, limit_error, raise_if_stopped, run_limited
 from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
@@ -55,6 +56,8 @@ from leaflet.sources.schema import Walk
 if TYPE_CHECKING:  # a patient's modules are imported only by a build that has one
     from leaflet.personal.patient import Patient
 
+R = TypeVar("R")
+Runner = Callable[..., "Outputs"]  # runs made_outputs with its arguments, here or elsewhere
 SIZE_STEP = 0.5  # points: how far --max-pages shrinks type at each try
 
 
@@ -380,6 +383,16 @@ def build_outputs(content_path: Path | str, pdf_output: Path | None, html_output
                   options: BuildOptions = BuildOptions(), today: date | None = None) -> Outputs:
     """``build``, writing the PDF, the HTML companion or both. Both are made before either
     is written, so a failed build writes neither and leaves old files untouched."""
+    return _written(content_path, pdf_output, html_output, options, today, _here)
+
+
+def _here(function: Callable[..., R], *args: object) -> R:
+    return function(*args)
+
+
+def _written(content_path: Path | str, pdf_output: Path | None, html_output: Path | None,
+             options: BuildOptions, today: date | None, run: Runner) -> Outputs:
+    """The outputs, made by ``run`` (here, or in a Builder's worker) and written here."""
     outputs = [path for path in (pdf_output, html_output) if path is not None]
     if pdf_output is not None and html_output is not None and \
             pdf_output.resolve() == html_output.resolve():
@@ -388,16 +401,78 @@ def build_outputs(content_path: Path | str, pdf_output: Path | None, html_output
                                  "own name"))
     template_set = resolve_set(options.template)
     check_outputs(outputs, build_inputs(Path(content_path), options.patient, template_set))
-    checker = Checker(template_set, today or date.today(), readability=options.strict)
-    content, report = checked_content(content_path, checker, options.strict)
-    page = render_html(content, template_set, options) if html_output is not None else None
-    result = render_content(content, template_set, options) if pdf_output is not None else None
+    made = run(made_outputs, content_path, pdf_output is not None, html_output is not None,
+               options, today or date.today())
     raise_if_stopped()  # a stop the work swallowed still stops the build before it writes
-    if page is not None and html_output is not None:
-        write_atomically(page, html_output)
-    if result is not None and pdf_output is not None:
-        write_atomically(result.pdf, pdf_output)
+    if made.html is not None and html_output is not None:
+        write_atomically(made.html, html_output)
+    if made.pdf is not None and pdf_output is not None:
+        write_atomically(made.pdf.pdf, pdf_output)
+    return made
+
+
+def made_outputs(content_path: Path | str, pdf: bool, html: bool, options: BuildOptions,
+                 today: date) -> Outputs:
+    """The content checked, then the PDF, the HTML companion or both made, not written."""
+    template_set = resolve_set(options.template)
+    checker = Checker(template_set, today, readability=options.strict)
+    content, report = checked_content(content_path, checker, options.strict)
+    page = render_html(content, template_set, options) if html else None
+    result = render_content(content, template_set, options) if pdf else None
     return Outputs(result, page, report.findings)
+
+
+class Builder:
+    """Builds one leaflet after another in a process kept for them (limited_worker.py),
+    for a program that makes many: each build then skips the fork `build` makes for its
+    limited part, and the worker keeps what it loaded. It was forked at the first build
+    and does not see what this process changes in itself later. Close it when done, or
+    use it as a context manager."""
+
+    def __init__(self) -> None:
+        self._worker: LimitedWorker | None = None
+
+    def build(self, content_path: Path | str, output: Path | str,
+              options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
+        """As ``build``."""
+        outputs = self.build_outputs(content_path, Path(output), None, options, today)
+        assert outputs.pdf is not None  # a PDF was asked for
+        return replace(outputs.pdf, findings=outputs.findings)
+
+    def build_outputs(self, content_path: Path | str, pdf_output: Path | None,
+                      html_output: Path | None, options: BuildOptions = BuildOptions(),
+                      today: date | None = None) -> Outputs:
+        """As ``build_outputs``."""
+        return _written(content_path, pdf_output, html_output, options, today,
+                        self._worker_for(options.limits).call)
+
+    def build_pdf(self, content_path: Path | str,
+                  options: BuildOptions = BuildOptions()) -> BuildResult:
+        """As ``build_pdf``."""
+        return self._worker_for(options.limits).call(build_pdf, content_path, options)
+
+    @property
+    def worker(self) -> LimitedWorker | None:
+        """The process builds are now sent to, if one has been started."""
+        return self._worker
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _worker_for(self, limits: Limits) -> LimitedWorker:
+        """The worker for builds under ``limits``: its memory limit is set for good."""
+        if self._worker is None or self._worker.limits != limits:
+            self.close()
+            self._worker = LimitedWorker(limits)
+        return self._worker
 
 
 def render_html(content: Content, template_set: TemplateSet, options: BuildOptions) -> bytes:

@@ -248,7 +248,7 @@ def run_limited(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T:
     if os.WEXITSTATUS(status) != 0 or not payload:
         raise RuntimeError(f"the process rendering the leaflet ended without a result "
                            f"(exit status {os.WEXITSTATUS(status)})")
-    return _unpack(payload)
+    return unpack_outcome(payload)
 
 
 _supervisor: int | None = None  # in a supervised child: the pipe to tell its supervisor on
@@ -299,10 +299,19 @@ def supervise() -> int | None:
     os.close(write_end)
     try:
         status = _wait_passing_on(pid, waited)
-        said = _drain(read_end)
+        said = drain(read_end)
     finally:
         os.close(read_end)
     return _ending(status, said)
+
+
+def become_worker(supervisor: int) -> None:
+    """Make this process a supervised child that no stop is heeded in (a kept worker,
+    limited_worker.py): its limited parts run in it, as in one `supervise` made, and its
+    supervisor is told on ``supervisor`` what each limit hit would be."""
+    global _supervisor, _heeded
+    os.set_blocking(supervisor, False)  # a full pipe must not stop the build: _tell
+    _supervisor, _heeded = supervisor, frozenset()
 
 
 def _restore(mask: set[signal.Signals], on_child: Any) -> None:
@@ -361,14 +370,14 @@ def _ending(status: int, said: bytes) -> int:
     if number == signal.SIGINT:
         raise KeyboardInterrupt
     stop = {signal.SIGXCPU: "time", signal.SIGALRM: "wall"}.get(number, "")
-    errors = _last_said(said)
+    errors = errors_said(said)
     if stop in errors:
         raise errors[stop]
     raise RuntimeError(f"the process building the leaflet was ended by "
                        f"{signal.Signals(number).name}")
 
 
-def _drain(fd: int) -> bytes:
+def drain(fd: int) -> bytes:
     """What is in the pipe from a child that has ended (nothing else holds its other end
     but a process it started, which is not waited for)."""
     os.set_blocking(fd, False)
@@ -379,7 +388,7 @@ def _drain(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _last_said(said: bytes) -> dict[str, LimitError]:
+def errors_said(said: bytes) -> dict[str, LimitError]:
     """The errors the child last said each limit would be (it says so before each limited
     part: a build that makes a PDF and a web page has two)."""
     errors: dict[str, LimitError] = {}
@@ -459,10 +468,10 @@ def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
         try:
             outcome: tuple[Any, ...] = ("value", _under_limits(work, limits, on_limit))
         except LimitError as exc:
-            outcome = ("raised", exc, _trace_if_room())
+            outcome = ("raised", exc, trace_if_room())
         except BaseException as exc:
             outcome = ("raised", exc, traceback.format_exc())
-        _write(fd, _pack(outcome))
+        write_all(fd, pack_outcome(outcome))
         status = 0
     except MemoryError:
         status = NO_MEMORY
@@ -481,7 +490,7 @@ def _under_limits(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T
         raise on_limit("memory" if isinstance(exc, MemoryError) else "time", exc) from exc
 
 
-def _trace_if_room() -> str:
+def trace_if_room() -> str:
     """Where the limit was hit, for --debug; nothing if memory is too short even for that."""
     try:
         return traceback.format_exc()
@@ -489,7 +498,7 @@ def _trace_if_room() -> str:
         return ""
 
 
-def _pack(outcome: tuple[Any, ...]) -> bytes:
+def pack_outcome(outcome: tuple[Any, ...]) -> bytes:
     """The outcome pickled; an exception that will not cross (it does not pickle, or does
     not unpickle) goes as its class name and text, which is all the CLI prints of it."""
     try:
@@ -506,14 +515,18 @@ def _pack(outcome: tuple[Any, ...]) -> bytes:
         return pickle.dumps(("stand-in", type(exc).__name__, str(exc), trace))
 
 
-def _write(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def _unpack(payload: bytes) -> Any:
-    outcome = pickle.loads(payload)
+def unpack_outcome(payload: bytes) -> Any:
+    return settle(pickle.loads(payload))
+
+
+def settle(outcome: tuple[Any, ...]) -> Any:
+    """An unpickled outcome's value, or its exception raised here."""
     if outcome[0] == "value":
         return outcome[1]
     if outcome[0] == "raised":

@@ -37,10 +37,11 @@ class Input:
 
 
 def files_in(folder: Path, what: str) -> Iterator[Input]:
-    """Every file under ``folder`` as an input: a template set, the bundled fonts."""
+    """Every file under ``folder`` as an input: a template set, the bundled fonts. Its
+    folders come too, unchecked: an output is a regular file, never the same as a folder,
+    and telling them apart here would look at each file twice."""
     for path in folder.rglob("*"):
-        if path.is_file():
-            yield Input(path, what)
+        yield Input(path, what)
 
 
 def check_output_path(path: Path, inputs: Iterable[Input] = ()) -> None:

@@ -67,6 +67,30 @@ def test_sets_that_extend_each_other_in_a_circle(tmp_path):
         templates.resolve_set(str(tmp_path / "a"))
 
 
+
+def test_a_set_is_read_again_when_anything_it_was_read_from_changes(clinic, tmp_path):
+    """A process keeps each resolved set, and must see an edit at once: even one within
+    the file system's clock tick that leaves the theme's size as it was."""
+    write(clinic, "theme.yaml", 'colours:\n  heading: "#5a2d82"\n')
+    assert templates.resolve_set(str(clinic)).theme.values["colours"]["heading"] == "#5a2d82"
+    write(clinic, "theme.yaml", 'colours:\n  heading: "#2d5a82"\n')
+    assert templates.resolve_set(str(clinic)).theme.values["colours"]["heading"] == "#2d5a82"
+    write(tmp_path / "parent", "theme.yaml", "type:\n  body_size: 10\n")
+    write(clinic, "theme.yaml", f"extends: {tmp_path / 'parent'}\n")
+    assert templates.resolve_set(str(clinic)).theme.values["type"]["body_size"] == 10
+    write(tmp_path / "parent", "theme.yaml", "type:\n  body_size: 11\n")  # a parent's edit
+    assert templates.resolve_set(str(clinic)).theme.values["type"]["body_size"] == 11
+    (clinic / "theme.yaml").unlink()
+    assert templates.resolve_set(str(clinic)).search_path == [clinic.resolve(),
+                                                              BUILTIN / "default"]
+    png(clinic / "logo.png")
+    write(clinic, "theme.yaml", "logo: logo.png\n")
+    assert templates.resolve_set(str(clinic)).theme.logo is not None
+    (clinic / "logo.png").unlink()
+    with pytest.raises(ThemeError, match="logo"):
+        templates.resolve_set(str(clinic))
+
+
 # the walkthrough's steps
 
 

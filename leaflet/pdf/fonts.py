@@ -160,6 +160,12 @@ def _codes_in(table: bytes) -> Iterable[int] | None:
     return [code for start, end in pairs for code in range(start, end + 1)]
 
 
+
+@cache
+def _union(charsets: tuple[frozenset[str], ...]) -> frozenset[str]:
+    """Kept, since every build makes its font set afresh; a frozenset keeps its own hash."""
+    return frozenset().union(*charsets)
+
 @dataclass(frozen=True)
 class Family:
     """Four faces under one family name, so <b> and <i> pick the right file."""
@@ -251,8 +257,8 @@ class FontSet:
     @cached_property
     def drawable(self) -> frozenset[str]:
         """Every character some face of either family can draw."""
-        return frozenset().union(*(face.chars for family in (self.body, self.fallback)
-                                   for face in family.faces.values()))
+        return _union(tuple(face.chars for family in (self.body, self.fallback)
+                            for face in family.faces.values()))
 
     def runs(self, text: str, bold: bool, italic: bool) -> str:
         """Escaped paragraph markup for ``text`` with fallback-font runs where needed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import marshal
+import os
 import re
 import shutil
 import sys
@@ -125,10 +126,47 @@ def builtin_sets() -> list[str]:
     return sorted(p.name for p in builtin_root().iterdir() if (p / "theme.yaml").is_file())
 
 
-def resolve_set(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
+# Sets resolved in this process, by name and working folder: (what they were read from, set)
+_resolved: dict[tuple[str, str], tuple[tuple[object, ...], TemplateSet]] = {}
+
+
+def resolve_set(name_or_path: str) -> TemplateSet:
     """A built-in set's name or a folder path -> the set with its parents and merged theme.
 
-    A folder without theme.yaml, or whose theme names no parent, extends 'default'."""
+    A folder without theme.yaml, or whose theme names no parent, extends 'default'. Read
+    once per process while its folders, their themes and its logo stay as they were: a
+    program that builds many leaflets reads the theme files once, not twice a build."""
+    key = (name_or_path, os.getcwd())
+    kept = _resolved.get(key)
+    if kept is not None and kept[0] == _read_from(kept[1]):
+        return kept[1]
+    template_set = _resolve(name_or_path)
+    _resolved[key] = (_read_from(template_set), template_set)
+    return template_set
+
+
+def _read_from(template_set: TemplateSet) -> tuple[object, ...]:
+    """What a resolved set depends on: each folder of its chain as it stands (a theme
+    added or removed changes it), each theme's text, and the logo's file."""
+    def stat(path: Path) -> tuple[int, ...] | None:
+        try:
+            found = path.stat()
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino, found.st_mtime_ns, found.st_ctime_ns, found.st_size
+
+    def text(path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    logo = template_set.theme.logo
+    return (*((stat(folder), text(folder / "theme.yaml")) for _, folder in template_set.chain),
+            stat(logo) if logo is not None else None)
+
+
+def _resolve(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
     builtin = builtin_root() / name_or_path
     is_builtin = "/" not in name_or_path and (builtin / "theme.yaml").is_file()
     folder = builtin if is_builtin else Path(name_or_path)
@@ -148,7 +186,7 @@ def resolve_set(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
     name = name_or_path if is_builtin else folder.name
     if parent_name is None:
         return TemplateSet(name, ((name, folder.resolve()),), load_theme(theme_path))
-    parent = resolve_set(parent_name, (*_seen, key))
+    parent = _resolve(parent_name, (*_seen, key))
     theme = load_theme(theme_path if has_theme else None, parent.theme)
     return TemplateSet(name, ((name, folder.resolve()), *parent.chain), theme)
 
