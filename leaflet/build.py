@@ -7,6 +7,7 @@ lines too tight or anything outside the margins.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -401,8 +402,8 @@ def _written(content_path: Path | str, pdf_output: Path | None, html_output: Pat
                                  "own name"))
     template_set = resolve_set(options.template)
     check_outputs(outputs, build_inputs(Path(content_path), options.patient, template_set))
-    made = run(made_outputs, content_path, pdf_output is not None, html_output is not None,
-               options, today or date.today())
+    made = run(made_outputs, content_path, template_set, pdf_output is not None,
+               html_output is not None, options, today or date.today())
     raise_if_stopped()  # a stop the work swallowed still stops the build before it writes
     if made.html is not None and html_output is not None:
         write_atomically(made.html, html_output)
@@ -411,10 +412,9 @@ def _written(content_path: Path | str, pdf_output: Path | None, html_output: Pat
     return made
 
 
-def made_outputs(content_path: Path | str, pdf: bool, html: bool, options: BuildOptions,
-                 today: date) -> Outputs:
+def made_outputs(content_path: Path | str, template_set: TemplateSet, pdf: bool, html: bool,
+                 options: BuildOptions, today: date) -> Outputs:
     """The content checked, then the PDF, the HTML companion or both made, not written."""
-    template_set = resolve_set(options.template)
     checker = Checker(template_set, today, readability=options.strict)
     content, report = checked_content(content_path, checker, options.strict)
     page = render_html(content, template_set, options) if html else None
@@ -431,6 +431,7 @@ class Builder:
 
     def __init__(self) -> None:
         self._worker: LimitedWorker | None = None
+        self._lock = threading.Lock()  # threads building at once share one worker
 
     def build(self, content_path: Path | str, output: Path | str,
               options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
@@ -457,6 +458,10 @@ class Builder:
         return self._worker
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._worker is not None:
             self._worker.close()
             self._worker = None
@@ -468,11 +473,13 @@ class Builder:
         self.close()
 
     def _worker_for(self, limits: Limits) -> LimitedWorker:
-        """The worker for builds under ``limits``: its memory limit is set for good."""
-        if self._worker is None or self._worker.limits != limits:
-            self.close()
-            self._worker = LimitedWorker(limits)
-        return self._worker
+        """The worker for builds under ``limits``: its memory limit is set for good, so
+        builds under other limits replace it."""
+        with self._lock:
+            if self._worker is None or self._worker.limits != limits:
+                self._close()
+                self._worker = LimitedWorker(limits)
+            return self._worker
 
 
 def render_html(content: Content, template_set: TemplateSet, options: BuildOptions) -> bytes:

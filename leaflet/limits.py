@@ -47,6 +47,9 @@ OnLimit = Callable[[Stop, "BaseException | None"], LimitError]
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# What the limits are kept by: a process doing limited work must not have them blocked,
+# as a server's worker threads often do (leaving signals to the main thread)
+_LIMIT_SIGNALS = {signal.SIGALRM, signal.SIGPROF, signal.SIGXCPU}
 NO_MEMORY = 99  # a limited process's exit status when too little memory was left to report
 
 
@@ -293,6 +296,7 @@ def supervise() -> int | None:
         os.close(read_end)
         os.set_blocking(write_end, False)  # a full pipe must not stop the build: _tell
         _restore(mask, on_child)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _LIMIT_SIGNALS)  # the limits need them
         die_with_parent(parent)
         _supervisor, _heeded = write_end, heeded
         return None
@@ -462,6 +466,7 @@ def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
     return into the parent's code, never print, never run the parent's exit handlers."""
     status = 1
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _LIMIT_SIGNALS)  # the forking thread's mask
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         die_with_parent(parent)

@@ -4,22 +4,22 @@ in doubt or gone."""
 
 from __future__ import annotations
 
+import itertools
 import os
-import re
 import signal
 import threading
 import time
 from datetime import date
 
 import pytest
-from conftest import BACLOFEN
+from conftest import BACLOFEN, ROOT
 from test_limits import ADVICE_MEMORY, ADVICE_TIME, SPIN, STARTUP, hostile_set
 
-from leaflet import limits
+from leaflet import limited_worker, limits
 from leaflet.build import Builder, BuildOptions, build, build_outputs, build_pdf
 from leaflet.errors import ContentError, LimitError, OutputError
 from leaflet.limited_worker import LimitedWorker
-from leaflet.limits import Limits, limit_error, run_limited
+from leaflet.limits import ChildTraceback, Limits, Terminated, limit_error, run_limited
 
 TODAY = date(2026, 6, 1)
 
@@ -34,9 +34,20 @@ def alive(pid: int) -> bool:
 
 
 def stuck_in_c(seconds: int) -> object:
-    """Work a signal handler never interrupts, under a time limit."""
-    return run_limited(lambda: re.match(r"(a+)+$", "a" * 40 + "b"), Limits(seconds=seconds),
+    """Work a signal handler never interrupts (the regular expression engine looks for
+    signals; summing in C does not), under a time limit."""
+    return run_limited(lambda: sum(itertools.repeat(1, 10**11)), Limits(seconds=seconds),
                        lambda stop, exc: limit_error(stop, Limits(seconds=seconds), "s"))
+
+
+def allocating(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+def limited(value: int) -> int:
+    """A limited part that does nothing: the worker's memory limit is set from now on."""
+    return run_limited(lambda: value, Limits(memory_mb=300),
+                       lambda stop, exc: limit_error(stop, Limits(memory_mb=300), "s"))
 
 
 def waiting(seconds: int) -> object:
@@ -75,6 +86,20 @@ def test_a_builder_gives_the_bytes_build_gives_from_one_kept_process(tmp_path):
     assert expected.findings  # baclofen's placeholders: the findings came back too
     assert not alive(pid)  # closed and waited for
 
+
+
+@pytest.mark.parametrize("options", [
+    BuildOptions(patient=ROOT / "examples" / "patient.yaml"),
+    BuildOptions(layout="booklet"),
+    BuildOptions(template="us-medguide", max_pages=6),
+    BuildOptions(layout="two-column"),
+    BuildOptions(profile="large", paper="a5"),
+], ids=["patient", "booklet", "us-medguide in six pages", "two-column", "large A5"])
+def test_every_kind_of_build_is_the_same_through_a_builder(tmp_path, options):
+    expected = build(BACLOFEN, tmp_path / "expected.pdf", options, today=TODAY)
+    with Builder() as builder:
+        assert builder.build(BACLOFEN, tmp_path / "built.pdf", options, today=TODAY) == expected
+    assert (tmp_path / "built.pdf").read_bytes() == (tmp_path / "expected.pdf").read_bytes()
 
 def test_wrong_content_is_its_own_error_and_the_process_stays(tmp_path):
     wrong = tmp_path / "wrong.yaml"
@@ -134,6 +159,7 @@ def test_work_stuck_in_c_code_ends_the_worker_at_the_time_limit():
     with pytest.raises(LimitError) as exc:
         worker.call(stuck_in_c, 1)
     assert str(exc.value).startswith("s: template set stopped at its time limit of 1 s")
+    assert not isinstance(exc.value.__cause__, ChildTraceback)  # the kernel ended it
     assert time.perf_counter() - start < 1 + STARTUP
     assert worker.pid is None
 
@@ -175,6 +201,7 @@ def test_ctrl_c_while_the_worker_works_ends_it():
         worker.call(sleeping)
     assert worker.pid is None and not alive(pid)
     assert worker.call(os.getpid) not in (pid, os.getpid())
+    worker.close()
 
 
 def test_a_forked_process_holds_nothing_of_its_parents_worker(tmp_path):
@@ -206,3 +233,125 @@ def test_a_forked_process_holds_nothing_of_its_parents_worker(tmp_path):
         _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert (tmp_path / "child.pdf").exists()
+
+
+def test_a_function_the_worker_does_not_have_is_an_error_here():
+    worker = LimitedWorker(Limits())
+    worker.call(os.getpid)
+    module = __import__(__name__)
+    module.defined_later = lambda: None  # after the fork: the worker has no such name
+    module.defined_later.__qualname__ = "defined_later"
+    try:
+        with pytest.raises(AttributeError, match="defined_later"):
+            worker.call(module.defined_later)
+    finally:
+        del module.defined_later
+    assert worker.call(os.getpid) not in (None, os.getpid())
+    worker.close()
+
+
+def test_the_worker_outlives_the_thread_that_started_it(tmp_path):
+    """A server starts it from whichever request thread builds first."""
+    with Builder() as builder:
+        first = threading.Thread(target=builder.build_pdf, args=(BACLOFEN,))
+        first.start()
+        first.join()
+        assert builder.worker is not None
+        pid = builder.worker.pid
+        time.sleep(0.2)
+        assert builder.build(BACLOFEN, tmp_path / "out.pdf").pages == 7
+        assert builder.worker.pid == pid
+
+
+def test_relative_paths_are_read_from_the_callers_folder_now(tmp_path, monkeypatch):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a" / "leaflet.yaml").write_bytes(BACLOFEN.read_bytes())
+    with Builder() as builder:
+        monkeypatch.chdir(tmp_path / "a")
+        assert builder.build("leaflet.yaml", "out.pdf").pages == 7
+        monkeypatch.chdir(tmp_path / "b")
+        with pytest.raises(ContentError) as raised:
+            builder.build("leaflet.yaml", "out.pdf")
+        with pytest.raises(ContentError) as expected:
+            build("leaflet.yaml", "out.pdf")
+        assert raised.value.problems == expected.value.problems
+        assert not (tmp_path / "b" / "out.pdf").exists()
+
+
+def test_limits_hold_when_the_callers_thread_blocks_their_signals(monkeypatch):
+    """A server's threads often block signals, leaving them to the main thread: the
+    worker and a build's own child must not inherit that."""
+    monkeypatch.setattr(limits, "WALL_GRACE", 0)
+    outcome: dict[str, BaseException] = {}
+
+    def blocked() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGPROF,
+                                                  signal.SIGXCPU})
+        for name, attempt in (("worker", lambda: LimitedWorker(Limits(seconds=1)).call(
+                                  waiting, 1)),
+                              ("child", lambda: waiting(1))):
+            try:
+                attempt()
+            except BaseException as exc:  # what came back is the test
+                outcome[name] = exc
+
+    thread = threading.Thread(target=blocked)
+    thread.start()
+    thread.join(60)
+    assert "wall-clock limit of 2 s" in str(outcome["worker"])
+    assert "wall-clock limit of 2 s" in str(outcome["child"])
+
+
+def test_memory_is_limited_in_every_part_after_the_first_limited_one():
+    """The memory limit is set for good: past it, a part outside any limited one (the
+    checks of a later build) fails as the limit, not as a bare MemoryError."""
+    worker = LimitedWorker(Limits(memory_mb=300))
+    assert worker.call(allocating, 400) == 400 * 1024 * 1024  # no limit set yet
+    assert worker.call(limited, 1) == 1
+    with pytest.raises(LimitError, match="memory limit of 300 MB"):
+        worker.call(allocating, 400)
+    assert worker.pid is None  # in doubt: ended and waited for
+
+
+def test_a_stop_sent_to_the_worker_is_that_stop_here():
+    worker = LimitedWorker(Limits())
+    pid = worker.call(os.getpid)
+    threading.Timer(0.5, os.kill, (pid, signal.SIGTERM)).start()
+    with pytest.raises(Terminated):
+        worker.call(sleeping)
+    assert worker.pid is None and not alive(pid)
+
+
+def test_a_worker_that_never_answers_is_killed_after_its_clocks_and_some_patience(
+        monkeypatch):
+    monkeypatch.setattr(limits, "WALL_GRACE", 0)
+    monkeypatch.setattr(limited_worker, "PATIENCE", 1)
+    worker = LimitedWorker(Limits(seconds=1))
+    pid = worker.call(os.getpid)
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError):
+        worker.call(sleeping)  # not in a limited part: no wall clock of its own
+    assert 5 <= time.perf_counter() - start < 5 + STARTUP  # 2 x 2 s, and 1 s
+    assert worker.pid is None and not alive(pid)
+
+
+def test_the_cpu_limit_holds_when_the_callers_thread_blocks_its_signals():
+    outcome: dict[str, BaseException] = {}
+
+    def blocked() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGPROF,
+                                                  signal.SIGXCPU})
+        for name, attempt in (("worker", lambda: LimitedWorker(Limits(seconds=1)).call(
+                                  stuck_in_c, 1)),
+                              ("child", lambda: stuck_in_c(1))):
+            try:
+                attempt()
+            except BaseException as exc:  # what came back is the test
+                outcome[name] = exc
+
+    thread = threading.Thread(target=blocked)
+    thread.start()
+    thread.join(60)
+    assert "at its time limit of 1 s" in str(outcome["worker"])
+    assert "at its time limit of 1 s" in str(outcome["child"])

@@ -91,6 +91,35 @@ def test_a_set_is_read_again_when_anything_it_was_read_from_changes(clinic, tmp_
         templates.resolve_set(str(clinic))
 
 
+
+def test_a_set_named_through_a_link_follows_the_link_when_it_is_repointed(tmp_path,
+                                                                          monkeypatch):
+    """A deployment's `current -> release-2`, for the set and for a parent it extends."""
+    for release, colour in (("release-1", "#5a2d82"), ("release-2", "#2d5a82")):
+        write(tmp_path / release / "clinic", "theme.yaml", f'colours:\n  heading: "{colour}"\n')
+        write(tmp_path / release / "child", "theme.yaml", "extends: current/clinic\n")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "current").symlink_to(tmp_path / "release-1")
+    assert templates.resolve_set("current/clinic").theme.values["colours"]["heading"] \
+        == "#5a2d82"
+    assert templates.resolve_set(str(tmp_path / "release-2" / "child")).search_path[1] \
+        == tmp_path / "release-1" / "clinic"
+    (tmp_path / "current").unlink()
+    (tmp_path / "current").symlink_to(tmp_path / "release-2")
+    assert templates.resolve_set("current/clinic").theme.values["colours"]["heading"] \
+        == "#2d5a82"
+    assert templates.resolve_set(str(tmp_path / "release-2" / "child")).search_path[1] \
+        == tmp_path / "release-2" / "clinic"
+
+
+def test_a_built_in_set_resolves_from_a_folder_that_is_gone(tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert templates.resolve_set("default").search_path == [BUILTIN / "default"]
+
+
 # the walkthrough's steps
 
 

@@ -126,28 +126,39 @@ def builtin_sets() -> list[str]:
     return sorted(p.name for p in builtin_root().iterdir() if (p / "theme.yaml").is_file())
 
 
-# Sets resolved in this process, by name and working folder: (what they were read from, set)
-_resolved: dict[tuple[str, str], tuple[tuple[object, ...], TemplateSet]] = {}
+# Sets resolved in this process, by name and working folder: what each was read from
+# (its names, as given, with the logos of their themes), and the set
+Named = list[tuple[str, "Path | None"]]
+_resolved: dict[tuple[str, str], tuple[Named, tuple[object, ...], TemplateSet]] = {}
+MAX_RESOLVED = 64  # sets kept: a service that makes a folder for each request reads anew
 
 
 def resolve_set(name_or_path: str) -> TemplateSet:
     """A built-in set's name or a folder path -> the set with its parents and merged theme.
 
     A folder without theme.yaml, or whose theme names no parent, extends 'default'. Read
-    once per process while its folders, their themes and its logo stay as they were: a
+    once per process while everything it was read from stays as it was (_read_from): a
     program that builds many leaflets reads the theme files once, not twice a build."""
-    key = (name_or_path, os.getcwd())
+    try:
+        key = (name_or_path, os.getcwd())
+    except OSError:  # the working folder is gone: only a built-in or absolute name resolves
+        key = (name_or_path, "")
     kept = _resolved.get(key)
-    if kept is not None and kept[0] == _read_from(kept[1]):
-        return kept[1]
-    template_set = _resolve(name_or_path)
-    _resolved[key] = (_read_from(template_set), template_set)
+    if kept is not None and kept[1] == _read_from(kept[0], kept[2]):
+        return kept[2]
+    named: Named = []
+    template_set = _resolve(name_or_path, (), named)
+    if len(_resolved) >= MAX_RESOLVED:
+        del _resolved[next(iter(_resolved))]
+    _resolved[key] = (named, _read_from(named, template_set), template_set)
     return template_set
 
 
-def _read_from(template_set: TemplateSet) -> tuple[object, ...]:
-    """What a resolved set depends on: each folder of its chain as it stands (a theme
-    added or removed changes it), each theme's text, and the logo's file."""
+def _read_from(named: Named, template_set: TemplateSet) -> tuple[object, ...]:
+    """What a resolved set depends on: the folder each of its names (the set's own, then
+    each one extends) stands for now, links followed, and each theme's logo file; each
+    folder of its chain as it stands (a theme added or removed changes it) and each
+    theme's text."""
     def stat(path: Path) -> tuple[int, ...] | None:
         try:
             found = path.stat()
@@ -161,12 +172,23 @@ def _read_from(template_set: TemplateSet) -> tuple[object, ...]:
         except OSError:
             return None
 
-    logo = template_set.theme.logo
-    return (*((stat(folder), text(folder / "theme.yaml")) for _, folder in template_set.chain),
-            stat(logo) if logo is not None else None)
+    return (tuple((_folder_named(name), stat(logo) if logo is not None else None)
+                  for name, logo in named),
+            tuple((stat(folder), text(folder / "theme.yaml")) for _, folder in template_set.chain))
 
 
-def _resolve(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
+def _folder_named(name_or_path: str) -> Path | None:
+    """The folder a set's name stands for, as _resolve finds it, links followed."""
+    try:
+        builtin = builtin_root() / name_or_path
+        if "/" not in name_or_path and (builtin / "theme.yaml").is_file():
+            return builtin.resolve()
+        return Path(name_or_path).resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _resolve(name_or_path: str, _seen: tuple[str, ...], named: Named) -> TemplateSet:
     builtin = builtin_root() / name_or_path
     is_builtin = "/" not in name_or_path and (builtin / "theme.yaml").is_file()
     folder = builtin if is_builtin else Path(name_or_path)
@@ -185,9 +207,12 @@ def _resolve(name_or_path: str, _seen: tuple[str, ...] = ()) -> TemplateSet:
         parent_name = "default"
     name = name_or_path if is_builtin else folder.name
     if parent_name is None:
-        return TemplateSet(name, ((name, folder.resolve()),), load_theme(theme_path))
-    parent = _resolve(parent_name, (*_seen, key))
+        theme = load_theme(theme_path)
+        named.append((name_or_path, theme.logo))
+        return TemplateSet(name, ((name, folder.resolve()),), theme)
+    parent = _resolve(parent_name, (*_seen, key), named)
     theme = load_theme(theme_path if has_theme else None, parent.theme)
+    named.append((name_or_path, theme.logo))
     return TemplateSet(name, ((name, folder.resolve()), *parent.chain), theme)
 
 
