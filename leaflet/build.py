@@ -431,7 +431,7 @@ class Builder:
 
     def __init__(self) -> None:
         self._worker: LimitedWorker | None = None
-        self._lock = threading.Lock()  # threads building at once share one worker
+        self._lock = threading.Lock()  # threads building at once share one worker slot
 
     def build(self, content_path: Path | str, output: Path | str,
               options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
@@ -458,6 +458,7 @@ class Builder:
         return self._worker
 
     def close(self) -> None:
+        """End the worker and wait for it; a later build starts another."""
         with self._lock:
             self._close()
 

@@ -160,11 +160,11 @@ def _codes_in(table: bytes) -> Iterable[int] | None:
     return [code for start, end in pairs for code in range(start, end + 1)]
 
 
-
 @cache
 def _union(charsets: tuple[frozenset[str], ...]) -> frozenset[str]:
     """Kept, since every build makes its font set afresh; a frozenset keeps its own hash."""
     return frozenset().union(*charsets)
+
 
 @dataclass(frozen=True)
 class Family:
