@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -279,28 +280,40 @@ def test_relative_paths_are_read_from_the_callers_folder_now(tmp_path, monkeypat
         assert not (tmp_path / "b" / "out.pdf").exists()
 
 
-def test_limits_hold_when_the_callers_thread_blocks_their_signals(monkeypatch):
-    """A server's threads often block signals, leaving them to the main thread: the
-    worker and a build's own child must not inherit that."""
-    monkeypatch.setattr(limits, "WALL_GRACE", 0)
-    outcome: dict[str, BaseException] = {}
+def with_the_limits_signals_blocked(limited: Callable[[int], object]) -> dict[str, str]:
+    """What ``limited(1)`` ends with, in a worker and in a build's own child, called from a
+    thread that blocks the signals the limits are kept by, as a server's threads often do
+    (leaving signals to the main thread)."""
+    outcome: dict[str, str] = {}
 
     def blocked() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGPROF,
                                                   signal.SIGXCPU})
         for name, attempt in (("worker", lambda: LimitedWorker(Limits(seconds=1)).call(
-                                  waiting, 1)),
-                              ("child", lambda: waiting(1))):
+                                  limited, 1)),
+                              ("child", lambda: limited(1))):
             try:
                 attempt()
             except BaseException as exc:  # what came back is the test
-                outcome[name] = exc
+                outcome[name] = str(exc)
 
     thread = threading.Thread(target=blocked)
     thread.start()
     thread.join(60)
-    assert "wall-clock limit of 2 s" in str(outcome["worker"])
-    assert "wall-clock limit of 2 s" in str(outcome["child"])
+    return outcome
+
+
+def test_the_wall_clock_holds_when_the_callers_thread_blocks_its_signal(monkeypatch):
+    monkeypatch.setattr(limits, "WALL_GRACE", 0)
+    outcome = with_the_limits_signals_blocked(waiting)
+    assert "wall-clock limit of 2 s" in outcome["worker"]
+    assert "wall-clock limit of 2 s" in outcome["child"]
+
+
+def test_the_cpu_limit_holds_when_the_callers_thread_blocks_its_signals():
+    outcome = with_the_limits_signals_blocked(stuck_in_c)
+    assert "at its time limit of 1 s" in outcome["worker"]
+    assert "at its time limit of 1 s" in outcome["child"]
 
 
 def test_memory_is_limited_in_every_part_after_the_first_limited_one():
@@ -335,23 +348,3 @@ def test_a_worker_that_never_answers_is_killed_after_its_clocks_and_some_patienc
     assert 5 <= time.perf_counter() - start < 5 + STARTUP  # 2 x 2 s, and 1 s
     assert worker.pid is None and not alive(pid)
 
-
-def test_the_cpu_limit_holds_when_the_callers_thread_blocks_its_signals():
-    outcome: dict[str, BaseException] = {}
-
-    def blocked() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGPROF,
-                                                  signal.SIGXCPU})
-        for name, attempt in (("worker", lambda: LimitedWorker(Limits(seconds=1)).call(
-                                  stuck_in_c, 1)),
-                              ("child", lambda: stuck_in_c(1))):
-            try:
-                attempt()
-            except BaseException as exc:  # what came back is the test
-                outcome[name] = exc
-
-    thread = threading.Thread(target=blocked)
-    thread.start()
-    thread.join(60)
-    assert "at its time limit of 1 s" in str(outcome["worker"])
-    assert "at its time limit of 1 s" in str(outcome["child"])
