@@ -339,8 +339,12 @@ def build(content_path: Path | str, output: Path | str,
           options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
     """Check, build and write ``output`` atomically; check errors (and with ``strict``,
     warnings) stop it, and a failed build leaves any old file untouched."""
-    outputs = build_outputs(content_path, Path(output), None, options, today)
-    assert outputs.pdf is not None  # a PDF was asked for
+    return _pdf_of(build_outputs(content_path, Path(output), None, options, today))
+
+
+def _pdf_of(outputs: Outputs) -> BuildResult:
+    """The PDF's result of outputs that were asked for a PDF, with the checks' findings."""
+    assert outputs.pdf is not None
     return replace(outputs.pdf, findings=outputs.findings)
 
 
@@ -436,9 +440,7 @@ class Builder:
     def build(self, content_path: Path | str, output: Path | str,
               options: BuildOptions = BuildOptions(), today: date | None = None) -> BuildResult:
         """As ``build``."""
-        outputs = self.build_outputs(content_path, Path(output), None, options, today)
-        assert outputs.pdf is not None  # a PDF was asked for
-        return replace(outputs.pdf, findings=outputs.findings)
+        return _pdf_of(self.build_outputs(content_path, Path(output), None, options, today))
 
     def build_outputs(self, content_path: Path | str, pdf_output: Path | None,
                       html_output: Path | None, options: BuildOptions = BuildOptions(),

@@ -18,6 +18,7 @@ would never be seen to). Forks wait while the list changes (_LIST, held by os.fo
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import pickle
@@ -25,7 +26,6 @@ import select
 import signal
 import threading
 import time
-import traceback
 import weakref
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -34,13 +34,13 @@ from leaflet.errors import LeafletError, LimitError
 from leaflet.limits import (
     NO_MEMORY,
     Limits,
-    Terminated,
     become_worker,
     drain,
+    ended_by,
     errors_said,
+    outcome_of,
     pack_outcome,
     settle,
-    trace_if_room,
     write_all,
 )
 
@@ -103,7 +103,7 @@ class LimitedWorker:
             except BaseException:  # interrupted, or stuck: what it was doing is lost
                 self._stop(kill=True)
                 raise
-            self._said = errors_said(drain(self._fds[2])) or self._said
+            self._hear()
             if reply is None:
                 raise self._ending()
             outcome = pickle.loads(reply)
@@ -162,26 +162,21 @@ class LimitedWorker:
         pid = self._pid
         assert pid is not None and self._finalizer is not None
         _, status = os.waitpid(pid, 0)
-        self._said = errors_said(drain(self._fds[2])) or self._said
+        self._hear()
         self._finalizer.detach()
         _close_listed(self._fds)
         self._pid, self._fds = None, (-1, -1, -1)
         if os.WIFSIGNALED(status):
-            number = os.WTERMSIG(status)
-            if number == signal.SIGTERM:
-                return Terminated()
-            if number == signal.SIGINT:
-                return KeyboardInterrupt()
-            stop = {signal.SIGXCPU: "time", signal.SIGALRM: "wall"}.get(number, "")
-            if stop in self._said:
-                return self._said[stop]
-            return RuntimeError(f"the process building the leaflet was ended by "
-                                f"{signal.Signals(number).name}")
+            return ended_by(status, self._said)
         code = os.WEXITSTATUS(status)
         if code == NO_MEMORY and "memory" in self._said:
             return self._said["memory"]
         return RuntimeError(f"the process building the leaflet ended without a result "
                             f"(exit status {code})")
+
+    def _hear(self) -> None:
+        """Keep what the worker last said each limit would be (and empty its pipe)."""
+        self._said = errors_said(drain(self._fds[2])) or self._said
 
     def _forget(self) -> None:
         """In a process forked from the one that started the worker: not ours to use (its
@@ -281,15 +276,7 @@ def _serve(requests: int, replies: int, said: int) -> NoReturn:
         gc.freeze()
         first = True
         while (request := _receive(requests)) is not None:
-            try:  # a function defined since the worker was forked is not in it: an error
-                folder, function, args = pickle.loads(request)
-                if folder is not None and folder != os.getcwd():
-                    os.chdir(folder)
-                outcome: tuple[Any, ...] = ("value", function(*args))
-            except LimitError as exc:
-                outcome = ("raised", exc, trace_if_room())
-            except BaseException as exc:
-                outcome = ("raised", exc, traceback.format_exc())
+            outcome = outcome_of(functools.partial(_answer, request))
             _send(replies, pack_outcome(outcome))
             if not _kept_after(outcome):
                 break
@@ -302,6 +289,15 @@ def _serve(requests: int, replies: int, said: int) -> NoReturn:
         status = NO_MEMORY
     finally:
         os._exit(status)
+
+
+def _answer(request: bytes) -> Any:
+    """What a request asks for, worked out in the caller's folder. A function defined
+    since the worker was forked is not in it: unpickling it fails, and that is the answer."""
+    folder, function, args = pickle.loads(request)
+    if folder is not None and folder != os.getcwd():
+        os.chdir(folder)
+    return function(*args)
 
 
 def _send(fd: int, data: bytes) -> None:

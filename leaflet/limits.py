@@ -363,22 +363,27 @@ def _wait_passing_on(pid: int, waited: set[signal.Signals]) -> int:
 
 
 def _ending(status: int, said: bytes) -> int:
-    """The exit status of a child that exited; for one a signal ended, the error that was:
-    the limit whose signal the kernel sent (SIGXCPU, SIGALRM), a stop (SIGTERM, SIGINT),
-    or none the build knows of (SIGKILL, SIGSEGV: an internal error)."""
+    """The exit status of a child that exited; for one a signal ended, the error that was
+    (ended_by) raised."""
     if os.WIFEXITED(status):
         return os.WEXITSTATUS(status)
+    raise ended_by(status, errors_said(said))
+
+
+def ended_by(status: int, errors: dict[str, LimitError]) -> BaseException:
+    """The error for a supervised process a signal ended: the limit whose signal the kernel
+    sent (SIGXCPU, SIGALRM), as ``errors`` (what it said) has it; a stop (SIGTERM,
+    SIGINT); or none the build knows of (SIGKILL, SIGSEGV: an internal error)."""
     number = os.WTERMSIG(status)
     if number == signal.SIGTERM:
-        raise Terminated
+        return Terminated()
     if number == signal.SIGINT:
-        raise KeyboardInterrupt
+        return KeyboardInterrupt()
     stop = {signal.SIGXCPU: "time", signal.SIGALRM: "wall"}.get(number, "")
-    errors = errors_said(said)
     if stop in errors:
-        raise errors[stop]
-    raise RuntimeError(f"the process building the leaflet was ended by "
-                       f"{signal.Signals(number).name}")
+        return errors[stop]
+    return RuntimeError(f"the process building the leaflet was ended by "
+                        f"{signal.Signals(number).name}")
 
 
 def drain(fd: int) -> bytes:
@@ -470,13 +475,7 @@ def _child(work: Callable[[], Any], limits: Limits, on_limit: OnLimit, fd: int,
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         die_with_parent(parent)
-        try:
-            outcome: tuple[Any, ...] = ("value", _under_limits(work, limits, on_limit))
-        except LimitError as exc:
-            outcome = ("raised", exc, trace_if_room())
-        except BaseException as exc:
-            outcome = ("raised", exc, traceback.format_exc())
-        write_all(fd, pack_outcome(outcome))
+        write_all(fd, pack_outcome(outcome_of(lambda: _under_limits(work, limits, on_limit))))
         status = 0
     except MemoryError:
         status = NO_MEMORY
@@ -495,7 +494,18 @@ def _under_limits(work: Callable[[], T], limits: Limits, on_limit: OnLimit) -> T
         raise on_limit("memory" if isinstance(exc, MemoryError) else "time", exc) from exc
 
 
-def trace_if_room() -> str:
+def outcome_of(work: Callable[[], Any]) -> tuple[Any, ...]:
+    """``work()``'s value, or the exception it raised with its traceback as text, to be
+    packed for the process that asked for it."""
+    try:
+        return ("value", work())
+    except LimitError as exc:
+        return ("raised", exc, _trace_if_room())
+    except BaseException as exc:
+        return ("raised", exc, traceback.format_exc())
+
+
+def _trace_if_room() -> str:
     """Where the limit was hit, for --debug; nothing if memory is too short even for that."""
     try:
         return traceback.format_exc()
