@@ -46,8 +46,8 @@ def builder(layout: str, tagged: bool):
     def build() -> int:
         layout_ = Layout(settings.theme, fonts, lambda line: locate(line, ""),
                          template_set.image, tagged=tagged)
-        raw, _ = layout_.render(document, metadata)
-        finished = finish(raw, metadata)
+        laid = layout_.render(document, metadata)
+        finished = finish(laid.pdf, metadata, laid.tree)
         verify(finished)  # as a build does: the finished file is the one proved
         return len(finished)
 

@@ -35,7 +35,7 @@ from leaflet.output import Input, check_outputs, files_in, write_atomically
 from leaflet.pdf.finish import finish
 from leaflet.pdf.fonts import CJK_FOLDER, FontSet, describe_char, load_family, register
 from leaflet.pdf.inspect import Expectations, inspect_built, text_area, violations
-from leaflet.pdf.layout import Layout, load_qr_code
+from leaflet.pdf.layout import LaidOut, Layout, load_qr_code
 from leaflet.render.markup import Document, Metadata, parse_markup
 from leaflet.render.profiles import PrintSettings, Profile, print_settings
 from leaflet.render.templates import (
@@ -277,9 +277,9 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
                                                             remember=remember))
         return BuildResult(pdf, pages)
     theme = settings.theme
-    raw, pages = lay_out(theme).render(document, metadata)
-    if max_pages and pages > max_pages:
-        theme, raw, pages = _fit(document, metadata, settings, lay_out, max_pages)
+    laid = lay_out(theme).render(document, metadata)
+    if max_pages and laid.pages > max_pages:
+        theme, laid = _fit(document, metadata, settings, lay_out, max_pages)
     if settings.layout.booklet:
         from leaflet.pdf.impose import (  # see render_content
             SHEET,
@@ -288,12 +288,12 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
             saddle_stitch,
         )
 
-        sheets = finish(impose(raw), metadata)
+        sheets = finish(impose(laid.pdf), metadata)  # printed sheets: not tagged
         verifier(theme, settings.profile, (SHEET, placements(theme.page_size)))(sheets)
-        return BuildResult(sheets, len(saddle_stitch(pages)), booklet_pages=pages)
-    finished = finish(raw, metadata)
+        return BuildResult(sheets, len(saddle_stitch(laid.pages)), booklet_pages=laid.pages)
+    finished = finish(laid.pdf, metadata, laid.tree)
     verifier(theme, settings.profile)(finished)  # what is written, not what was meant
-    return BuildResult(finished, pages)
+    return BuildResult(finished, laid.pages)
 
 
 def _tighter(theme: Theme, profile: Profile) -> list[dict[str, object]]:
@@ -320,14 +320,15 @@ def _tighter(theme: Theme, profile: Profile) -> list[dict[str, object]]:
 
 
 def _fit(document: Document, metadata: Metadata, settings: PrintSettings,
-         lay_out: Callable[[Theme], Layout], max_pages: int) -> tuple[Theme, bytes, int]:
+         lay_out: Callable[[Theme], Layout], max_pages: int) -> tuple[Theme, LaidOut]:
     """The first theme in ``_tighter`` that fits; if none does, say what it would take."""
     pages = 0
     for changes in _tighter(settings.theme, settings.profile):
         theme = settings.theme.derive(changes, Walk(file=str(settings.theme.source)))
-        raw, pages = lay_out(theme).render(document, metadata)
+        laid = lay_out(theme).render(document, metadata)
+        pages = laid.pages
         if pages <= max_pages:
-            return theme, raw, pages
+            return theme, laid
     raise LayoutError(Problem(
         "--max-pages", None, None,
         f"the leaflet does not fit on {max_pages} page(s): it needs {pages} at the smallest "

@@ -61,7 +61,7 @@ def test_a_personalised_leaflet_is_proved_as_joined(monkeypatch, tmp_path):
     """The joined file is the one written, so it is the one proved: joining that shrank
     the text would fail the build, though both parts were fine."""
     monkeypatch.setattr(leaflet.personal.personalise, "join",
-                        lambda first, shared: small_text_pdf(5, pages=3))
+                        lambda first, tree, shared: small_text_pdf(5, pages=3))
     with pytest.raises(LayoutError, match="page 1: text of 5 pt"):
         build_pdf(BACLOFEN, BuildOptions(patient=patient_file(tmp_path, "Jane Example")))
 

@@ -36,7 +36,7 @@ from leaflet.pdf.objects import (
     resolved,
     text_string,
 )
-from leaflet.pdf.tagging import TREE_KEY, read_tree, write_elements
+from leaflet.pdf.tagging import Node, write_elements
 from leaflet.pdf.writer import INFO, PdfOut
 
 DOCUMENT_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata", "/Outlines", "/PageMode",
@@ -109,19 +109,18 @@ def shared_part(pdf: bytes) -> SharedPart:
                       tree)
 
 
-def join(first: bytes, shared: SharedPart) -> bytes:
-    """The pages of ``first``, then those of ``shared``, as one PDF that takes its document
-    data (language, XMP, information) from ``shared``."""
+def join(first: bytes, tree: Node | None, shared: SharedPart) -> bytes:
+    """The pages of ``first``, laid out with the structure ``tree``, then those of
+    ``shared``, as one PDF that takes its document data (language, XMP, information)
+    from ``shared``."""
     out = PdfOut(io.BytesIO(), first=shared.next_id)
     reader = Document(first)
-    root = reader.trailer["/Root"]
-    tagged = shared.structure is not None and TREE_KEY in root
+    tagged = shared.structure is not None and tree is not None
     after = len(shared.pages)  # the personal pages' ParentTree keys follow the shared ones'
     out.add_pages(reader, page_entries=lambda index: {
         "/StructParents": after + index} if tagged else {})
     personal = None
-    if tagged:
-        tree = read_tree(root[TREE_KEY].get_data())
+    if tree is not None and tagged:
         written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
                                  out.put_raw)
         personal = Structure([Ref(n) for n in written.top],

@@ -3,46 +3,77 @@ showing the title, and XMP (declaring PDF/UA-1 when the layout tagged the pages;
 structure tree, outline and MarkInfo it wrote are kept as they are).
 
 The file is written anew through `writer`, not updated incrementally: one revision with
-one table, the objects read by `objects` and copied as they are."""
+one table. Every object the layout wrote is copied byte for byte under its own number,
+but for the two that change: the catalogue and the information are written again in
+their places. The XMP packet and the elements of the structure tree the layout handed on
+are numbered after the rest. Reading and writing each object as values again took more
+time than laying out the footers."""
 
 from __future__ import annotations
 
 import io
 
-from leaflet.pdf.objects import Dict, Document, Name, Ref, Stream, text_string
-from leaflet.pdf.tagging import TREE_KEY, read_tree, write_tree
+from leaflet.pdf.objects import Dict, Document, Name, Ref, Stream, Unsupported, text_string
+from leaflet.pdf.tagging import Node, write_tree
 from leaflet.pdf.writer import PdfOut
 from leaflet.pdf.xmp import xmp_packet
 from leaflet.render.markup import Metadata
 
-# the rest of the catalogue (outlines, page mode) is kept as the layout wrote it
-REWRITTEN = ("/Type", "/Pages", "/Lang", "/ViewerPreferences", "/Metadata", "/MarkInfo",
-             TREE_KEY)
+# the rest of the catalogue (pages, outlines, page mode) is kept as the layout wrote it
+REWRITTEN = ("/Type", "/Lang", "/ViewerPreferences", "/Metadata", "/MarkInfo")
 
 
-def finish(pdf: bytes, metadata: Metadata) -> bytes:
-    """``pdf`` with ReportLab's information replaced by ours, the language set and XMP."""
+def finish(pdf: bytes, metadata: Metadata, tree: Node | None = None) -> bytes:
+    """``pdf`` with ReportLab's information replaced by ours, the language set and XMP;
+    with the structure ``tree`` its pages were tagged by, if they were."""
     reader = Document(pdf)
-    out = PdfOut(io.BytesIO())
-    copy = out.add_pages(reader)
-    root = reader.trailer["/Root"]
-    catalog = Dict({key: copy(root.raw_get(key)) for key in root if key not in REWRITTEN})
+    written = _written_objects(reader)
+    trailer = reader.trailer
+    root, catalog_number = trailer["/Root"], trailer.raw_get("/Root").number
+    info = trailer.raw_get("/Info") if "/Info" in trailer else None
+    replaced = {catalog_number, info.number if isinstance(info, Ref) else None}
+    out = PdfOut(io.BytesIO(), first=max(written) + 1)
+    for number, text in written.items():
+        if number not in replaced:
+            out.put_written(number, text)
+    catalog = Dict({key: root.raw_get(key) for key in root if key not in REWRITTEN})
+    catalog["/Type"] = Name("/Catalog")
     catalog["/Lang"] = text_string(metadata.language)
-    preferences = Dict(copy(root["/ViewerPreferences"]) if "/ViewerPreferences" in root
-                       else {})
+    preferences = Dict(root.get("/ViewerPreferences", {}))
     preferences["/DisplayDocTitle"] = True
     catalog["/ViewerPreferences"] = preferences
-    tagged = TREE_KEY in root
-    if tagged:
-        tree = read_tree(root[TREE_KEY].get_data())
-        number = write_tree(tree, out.kids, out.allocate, out.put_raw)
-        catalog["/StructTreeRoot"] = Ref(number)
+    if tree is not None:
+        pages = [page.indirect_reference.number for page in reader.pages]
+        catalog["/StructTreeRoot"] = Ref(write_tree(tree, pages, out.allocate, out.put_raw))
         catalog["/MarkInfo"] = Dict({"/Marked": True})
-    catalog["/Metadata"] = out.add(_xmp_stream(metadata, tagged))
-    info = Dict({key: text_string(value) for key, value in metadata.as_info().items()})
-    out.close(catalog, info)
+    catalog["/Metadata"] = out.add(_xmp_stream(metadata, tree is not None))
+    out.put(catalog_number, catalog)
+    info_number = info.number if isinstance(info, Ref) else out.allocate()
+    out.put(info_number, Dict({key: text_string(value)
+                               for key, value in metadata.as_info().items()}))
+    out.end(catalog_number, info_number)
     assert isinstance(out.stream, io.BytesIO)
     return out.stream.getvalue()
+
+
+def _written_objects(reader: Document) -> dict[int, bytes]:
+    """Each object of a file with one table, as written, by number: from its offset to
+    the next object's (or the table's). The layout and the imposition number theirs from
+    1 with none left out; a file that is not so is not one of ours."""
+    data, offsets = reader.data, reader.offsets
+    if "/Prev" in reader.trailer or reader.table_start is None \
+            or sorted(offsets) != list(range(1, len(offsets) + 1)):
+        raise Unsupported("not a file laid out by leaflet: its objects are not numbered "
+                          "1 to N in one table")
+    starts = sorted((offset, number) for number, offset in offsets.items())
+    ends = [offset for offset, _ in starts[1:]] + [reader.table_start]
+    written = {}
+    for (start, number), end in zip(starts, ends, strict=True):
+        text = data[start:end]
+        if not (text.startswith(b"%d 0 obj" % number) and text.rstrip().endswith(b"endobj")):
+            raise Unsupported(f"object {number} is not where the table says")
+        written[number] = text
+    return written
 
 
 def _xmp_stream(metadata: Metadata, tagged: bool) -> Stream:

@@ -196,6 +196,7 @@ class Document:
         self.objects: dict[int, Any] = {}
         self.digests: dict[int, bytes] = {}  # see digest
         self.trailer, self.pages = Dict(), []
+        self.table_start: int | None = None  # where the newest table is; None with offsets
         if offsets is None:
             self.trailer = self._read_tables()
             if "/Encrypt" in self.trailer:
@@ -220,6 +221,7 @@ class Document:
         if found is None:
             raise Unsupported("no startxref at the end of the file")
         position, trailer, seen = int(found.group(1)), None, set()
+        self.table_start = position
         while position not in seen:  # newest table first; older ones fill in what is left
             seen.add(position)
             if not self.data.startswith(b"xref", position):

@@ -6,10 +6,10 @@ drawn it writes its piece of content as a marked-content sequence
 (``/P <</MCID n>> BDC ... EMC``) and the node records where (page, MCID); anything that
 is not content (the footer, the running header after page 1, rules, cell shading and grid
 lines) is drawn inside ``/Artifact <<...>> BDC ... EMC``. When the last page is drawn,
-each page gets /StructParents and /Tabs /S, and the tree goes along in the laid-out PDF
-as compact JSON; finishing (or joining a personalised leaflet's parts) writes it as the
-StructTreeRoot, one StructElem per node, and the ParentTree that maps every MCID back to
-its element.
+each page gets /StructParents and /Tabs /S, and the tree goes along with the laid-out PDF
+(`leaflet.pdf.layout.LaidOut`); finishing (or joining a personalised leaflet's parts)
+writes it as the StructTreeRoot, one StructElem per node, and the ParentTree that maps
+every MCID back to its element.
 
 A paragraph split across pages is one element with a marked piece on each page; a
 table's header row repeated on a later page is drawn again by the same flowable, so a
@@ -19,26 +19,20 @@ with its words as the markup has them, since ReportLab writes no space at a line
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
+from reportlab.pdfbase.pdfdoc import PDFName
 from reportlab.pdfgen.canvas import Canvas
 
 from leaflet.pdf.objects import serialise, text_string
 
-# The laid-out PDF's private catalogue entry that carries the tree to finishing; no file
-# leaflet writes keeps it.
-TREE_KEY = "/LeafletStructureTree"
-
-
 # A marked-content sequence is one number: its page's index (from 0) above MCID_BITS,
 # its MCID on that page below. A number, not a pair: a leaflet has hundreds of them, and
-# as pairs they were hundreds more objects to make, hand on as JSON and read back (and
-# for Python's garbage collector to look through) on every build. No page can hold 2**32
+# as pairs they were hundreds more objects to make and write (and for Python's garbage
+# collector to look through) on every build. No page can hold 2**32
 # sequences: each is tens of bytes of content.
 Mark = int
 MCID_BITS = 32
@@ -53,9 +47,8 @@ _ENTRIES = {"alt": "Alt", "actual_text": "ActualText", "title": "T",
 class Node(dict[str, Any]):
     """A structure element to be: its standard role (S), children in reading order (K:
     elements and marks) and the entries a reader needs (/Alt for a figure, /ActualText,
-    /T, a header cell's /Scope). A node is the dictionary it is handed on as, so the
-    whole tree goes to finishing in one ``json.dumps``; two nodes are equal only if they
-    are the same node."""
+    /T, a header cell's /Scope). A node is the dictionary finishing reads; two nodes are
+    equal only if they are the same node."""
 
     __eq__ = object.__eq__
     __ne__ = object.__ne__
@@ -124,9 +117,8 @@ class Tagger:
         return f"heading{self.bookmarks}"
 
     def write(self, canvas: Canvas, pages: list[Any]) -> None:
-        """Hand the tree to the finishing step: as compact JSON in a private catalogue
-        entry of the laid-out PDF (``TREE_KEY``), which finishing (or joining) replaces by
-        the structure tree itself. Each page gets its /StructParents and /Tabs here."""
+        """Each page's /StructParents and /Tabs, and the outline; the tree itself is
+        written by finishing (or joining), from ``root``."""
         if not self.enabled:
             return
         for index, page in enumerate(pages):
@@ -135,20 +127,8 @@ class Tagger:
             page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
             page.StructParents = index
             page.Tabs = PDFName("S")
-        # bytes, not text: ReportLab would encode a text stream (tens of KB of words)
-        # character by character; JSON is ASCII, which its encoding leaves as it is
-        stream = PDFStream(content=json.dumps(self.root, separators=(",", ":")).encode("ascii"))
-        catalog = canvas._doc.Catalog
-        catalog.__NoDefault__ = [*catalog.__NoDefault__, TREE_KEY[1:]]
-        setattr(catalog, TREE_KEY[1:], canvas._doc.Reference(stream))
         if self.bookmarks:
             canvas.showOutline()
-
-
-def read_tree(stream: bytes) -> dict[str, Any]:
-    """The tree a layout handed on (see `Tagger.write`)."""
-    tree: dict[str, Any] = json.loads(stream)
-    return tree
 
 
 @dataclass

@@ -50,6 +50,11 @@ class PdfOut:
     def put(self, number: int, obj: Any) -> None:
         self.put_raw(number, serialise(obj))
 
+    def put_written(self, number: int, written: bytes) -> None:
+        """Write an object as another file had it, from its "N 0 obj" to its "endobj"."""
+        self.offsets[number] = self.position
+        self.write(written)
+
     def put_raw(self, number: int, body: bytes) -> None:
         """Write an object already serialised (the structure tree's many small ones)."""
         self.offsets[number] = self.position
@@ -117,21 +122,26 @@ class PdfOut:
         self.put(number, page)
 
     def close(self, catalog: dict[str, Any], info: dict[str, Any]) -> None:
-        """The page tree, catalogue, information and cross-reference table. The file
-        identifier is a digest of everything before it, so the same file gets the same one."""
+        """The page tree, catalogue and information, then the table (see `end`)."""
         self.put(PAGES, Dict({"/Type": Name("/Pages"), "/Kids": [Ref(k) for k in self.kids],
                               "/Count": len(self.kids)}))
         catalog["/Type"] = Name("/Catalog")
         catalog["/Pages"] = Ref(PAGES)
         self.put(CATALOG, catalog)
         self.put(INFO, info)
+        self.end(CATALOG, INFO)
+
+    def end(self, catalog: int, info: int) -> None:
+        """The cross-reference table and trailer, once every object numbered is written.
+        The file identifier is a digest of everything before it, so the same file gets the
+        same one."""
         count = self.next_id
         table = [b"xref\n", f"0 {count}\n".encode(), b"0000000000 65535 f \n"]
         table += [f"{self.offsets[n]:010d} 00000 n \n".encode() for n in range(1, count)]
         start = self.position
         identifier = "<" + self.digest.hexdigest() + ">"
         self.write(b"".join(table))
-        self.write(f"trailer\n<< /Size {count} /Root {CATALOG} 0 R /Info {INFO} 0 R "
+        self.write(f"trailer\n<< /Size {count} /Root {catalog} 0 R /Info {info} 0 R "
                    f"/ID [{identifier} {identifier}] >>\nstartxref\n{start}\n%%EOF\n".encode())
 
 

@@ -56,11 +56,11 @@ def render_personalised(document: Document, template: str, layout: Layout,
     if key not in _shared_pages:
         _shared_part(key, rest, layout, metadata, 1)
     shared_pages = _shared_pages[key]
-    raw, personal_pages = layout.render(personal, metadata, pages_after=shared_pages)
-    shared, _ = _shared_part(key, rest, layout, metadata, personal_pages)
-    pdf = join(raw, shared)
+    laid = layout.render(personal, metadata, pages_after=shared_pages)
+    shared, _ = _shared_part(key, rest, layout, metadata, laid.pages)
+    pdf = join(laid.pdf, laid.tree, shared)
     verify(pdf)
-    return pdf, personal_pages + shared_pages
+    return pdf, laid.pages + shared_pages
 
 
 def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
@@ -71,10 +71,10 @@ def _shared_part(key: str, rest: Document, layout: Layout, metadata: Metadata,
     if slot in _shared:
         _shared.move_to_end(slot)
         return _shared[slot]
-    raw, pages = layout.render(rest, metadata, pages_before=pages_before)
-    part = (shared_part(finish(raw, metadata)), pages)
+    laid = layout.render(rest, metadata, pages_before=pages_before)
+    part = (shared_part(finish(laid.pdf, metadata, laid.tree)), laid.pages)
     _shared[slot] = part
-    _shared_pages[key] = pages
+    _shared_pages[key] = laid.pages
     while len(_shared) > CACHE_SIZE:
         _shared.popitem(last=False)
     return part

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import NamedTuple
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Table
@@ -60,7 +61,17 @@ from leaflet.render.markup import (
 )
 from leaflet.render.theme import Theme
 
-__all__ = ["Layout", "load_qr_code"]
+__all__ = ["LaidOut", "Layout", "load_qr_code"]
+
+
+class LaidOut(NamedTuple):
+    """A document laid out: ReportLab's PDF, its number of pages, and the structure tree
+    its pages' marked content belongs to (None when laid out untagged), which finishing
+    writes into the file."""
+
+    pdf: bytes
+    pages: int
+    tree: Node | None
 
 
 class Layout:
@@ -81,9 +92,9 @@ class Layout:
         self.heading_level = 0
 
     def render(self, document: Document, metadata: Metadata, pages_before: int = 0,
-               pages_after: int = 0) -> tuple[bytes, int]:
-        """The PDF bytes and the number of pages. ``pages_before`` and ``pages_after`` count
-        pages of other parts joined to this one, so its footers number the whole."""
+               pages_after: int = 0) -> LaidOut:
+        """The document laid out. ``pages_before`` and ``pages_after`` count pages of other
+        parts joined to this one, so its footers number the whole."""
         self.styles.wrap_for(metadata.language)
         width = self.page.column_width
         self.tagger = tagger = Tagger(self.tagged)
@@ -117,7 +128,7 @@ class Layout:
         except RLLayoutError as exc:
             raise LayoutError(Problem("<layout>", None, None,
                                       f"could not fit on a page: {snippet(str(exc))}")) from exc
-        return buffer.getvalue(), len(pages)
+        return LaidOut(buffer.getvalue(), len(pages), tagger.root if tagger.enabled else None)
 
     def sequence(self, blocks: list[Block], width: float, depth: int,
                  parent: Node) -> list[Flowable]:
