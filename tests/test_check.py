@@ -18,6 +18,7 @@ from pdfread import DRAFT_NOTICE, page_texts, text_runs
 
 from leaflet.check import Checker, Severity
 from leaflet.check.findings import RULES
+from leaflet.check.plain_words import compile_terms
 from leaflet.check.readability import SectionReadability, Sentence, split_sentences
 from leaflet.check.report import SCHEMA_PATH
 from leaflet.cli import main
@@ -298,6 +299,20 @@ def test_plurals_and_phrases_are_found(write_content, checker):
     assert len(words) == 2
     assert 'medical word "seizures": say "fits" instead' in words[0]
     assert 'medical word "adverse  reaction": say "side effect" instead' in words[1]
+
+
+@pytest.mark.parametrize("text", [
+    "TINNITUS and Seizures, an Adverse\n reaction; hypotensions",
+    "pre-tinnitus, tinnitus-like, xseizure, seizuresx, (seizure), 'Nausea'",
+    "orthostatic hypotension and Orthostatic  Hypotension, then hypotension alone",
+])
+def test_a_text_in_ascii_finds_the_words_the_case_blind_pattern_finds(text):
+    words = yaml.safe_load((ROOT / "templates" / "default" / "plain_words.yaml").read_text())
+    terms = compile_terms(tuple(words.items()))
+    expected = [match.span() for match in terms.pattern.finditer(text)]
+    assert len(expected) >= 2
+    assert list(terms.spans(text)) == expected  # lowered, matched without IGNORECASE
+    assert list(terms.spans(text + " °")) == expected  # not ASCII: the case-blind pattern
 
 
 # doses
