@@ -168,7 +168,8 @@ def _inspect_page(number: int, runs: list[TextRun], page: Any,
                    and run.y >= y0 - TOLERANCE and run.y + ascent <= y1 + TOLERANCE
                    for x0, y0, x1, y1 in areas):
             report.outside_margins.append(run.text.strip()[:40])
-        report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
+        if not NO_GLYPH.isdisjoint(run.text):
+            report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
     return report
 
 
