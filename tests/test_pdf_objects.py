@@ -10,8 +10,9 @@ import pikepdf
 import pytest
 from conftest import BACLOFEN, ROOT, fresh_python, pdf_of
 
-from leaflet.build import build
+from leaflet.build import build, build_pdf
 from leaflet.errors import LayoutError
+from leaflet.pdf.finish import finish
 from leaflet.pdf.inspect import inspect_pdf
 from leaflet.pdf.objects import (
     Dict,
@@ -21,10 +22,12 @@ from leaflet.pdf.objects import (
     Stream,
     String,
     Unsupported,
+    resolved,
     serialise,
     text_string,
 )
 from leaflet.pdf.writer import PdfOut
+from leaflet.render.markup import Metadata
 
 
 def one_page(content: bytes, page_extra: bytes = b"", pages_extra: bytes = b"",
@@ -160,6 +163,50 @@ def test_written_objects_read_back_the_same():
     assert document.get(5).raw == b"\x00\xff"
     assert document.get(5)["/Odd Key"] == "/Has Space#"
     assert serialise(document.get(4)) == serialise(values)
+
+
+def test_finishing_copies_each_object_the_layout_wrote_as_it_was(monkeypatch):
+    """All but the catalogue and information are copied byte for byte, each under its own
+    number, and the structure tree the layout built is written from its dictionaries."""
+    import leaflet.build
+
+    laid: list[tuple[bytes, object]] = []
+
+    def keep(pdf, metadata, tree=None):
+        laid.append((pdf, tree))
+        return finish(pdf, metadata, tree)
+
+    monkeypatch.setattr(leaflet.build, "finish", keep)
+    monkeypatch.setattr(leaflet.build, "run_limited", lambda work, limits, on_limit: work())
+    finished = build_pdf(BACLOFEN).pdf
+    (raw, tree), = laid
+    before, after = Document(raw), Document(finished)
+    changed = {before.trailer.raw_get("/Root").number, before.trailer.raw_get("/Info").number}
+    ends = sorted([*before.offsets.values(), before.table_start])
+    for number, start in before.offsets.items():
+        if number not in changed:
+            written = raw[start:ends[ends.index(start) + 1]]
+            assert finished[after.offsets[number]:].startswith(written), number
+    assert tree is not None
+    assert resolved(after.trailer["/Root"]["/StructTreeRoot"]["/K"][0])["/K"]  # its elements
+    assert "/Lang" in after.trailer["/Root"] and "/Lang" not in before.trailer["/Root"]
+
+
+@pytest.mark.parametrize("change", ["a gap", "an update"])
+def test_finishing_refuses_a_file_not_laid_out_by_leaflet(change):
+    base = one_page(b"BT ET", page_extra=b"/MediaBox [0 0 100 100]")
+    if change == "a gap":
+        data = one_page(b"BT ET", o7=b"(left alone)")
+    else:
+        start = int(base.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+        data = base + (b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 6 /Root 1 0 R "
+                       b"/Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (start, len(base)))
+    metadata = Metadata(title="t", subject="s", author="a", keywords=(), language="en")
+    finished = Document(finish(base, metadata))
+    assert finished.trailer["/Root"]["/Lang"] == b"en"
+    Document(data)  # readable
+    with pytest.raises(Unsupported, match="not a file laid out by leaflet"):
+        finish(data, metadata)
 
 
 def test_a_plain_build_does_not_import_pypdf(tmp_path):
