@@ -30,9 +30,11 @@ _swept: set[str] = set()  # folders this process has already cleared of abandone
 
 @dataclass(frozen=True)
 class Input:
-    """A file the run reads, and what it is to the user ('the content file')."""
+    """A file the run reads, and what it is to the user ('the content file'). A file
+    found in a folder is named by the string the listing gave: a build lists some 80,
+    and making each a Path took longer than looking at it."""
 
-    path: Path
+    path: Path | str
     what: str
 
 
@@ -47,7 +49,7 @@ def files_in(folder: Path, what: str) -> Iterator[Input]:
         try:
             with os.scandir(folders.pop()) as entries:
                 for entry in entries:
-                    yield Input(Path(entry.path), what)
+                    yield Input(entry.path, what)
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
         except OSError:  # gone or unreadable: nothing in it can be read by this run either
@@ -84,9 +86,9 @@ def check_outputs(paths: Iterable[Path], inputs: Iterable[Input] = ()) -> None:
         raise OutputError(problems)
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path: Path | str) -> os.stat_result | None:
     try:
-        return path.stat()
+        return os.stat(path)
     except (OSError, ValueError):
         return None
 
