@@ -242,7 +242,7 @@ def test_the_build_proof_holds_the_finished_bytes_to_the_profile(monkeypatch):
     from leaflet.build import build_pdf
     from leaflet.errors import LayoutError
 
-    def shrunk(raw: bytes, metadata: object) -> bytes:
+    def shrunk(raw: bytes, metadata: object, tree: object = None) -> bytes:
         out = io.BytesIO()
         canvas = Canvas(out, pagesize=(595.27, 841.89), invariant=1)
         canvas.setFont("Helvetica", 5)
