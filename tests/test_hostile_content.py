@@ -245,6 +245,22 @@ def test_twenty_levels_are_read_and_twenty_one_refused(monkeypatch, composer, st
 # characters that are not text
 
 
+def test_an_ascii_text_is_refused_for_the_characters_any_text_is():
+    """ASCII is looked at with a smaller pattern: it must refuse the same characters, and
+    say the same of a text that holds several."""
+    from leaflet.sources import characters
+
+    for code in range(128):
+        text = f"ab{chr(code)}c{chr(code)}"
+        assert text.isascii()
+        assert refused_character(text) == (
+            refused_character(text + "\u00e9") if characters._REFUSED.search(text) else None)
+        assert bool(characters._REFUSED_IN_ASCII.search(text)) == \
+            bool(characters._REFUSED.search(text)), code
+    assert refused_character("ab\x07c\x1f") == \
+        "U+0007 (a control character) at character 3 (and 1 more) is not text; remove it"
+
+
 def test_decomposed_accents_are_printed_as_one_letter(tmp_path, baclofen_data):
     baclofen_data["sections"]["storage"][1] = "Keep it in the cafe\u0301 fridge."
     path, _ = dump(tmp_path, baclofen_data)
