@@ -19,7 +19,7 @@ def section_of(key: str) -> str | None:
 
 def under(key: str, prefix: str) -> bool:
     """Whether ``key`` is ``prefix`` or inside it ('a.b[2]' is under 'a.b', 'a.bc' is not)."""
-    return key == prefix or key.startswith((prefix + ".", prefix + "["))
+    return key.startswith(prefix) and (len(key) == len(prefix) or key[len(prefix)] in ".[")
 
 
 def prose(content: Content) -> Iterator[tuple[str, str]]:
