@@ -4,9 +4,13 @@ width, and the QR code module imported only for a leaflet that has a code."""
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 from conftest import BACLOFEN, build_bytes, fresh_python
 from reportlab.platypus import Paragraph as RLParagraph
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 from leaflet.build import load_fonts
 from leaflet.pdf.layout import fragments as fragments_module
@@ -56,6 +60,23 @@ def test_fragments_are_the_ones_reportlabs_parser_makes(markup, role):
     assert fragments(ours.text, style) is not None  # read here, not by the parser
     assert fields(ours.frags) == fields(theirs.frags)
     assert ours.text == theirs.text
+
+
+def test_markup_given_uncleaned_is_markup_cleaning_would_not_change():
+    """Random runs of letters, tags and every kind of white space ReportLab's cleaning
+    treats apart: what is not cleaned is what cleaning would give back unchanged."""
+    common = ["a", "b", "<b>", "</b>", "&amp;", " ", "\u00a0"]
+    rare = ["\n", "\t", "\r", "\x0b", "\x1c", "\x85", "\u2003", "\u2028", "\u200b", "\u202f",
+            "\u3000"]
+    weights = [10] * len(common) + [1] * len(rare)
+    chooser = random.Random(13)
+    given_as_is = 0
+    for _ in range(20_000):
+        markup = "".join(chooser.choices(common + rare, weights, k=chooser.randint(0, 7)))
+        if not fragments_module._NEEDS_CLEANING.search(markup):
+            given_as_is += 1
+            assert cleanBlockQuotedText(markup) == markup, repr(markup)
+    assert given_as_is > 2_000
 
 
 @pytest.mark.parametrize("markup", [
@@ -140,6 +161,7 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     path = write_content(change)
     fast = build_bytes(path, **options)
     monkeypatch.setattr(fragments_module, "fragments", lambda text, style: None)
+    monkeypatch.setattr(fragments_module, "_NEEDS_CLEANING", re.compile(""))  # always
     monkeypatch.setattr(MarkedParagraph, "wrap", RLParagraph.wrap)
     assert build_bytes(path, **options) == fast
 

@@ -26,6 +26,11 @@ from reportlab.platypus.paraparser import ParaFrag
 _TOKEN = re.compile(r'([^<&]+)|&(amp|lt|gt);|<(b|i)>|<span backColor="([^"<>&]*)">'
                     r'|<font name="([^"<>&]*)">|</(b|i|span|font)>|(<br/>)')
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+# What ReportLab's cleanBlockQuotedText changes: a space at either end, two in a row, and
+# any other white space (Python's, or ReportLab's own, which adds the zero-width space)
+# but the no-break space, which it keeps. The markup parser has already collapsed white
+# space, so nearly every paragraph has none of these and is given as it is.
+_NEEDS_CLEANING = re.compile("^ | $|  |[^\\S \u00a0]|\u200b")
 
 P = TypeVar("P")
 
@@ -34,7 +39,8 @@ def paragraph_of(cls: Callable[..., P], markup: str, style: ParagraphStyle,
                  bullet: str | None = None) -> P:
     """A ReportLab paragraph (``cls``) of ``markup``, as ``cls(markup, style, bullet)``
     would make it, without parsing markup this module reads."""
-    text = cleanBlockQuotedText(markup)  # what ReportLab's parser is given
+    # what ReportLab's parser is given
+    text = cleanBlockQuotedText(markup) if _NEEDS_CLEANING.search(markup) else markup
     frags = fragments(text, style)
     if frags is None:
         return cls(markup, style, bulletText=bullet)
