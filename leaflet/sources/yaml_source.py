@@ -3,9 +3,7 @@
 PyYAML silently keeps the last of two equal keys, builds Python objects from
 tags and expands aliases without bound. A content file that says a warning
 twice must not lose one, so we compose nodes ourselves and check them. Nesting
-is bounded: libyaml composes no more than 1000 levels, and the check of the
-nodes stops below MAX_NESTING; Python's own composer, which recurses once per
-level, is only given a text already counted (PyYAML without libyaml).
+is bounded before composing, which recurses once per level.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ PLAIN_TAGS = frozenset({
 })
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BOUNDED = _Loader is not yaml.SafeLoader  # libyaml refuses 1000 levels of nesting itself
 
 
 def read_nodes(path: Path, error: type[LeafletError],
@@ -50,8 +47,7 @@ def compose_nodes(text: str, name: str, error: type[LeafletError],
                   extra_tags: frozenset[str] = frozenset()) -> yaml.Node:
     """YAML text -> checked root node; ``name`` is what problems call the file."""
     try:
-        if not _BOUNDED:
-            _refuse_deep_nesting(text, name, error)
+        _refuse_deep_nesting(text, name, error)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -74,8 +70,8 @@ def compose_nodes(text: str, name: str, error: type[LeafletError],
 
 
 def _refuse_deep_nesting(text: str, name: str, error: type[LeafletError]) -> None:
-    """Lists in lists 10,000 deep would exhaust the stack while Python composes them: count
-    the levels in the event stream first, which takes no stack."""
+    """Lists in lists 10,000 deep would exhaust the stack while composing: count the levels
+    in the event stream first, which takes no stack."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -120,9 +116,8 @@ def _read_text(path: Path, name: str, error: type[LeafletError]) -> str:
 
 
 def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
-           allowed: frozenset[str] = PLAIN_TAGS, depth: int = 0) -> None:
-    """Refuse aliases, object-building tags, repeated keys and nesting deeper than
-    MAX_NESTING (``depth``: the lists and mappings ``node`` is in), all at once."""
+           allowed: frozenset[str] = PLAIN_TAGS) -> None:
+    """Refuse aliases, object-building tags and repeated keys, all at once."""
     line = node.start_mark.line + 1
     if id(node) in seen:
         problems.append(Problem(name, line, None, "anchors and aliases (&, *) are not allowed"))
@@ -131,12 +126,9 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
     if node.tag not in allowed:
         problems.append(Problem(name, line, None, f"YAML tag {node.tag!r} is not allowed"))
         return
-    if isinstance(node, yaml.CollectionNode) and depth == MAX_NESTING:
-        problems.append(Problem(name, line, None, _TOO_DEEP))
-        return
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _check(item, name, seen, problems, allowed, depth + 1)
+            _check(item, name, seen, problems, allowed)
     elif isinstance(node, yaml.MappingNode):
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -144,7 +136,7 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
                 problems.append(Problem(name, key_node.start_mark.line + 1, None,
                                         "a key must be a word, not a list or mapping"))
                 continue
-            _check(key_node, name, seen, problems, allowed, depth + 1)
+            _check(key_node, name, seen, problems, allowed)
             key = str(key_node.value)
             key_line = key_node.start_mark.line + 1
             if key in first_line:
@@ -155,5 +147,5 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
                 )
             else:
                 first_line[key] = key_line
-            _check(value_node, name, seen, problems, allowed, depth + 1)
+            _check(value_node, name, seen, problems, allowed)
 
