@@ -22,6 +22,7 @@ from leaflet.build import BuildOptions, build_pdf
 from leaflet.cli import main
 from leaflet.errors import ContentError, ThemeError
 from leaflet.render.theme import load_theme
+from leaflet.sources import yaml_source
 from leaflet.sources.characters import refused_character
 from leaflet.sources.files import read_file
 
@@ -216,6 +217,29 @@ def test_nesting_is_counted_in_block_style_too(run, tmp_path):
     path = write(tmp_path, "bad.yaml", lines + "  " * 25 + "x\n")
     assert run("build", str(path)) == (1, [
         f"error: {path}:21: nested more than 20 levels deep; a leaflet needs far fewer"])
+
+
+@pytest.mark.parametrize("composer", ["libyaml", "Python"])
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_twenty_levels_are_read_and_twenty_one_refused(monkeypatch, composer, style):
+    """Counted before composing, with either composer: only some builds of libyaml bound
+    the nesting they compose (PyYAML 6.0.1's crashed at 100,000 levels), and Python's
+    own composer recurses once per level."""
+    if composer == "Python":
+        monkeypatch.setattr(yaml_source, "_Loader", yaml.SafeLoader)
+
+    def nested(levels: int) -> str:
+        if style == "flow":
+            return "a: " + "[" * (levels - 1) + "x" + "]" * (levels - 1) + "\n"
+        return "".join(f"{'  ' * depth}a{depth}:\n" for depth in range(levels)) \
+            + "  " * levels + "x\n"
+
+    assert yaml_source.compose_nodes(nested(20), "f.yaml", ContentError) is not None
+    with pytest.raises(ContentError) as refused:
+        yaml_source.compose_nodes(nested(21), "f.yaml", ContentError)
+    line = 1 if style == "flow" else 21
+    assert [(p.line, p.message) for p in refused.value.problems] == [
+        (line, "nested more than 20 levels deep; a leaflet needs far fewer")]
 
 
 # characters that are not text
