@@ -311,8 +311,21 @@ def test_a_text_in_ascii_finds_the_words_the_case_blind_pattern_finds(text):
     terms = compile_terms(tuple(words.items()))
     expected = [match.span() for match in terms.pattern.finditer(text)]
     assert len(expected) >= 2
+    assert terms.lowered is not None  # a list in ASCII
     assert list(terms.spans(text)) == expected  # lowered, matched without IGNORECASE
-    assert list(terms.spans(text + " °")) == expected  # not ASCII: the case-blind pattern
+
+
+def test_a_listed_word_whose_lower_case_is_not_its_match_is_found_and_named():
+    """'İnme', and 'seizure' spelt with a long s (U+017F), match 'inme' and 'seizure'
+    without case, but lowered they do not: a list that is not all ASCII is matched
+    without case, and the word found is named by the listed word it matched."""
+    terms = compile_terms((("İnme", "stroke"), ("\u017feizure", "fits"), ("tinnitus", "ringing")))
+    text = "Risk of inme here, SEIZURES and Tinnitus."
+    assert terms.lowered is None
+    spans = list(terms.spans(text))
+    assert spans == [match.span() for match in terms.pattern.finditer(text)]
+    assert [terms.plain_for(text[start:end])[1] for start, end in spans] == [
+        "stroke", "fits", "ringing"]
 
 
 # doses
