@@ -288,7 +288,7 @@ def render(content: Content, template_set: TemplateSet, settings: PrintSettings,
             saddle_stitch,
         )
 
-        sheets = finish(impose(laid.pdf), metadata)  # printed sheets: not tagged
+        sheets = finish(impose(laid.pdf), metadata, None)  # printed sheets: not tagged
         verifier(theme, settings.profile, (SHEET, placements(theme.page_size)))(sheets)
         return BuildResult(sheets, len(saddle_stitch(laid.pages)), booklet_pages=laid.pages)
     finished = finish(laid.pdf, metadata, laid.tree)

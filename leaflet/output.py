@@ -52,8 +52,8 @@ def files_in(folder: Path, what: str) -> Iterator[Input]:
                     yield Input(entry.path, what)
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
-        except OSError:  # gone or unreadable: nothing in it can be read by this run either
-            continue
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue  # gone, or not to be read by this run either (as Path.rglob skips it)
 
 
 def check_output_path(path: Path, inputs: Iterable[Input] = ()) -> None:

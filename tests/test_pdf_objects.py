@@ -192,21 +192,47 @@ def test_finishing_copies_each_object_the_layout_wrote_as_it_was(monkeypatch):
     assert "/Lang" in after.trailer["/Root"] and "/Lang" not in before.trailer["/Root"]
 
 
-@pytest.mark.parametrize("change", ["a gap", "an update"])
-def test_finishing_refuses_a_file_not_laid_out_by_leaflet(change):
+METADATA = Metadata(title="t", subject="s", author="a", keywords=(), language="en")
+
+
+def test_finishing_keeps_the_numbers_a_file_left_free_free():
+    """A file whose writer left numbers unused (pypdf writes a removed object so) is
+    finished with those numbers listed free, in one linked list, and nothing else lost."""
+    data = one_page(b"BT ET", page_extra=b"/MediaBox [0 0 100 100] /Resources << >>",
+                    o7=b"(kept)", o9=b"[7 0 R]")
+    finished = finish(data, METADATA, None)
+    table = finished[finished.rindex(b"\nxref\n") + 1:finished.rindex(b"trailer")].splitlines()
+    # 0 heads the list of free numbers: 6, then 8, then none
+    assert [table[2 + number] for number in (0, 6, 8)] == [
+        b"0000000006 65535 f ", b"0000000008 00000 f ", b"0000000000 00000 f "]
+    assert all(table[2 + number].endswith(b" n ") for number in (1, 2, 3, 4, 5, 7, 9))
+    reader = Document(finished)
+    assert reader.get(9) == [Ref(7)] and reader.get(7) == b"kept"
+    assert reader.trailer["/Root"]["/Lang"] == b"en"
+    with pikepdf.open(io.BytesIO(finished)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("an update", "more than one cross-reference table"),
+    ("an object not where the table says", "object 5 is not where the table says"),
+])
+def test_finishing_refuses_a_file_not_laid_out_by_leaflet(change, reason):
     base = one_page(b"BT ET", page_extra=b"/MediaBox [0 0 100 100]")
-    if change == "a gap":
-        data = one_page(b"BT ET", o7=b"(left alone)")
-    else:
+    finished = Document(finish(base, METADATA, None))
+    assert finished.trailer["/Root"]["/Lang"] == b"en"
+    if change == "an update":
         start = int(base.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
         data = base + (b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 6 /Root 1 0 R "
                        b"/Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (start, len(base)))
-    metadata = Metadata(title="t", subject="s", author="a", keywords=(), language="en")
-    finished = Document(finish(base, metadata))
-    assert finished.trailer["/Root"]["/Lang"] == b"en"
-    Document(data)  # readable
-    with pytest.raises(Unsupported, match="not a file laid out by leaflet"):
-        finish(data, metadata)
+    else:  # object 5 listed at the file's header
+        data = pdf_of({1: b"<< /Type /Catalog /Pages 2 0 R >>",
+                       2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                       3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+                       4: b"(four)", 5: b"(five)"}, offsets={5: 0})
+    assert len(Document(data).pages) == 1  # readable
+    with pytest.raises(Unsupported, match=reason):
+        finish(data, METADATA, None)
 
 
 def test_a_plain_build_does_not_import_pypdf(tmp_path):

@@ -115,12 +115,13 @@ def join(first: bytes, tree: Node | None, shared: SharedPart) -> bytes:
     from ``shared``."""
     out = PdfOut(io.BytesIO(), first=shared.next_id)
     reader = Document(first)
-    tagged = shared.structure is not None and tree is not None
+    if shared.structure is None:  # a part laid out untagged makes the whole untagged
+        tree = None
     after = len(shared.pages)  # the personal pages' ParentTree keys follow the shared ones'
     out.add_pages(reader, page_entries=lambda index: {
-        "/StructParents": after + index} if tagged else {})
+        "/StructParents": after + index} if tree is not None else {})
     personal = None
-    if tree is not None and tagged:
+    if tree is not None:
         written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
                                  out.put_raw)
         personal = Structure([Ref(n) for n in written.top],

@@ -1,13 +1,13 @@
 """Finish a laid-out PDF: our document information, the document language, the viewer
-showing the title, and XMP (declaring PDF/UA-1 when the layout tagged the pages; the
-structure tree, outline and MarkInfo it wrote are kept as they are).
+showing the title, XMP, and, when the layout tagged the pages, the structure tree it
+handed on, MarkInfo and the PDF/UA-1 declaration (the outline is kept as it is).
 
 The file is written anew through `writer`, not updated incrementally: one revision with
-one table. Every object the layout wrote is copied byte for byte under its own number,
-but for the two that change: the catalogue and the information are written again in
-their places. The XMP packet and the elements of the structure tree the layout handed on
-are numbered after the rest. Reading and writing each object as values again took more
-time than laying out the footers."""
+one table. Every object the layout (or the imposition) wrote is copied byte for byte
+under its own number, but for the two that change: the catalogue and the information
+are written again in their places. The XMP packet and the structure tree's elements are
+numbered after the rest. Reading and writing each object as values again took more time
+than laying out the footers."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from leaflet.render.markup import Metadata
 REWRITTEN = ("/Type", "/Lang", "/ViewerPreferences", "/Metadata", "/MarkInfo")
 
 
-def finish(pdf: bytes, metadata: Metadata, tree: Node | None = None) -> bytes:
+def finish(pdf: bytes, metadata: Metadata, tree: Node | None) -> bytes:
     """``pdf`` with ReportLab's information replaced by ours, the language set and XMP;
-    with the structure ``tree`` its pages were tagged by, if they were."""
+    with the structure ``tree`` its pages were tagged by (None: they were not)."""
     reader = Document(pdf)
     written = _written_objects(reader)
     trailer = reader.trailer
@@ -58,13 +58,13 @@ def finish(pdf: bytes, metadata: Metadata, tree: Node | None = None) -> bytes:
 
 def _written_objects(reader: Document) -> dict[int, bytes]:
     """Each object of a file with one table, as written, by number: from its offset to
-    the next object's (or the table's). The layout and the imposition number theirs from
-    1 with none left out; a file that is not so is not one of ours."""
+    the next object's (or the table's), which must be the whole object. The layout and
+    the imposition write one table and their objects one after another; a file that is
+    not so is not one of theirs."""
     data, offsets = reader.data, reader.offsets
-    if "/Prev" in reader.trailer or reader.table_start is None \
-            or sorted(offsets) != list(range(1, len(offsets) + 1)):
-        raise Unsupported("not a file laid out by leaflet: its objects are not numbered "
-                          "1 to N in one table")
+    if "/Prev" in reader.trailer or reader.table_start is None:
+        raise Unsupported("not a file laid out by leaflet: it has more than one "
+                          "cross-reference table")
     starts = sorted((offset, number) for number, offset in offsets.items())
     ends = [offset for offset, _ in starts[1:]] + [reader.table_start]
     written = {}

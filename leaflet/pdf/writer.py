@@ -1,9 +1,11 @@
-"""Write a PDF object by object: every object copied from other PDFs renumbered, written at
-once, with one classic cross-reference table at the end.
+"""Write a PDF object by object, each written at once, with one classic cross-reference
+table at the end: objects copied from other PDFs renumbered (the personalised join, the
+batch's print file), or as another file wrote them, under their own numbers (finishing
+what the layout or the imposition wrote).
 
-Every PDF leaflet writes goes through here (finish, the personalised join, the batch's
-print file), so all of them have the same plain structure that qpdf and pikepdf check
-without a warning: one revision, one page tree, a table that counts every object.
+Every PDF leaflet writes goes through here, so all of them have the same plain structure
+that qpdf and pikepdf check without a warning: one revision, one page tree, a table that
+counts every object.
 Objects go to the stream as they come, so only byte offsets and the page list stay in
 memory (pypdf's own writer keeps every object until the end).
 """
@@ -132,12 +134,16 @@ class PdfOut:
         self.end(CATALOG, INFO)
 
     def end(self, catalog: int, info: int) -> None:
-        """The cross-reference table and trailer, once every object numbered is written.
-        The file identifier is a digest of everything before it, so the same file gets the
-        same one."""
+        """The cross-reference table and trailer, once the objects are written. A number
+        no object was written under (one a copied file left free) is listed free, each
+        free entry naming the next. The file identifier is a digest of everything before
+        it, so the same file gets the same one."""
         count = self.next_id
-        table = [b"xref\n", f"0 {count}\n".encode(), b"0000000000 65535 f \n"]
-        table += [f"{self.offsets[n]:010d} 00000 n \n".encode() for n in range(1, count)]
+        free = [number for number in range(1, count) if number not in self.offsets]
+        next_free = dict(zip([0, *free], [*free, 0], strict=True))
+        table = [b"xref\n", f"0 {count}\n".encode(), f"{next_free[0]:010d} 65535 f \n".encode()]
+        table += [f"{self.offsets[n]:010d} 00000 n \n".encode() if n in self.offsets
+                  else f"{next_free[n]:010d} 00000 f \n".encode() for n in range(1, count)]
         start = self.position
         identifier = "<" + self.digest.hexdigest() + ">"
         self.write(b"".join(table))
