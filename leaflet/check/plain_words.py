@@ -68,11 +68,13 @@ def compile_terms(words: tuple[tuple[str, str], ...]) -> Terms:
     def pattern(case: int, words: list[str]) -> re.Pattern[str]:
         return re.compile(rf"(?<![\w-])(?:{'|'.join(map(body, words))})(?:e?s)?(?![\w-])", case)
 
-    ascii_list = all(word.isascii() for word, _ in listed)
-    return Terms(pattern(re.IGNORECASE, [word for word, _ in listed]),
-                 {" ".join(word.lower().split()): plain for word, plain in listed},
-                 {" ".join(word.lower().split()): body(word) for word, _ in listed},
-                 pattern(0, [word.lower() for word, _ in listed]) if ascii_list else None)
+    words_listed = [word for word, _ in listed]
+    keys = [" ".join(word.lower().split()) for word in words_listed]
+    ascii_list = all(word.isascii() for word in words_listed)
+    return Terms(pattern(re.IGNORECASE, words_listed),
+                 dict(zip(keys, (plain for _, plain in listed), strict=True)),
+                 dict(zip(keys, map(body, words_listed), strict=True)),
+                 pattern(0, [word.lower() for word in words_listed]) if ascii_list else None)
 
 
 def _explained(text: str, start: int, end: int, plain: str) -> bool:
