@@ -1,6 +1,7 @@
 """The layout's shortcuts print exactly what ReportLab prints without them: paragraph markup
-read into fragments without ReportLab's parser, a paragraph's lines broken once for a
-width, and the QR code module imported only for a leaflet that has a code."""
+read into fragments without ReportLab's parser, fragments' styles compared without the
+C sameFrag's failed lookups, a paragraph's lines broken once for a width, and the QR code
+module imported only for a leaflet that has a code."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import re
 
 import pytest
 from conftest import BACLOFEN, build_bytes, fresh_python
+from reportlab.lib.colors import Color
 from reportlab.platypus import Paragraph as RLParagraph
+from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaFrag
 
 from leaflet.build import load_fonts
 from leaflet.pdf.layout import fragments as fragments_module
-from leaflet.pdf.layout.fragments import fragments, paragraph_of
+from leaflet.pdf.layout.fragments import fragments, paragraph_of, same_style
 from leaflet.pdf.layout.marked import MarkedParagraph
 from leaflet.pdf.layout.styles import Styles
 from leaflet.render.templates import resolve_set
@@ -139,6 +143,53 @@ def test_a_split_paragraph_breaks_its_lines_again(monkeypatch):
     assert paragraph.wrap(200, 1000) == (200, height)  # ... and they are broken anew
 
 
+def test_styles_are_compared_as_the_c_samefrag_compares_them():
+    """Random fragments, each holding some of the names sameFrag reads, with values that
+    are equal, equal but not the same object, the same object and unequal to itself (NaN),
+    or absent: our comparison and ReportLab's C one agree on every pair."""
+    assert rl_paragraph.sameFrag is same_style  # installed for every paragraph
+    nan, grey, listed = float("nan"), Color(0.1, 0.1, 0.1), []
+    values = [None, 0, 0.0, 1, 9.5, nan, "Body", "Body-Bold", grey, Color(0.1, 0.1, 0.1),
+              Color(0.2, 0.1, 0.1), listed, [], [1], True, False]
+    names = ["fontName", "fontSize", "textColor", "rise", "us_lines", "link", "backColor",
+             "nobr", "cbDefn", "lineBreak", "text", "bold"]
+    chance = random.Random(13)
+
+    def fragment(base: dict) -> ParaFrag:
+        frag = ParaFrag.__new__(ParaFrag)
+        frag.__dict__ = {name: value for name, value in base.items()
+                         if chance.random() > 0.1}
+        for name in chance.sample(names, 2):
+            if chance.random() < 0.5:
+                frag.__dict__[name] = chance.choice(values)
+        return frag
+
+    same = differ = 0
+    for _ in range(4000):
+        base = {name: chance.choice(values) for name in names[:8] if chance.random() < 0.9}
+        f, g = fragment(base), fragment(base)
+        expected = bool(fragments_module._c_same_frag(f, g))
+        assert same_style(f, g) is expected, (f.__dict__, g.__dict__)
+        same, differ = same + expected, differ + (not expected)
+    assert same > 100 and differ > 100  # both answers were tried
+
+
+class _Subclassed(ParaFrag):
+    backColor = None  # a class attribute: seen by getattr, not in the fragment's dictionary
+
+
+def test_fragments_of_another_class_are_compared_by_reportlab(monkeypatch):
+    asked = []
+    monkeypatch.setattr(fragments_module, "_c_same_frag",
+                        lambda f, g: asked.append((f, g)) or 1)
+    plain, subclassed = ParaFrag(fontName="Body"), _Subclassed(fontName="Body")
+    assert same_style(plain, ParaFrag(fontName="Body Bold")) is False
+    assert asked == []
+    assert same_style(plain, subclassed) is True
+    assert same_style(subclassed, plain) is True
+    assert asked == [(plain, subclassed), (subclassed, plain)]
+
+
 CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
 KINDS = [
     pytest.param({}, None, id="default"),
@@ -163,6 +214,7 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     monkeypatch.setattr(fragments_module, "fragments", lambda text, style: None)
     monkeypatch.setattr(fragments_module, "_NEEDS_CLEANING", re.compile(""))  # always
     monkeypatch.setattr(MarkedParagraph, "wrap", RLParagraph.wrap)
+    monkeypatch.setattr(rl_paragraph, "sameFrag", fragments_module._c_same_frag)
     assert build_bytes(path, **options) == fast
 
 

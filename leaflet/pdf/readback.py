@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from codecs import utf_16_be_decode
+from codecs import charmap_decode, utf_16_be_decode
 from typing import Any, NamedTuple
 
 from leaflet.pdf.objects import NUMBER, Stream, hex_bytes, resolved, unescape
@@ -75,6 +75,11 @@ class _Font:
             self.byte_widths = [self.width(code) for code in range(256)]
             self.byte_text = {code: self.unicode.get(code, "\ufffd") if self.unicode
                               else chr(code) for code in range(256)}
+            # the same as one character a byte, when it is, for the codec's own table
+            # lookup (U+FFFE would read as "no character" there)
+            self.byte_table = "".join(self.byte_text.values()) \
+                if all(len(text) == 1 and text != "\ufffe" for text in self.byte_text.values()) \
+                else None
 
     def codes(self, data: bytes) -> list[int]:
         if self.two_byte:
@@ -203,6 +208,16 @@ def _numbers(raw: bytes, count: int) -> list[float] | None:
         return None
 
 
+def _one_plain_string(raw: bytes) -> list[bytes | float] | None:
+    """What ``_shown`` reads from operands that are one literal string with no escape or
+    bracket inside, as nearly all are, found without the tokenizer; None otherwise."""
+    raw = raw.lstrip()
+    if raw[:1] == b"(" and raw.count(b"(") == 1 and raw.count(b")") == 1 \
+            and raw[-1:] == b")" and b"\\" not in raw:
+        return [raw[1:-1]]
+    return None
+
+
 def _shown(raw: bytes) -> list[bytes | float] | None:
     """The strings (and, in a TJ array, the adjustments) a text-showing operator shows."""
     parts: list[bytes | float] = []
@@ -225,24 +240,6 @@ def _translate(x: float, y: float, m: Matrix) -> Matrix:
     return (m[0], m[1], m[2], m[3], x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
 
 
-class _TextState:
-    """Text parameters; part of the graphics state, so q and Q save and restore them."""
-
-    __slots__ = ("char_space", "font", "leading", "rise", "scale", "size", "word_space")
-
-    def __init__(self) -> None:
-        self.font: _Font | None = None
-        self.size = self.leading = self.char_space = self.word_space = self.rise = 0.0
-        self.scale = 1.0
-
-    def copy(self) -> _TextState:
-        other = _TextState.__new__(_TextState)
-        other.font, other.size, other.leading, other.char_space = \
-            self.font, self.size, self.leading, self.char_space
-        other.word_space, other.scale, other.rise = self.word_space, self.scale, self.rise
-        return other
-
-
 class _Interpreter:
     """Just enough of the PDF imaging model to know where text goes: the transformation
     matrix (q, Q, cm), the text state and matrices, text shown, and forms drawn (Do)."""
@@ -253,6 +250,10 @@ class _Interpreter:
         self.content = self.forms = 0  # what the page has drawn so far: bytes, forms
 
     def run(self, data: bytes, resources: Any, ctm: Matrix, depth: int = 0) -> None:
+        """The text state (font, size, leading, spacing, scale, rise) is part of the
+        graphics state, so q saves it with the matrix and Q restores it. It is held in
+        locals and saved as one tuple: a page has hundreds of q, and this loop is most of
+        what every build's proof costs."""
         font_resources = (resources or {}).get("/Font") or {}
         xobjects = (resources or {}).get("/XObject") or {}
         self.content += len(data)
@@ -260,28 +261,30 @@ class _Interpreter:
             raise ValueError(f"its pages draw more content than it can hold: a page at most "
                              f"{MAX_CONTENT:,} bytes, all pages {CONTENT_PER_BYTE} times the "
                              "file's size")
-        fonts: dict[str, _Font | None] = {}  # by resource name: resolved once per stream
+        font_settings: dict[bytes, tuple[_Font | None, float] | None] = {}  # by operands
         if b"BI" in data:
             data = _INLINE_IMAGE.sub(b" ", data)
-        stack: list[tuple[Matrix, _TextState]] = []
-        state = _TextState()
+        stack: list[tuple[Any, ...]] = []
+        font: _Font | None = None
+        size = leading = char_space = word_space = rise = 0.0
+        scale = 1.0
         tm = tlm = IDENTITY
+        show = self._show
         for operands, op in _OPERATION.findall(data):
             if op not in _TEXT_OPERATORS:
                 continue
-            if op == b"Tj" or op == b"TJ":
-                if state.font is not None:
-                    shown = _shown(operands)
-                    if shown:
-                        tm = self._show(shown if op == b"TJ" else shown[-1:], state, tm, ctm)
-            elif op == b"q":
-                stack.append((ctm, state.copy()))
+            if op == b"q":
+                stack.append((ctm, font, size, leading, char_space, word_space, rise, scale))
             elif op == b"Q":
                 if stack:
-                    ctm, state = stack.pop()
-            elif op == b"T*":
-                tm = tlm = _translate(0, -state.leading, tlm)
-            elif op == b"Tm" or op == b"cm":
+                    ctm, font, size, leading, char_space, word_space, rise, scale = stack.pop()
+            elif op == b"Tj" or op == b"TJ":
+                if font is not None:
+                    shown = _one_plain_string(operands) or _shown(operands)
+                    if shown:
+                        tm = show(shown if op == b"TJ" else shown[-1:], font, size, char_space,
+                                  word_space, scale, rise, tm, ctm)
+            elif op == b"cm" or op == b"Tm":
                 values = _numbers(operands, 6)
                 if values is None:
                     continue
@@ -289,21 +292,25 @@ class _Interpreter:
                     ctm = _multiply(values, ctm)
                 else:
                     tm = tlm = tuple(values)  # type: ignore[assignment]
+            elif op == b"TL":
+                values = _numbers(operands, 1)
+                if values is not None:
+                    leading = values[0]
+            elif op == b"Tf":
+                if operands not in font_settings:  # a page sets a few fonts hundreds of times
+                    font_settings[operands] = self._font_setting(operands, font_resources)
+                setting = font_settings[operands]
+                if setting is not None:
+                    font, size = setting
             elif op == b"BT":
                 tm = tlm = IDENTITY
-            elif op == b"Tf":
-                parts = operands.split()
-                size = _numbers(parts[-1], 1) if len(parts) >= 2 else None
-                if size is not None and parts[-2].startswith(b"/"):
-                    name = parts[-2].decode("latin-1")
-                    if name not in fonts:
-                        fonts[name] = self._font(font_resources.get(name))
-                    state.font, state.size = fonts[name], size[0]
+            elif op == b"T*":
+                tm = tlm = _translate(0, -leading, tlm)
             elif op == b"Td" or op == b"TD":
                 values = _numbers(operands, 2)
                 if values is not None:
                     if op == b"TD":
-                        state.leading = -values[1]
+                        leading = -values[1]
                     tm = tlm = _translate(values[0], values[1], tlm)
             elif op == b"Do":
                 names = operands.split()
@@ -312,22 +319,28 @@ class _Interpreter:
             elif op == b"'" or op == b'"':
                 shown = _shown(operands)
                 if op == b'"' and len(shown or ()) >= 3:
-                    state.word_space, state.char_space = shown[-3], shown[-2]  # type: ignore[assignment]
-                tm = tlm = _translate(0, -state.leading, tlm)
-                if shown and isinstance(shown[-1], bytes) and state.font is not None:
-                    tm = self._show(shown[-1:], state, tm, ctm)
+                    word_space, char_space = shown[-3], shown[-2]  # type: ignore[assignment]
+                tm = tlm = _translate(0, -leading, tlm)
+                if shown and isinstance(shown[-1], bytes) and font is not None:
+                    tm = show(shown[-1:], font, size, char_space, word_space, scale, rise,
+                              tm, ctm)
             else:
                 values = _numbers(operands, 1)
                 if values is not None:
-                    setattr(state, _TEXT_PARAMETERS[op], values[0] / 100 if op == b"Tz"
-                            else values[0])
+                    if op == b"Tc":
+                        char_space = values[0]
+                    elif op == b"Tw":
+                        word_space = values[0]
+                    elif op == b"Tz":
+                        scale = values[0] / 100
+                    else:  # Ts
+                        rise = values[0]
 
-    def _show(self, parts: list[bytes | float], state: _TextState, tm: Matrix,
+    def _show(self, parts: list[bytes | float], font: _Font, size: float, char_space: float,
+              word_space: float, scale: float, rise: float, tm: Matrix,
               ctm: Matrix) -> Matrix:
         """Record one text-showing operation; return the text matrix after it."""
-        font = state.font
-        assert font is not None
-        start = _multiply(_translate(0, state.rise, tm), ctm)
+        start = _multiply(_translate(0, rise, tm), ctm)
         pieces: list[str] = []
         glyph_units = 0.0  # thousandths of the font size
         spaces = characters = 0
@@ -341,16 +354,27 @@ class _Interpreter:
                 characters += len(codes)
             else:
                 glyph_units += sum(map(font.byte_widths.__getitem__, part))
-                pieces.append(part.decode("latin-1").translate(font.byte_text))
+                pieces.append(charmap_decode(part, "strict", font.byte_table)[0]
+                              if font.byte_table is not None
+                              else part.decode("latin-1").translate(font.byte_text))
                 spaces += part.count(32)
                 characters += len(part)
-        adjust = state.char_space * characters + state.word_space * spaces
-        advance = (glyph_units / 1000 * state.size + adjust) * state.scale
-        effective = state.size * math.hypot(start[2], start[3])
+        adjust = char_space * characters + word_space * spaces
+        advance = (glyph_units / 1000 * size + adjust) * scale
+        effective = size * math.hypot(start[2], start[3])
         width = advance * math.hypot(start[0], start[1])
         self.runs.append(TextRun("".join(pieces), font.name, effective, start[4], start[5],
                                  width))
         return _translate(advance, 0, tm)
+
+    def _font_setting(self, operands: bytes, font_resources: Any
+                      ) -> tuple[_Font | None, float] | None:
+        """The font and size a Tf's operands set; None if they set nothing."""
+        parts = operands.split()
+        found = _numbers(parts[-1], 1) if len(parts) >= 2 else None
+        if found is None or not parts[-2].startswith(b"/"):
+            return None
+        return self._font(font_resources.get(parts[-2].decode("latin-1"))), found[0]
 
     def _font(self, font: Any) -> _Font | None:
         if font is None:
@@ -375,10 +399,9 @@ class _Interpreter:
                  _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
 
 
-_TEXT_PARAMETERS = {b"TL": "leading", b"Tc": "char_space", b"Tw": "word_space", b"Tz": "scale",
-                    b"Ts": "rise"}
 _TEXT_OPERATORS = frozenset((b"q", b"Q", b"cm", b"BT", b"Tm", b"Td", b"TD", b"T*", b"Tf",
-                             b"Tj", b"TJ", b"'", b'"', b"Do", *_TEXT_PARAMETERS))
+                             b"Tj", b"TJ", b"'", b'"', b"Do", b"TL", b"Tc", b"Tw", b"Tz",
+                             b"Ts"))
 
 
 class PageReader:
