@@ -243,3 +243,14 @@ def test_a_plain_build_does_not_import_pypdf(tmp_path):
               f"'--patient', {str(ROOT / 'examples' / 'patient.yaml')!r}]); "
               "print(code, [m for m in sys.modules if m.startswith('pypdf')])")
     assert fresh_python(script).strip().splitlines()[-1] == "0 []"
+
+
+def test_objects_written_together_are_the_objects_written_one_by_one():
+    objects = [(3, b"<< /A 1 >>"), (4, b"[1 2 3]"), (9, b"(x)")]
+    one, together = PdfOut(io.BytesIO()), PdfOut(io.BytesIO())
+    for number, body in objects:
+        one.put_raw(number, body)
+    together.put_raws(objects)
+    assert together.stream.getvalue() == one.stream.getvalue()
+    assert together.offsets == one.offsets and together.position == one.position
+    assert together.digest.digest() == one.digest.digest()

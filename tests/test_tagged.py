@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -29,6 +30,8 @@ from pdftags import (
 
 from leaflet.build import BuildOptions, build_pdf, document_for
 from leaflet.cli import main
+from leaflet.pdf.objects import serialise, text_string
+from leaflet.pdf.tagging import _text_entry
 from leaflet.personal.patient import load_patient
 from leaflet.personal.personalise import split
 from leaflet.render.markup import Document, parse_markup
@@ -407,3 +410,13 @@ def test_an_image_is_a_figure_with_its_alt_around_the_picture(tmp_path):
         elif str(operator) == "Do":
             drawn.append(inside)
     assert drawn == [mcid]
+
+
+def test_an_elements_words_are_written_as_the_pdf_writer_writes_a_text_string():
+    """Printable ASCII is escaped on the spot; anything else goes through text_string.
+    Random words with brackets, backslashes, control and non-ASCII characters."""
+    chance = random.Random(7)
+    alphabet = ["a", "Z", " ", "(", ")", "\\", "\\(", "~", "\x7f", "\t", "\n", "é", "⚠", "\u200b"]
+    for _ in range(3000):
+        words = "".join(chance.choice(alphabet) for _ in range(chance.randint(0, 12)))
+        assert _text_entry(words) == serialise(text_string(words)).decode("latin-1"), words

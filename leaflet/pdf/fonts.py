@@ -221,6 +221,8 @@ class FontSet:
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no bundled font can draw, in order, once each.
         Characters above U+FFFF (emoji) count as missing: they break the PDF text layer."""
+        if text.isascii() and self.drawable.issuperset(text) and " " in self.drawable:
+            return []  # NFC leaves ASCII as it is; white space becomes the space
         text = normalise(text)
         if self.drawable.issuperset(text):
             return []

@@ -49,6 +49,7 @@ MAX_CODE = 0xFFFF  # a font's codes are one or two bytes
 MAX_CONTENT = 4_000_000  # bytes of content a page draws, forms included; ours draw ~10 KB
 CONTENT_PER_BYTE = 16  # content all pages draw, per byte of the file: ours draw under 1
 MAX_FORMS = 10_000  # forms a page draws; a form drawing itself many times multiplies
+OPERANDS_KEPT = 1024  # operands read once and kept, per kind, while reading one stream
 class TextRun(NamedTuple):
     """One piece of text as drawn: its font's name, effective size, baseline start, width."""
 
@@ -261,7 +262,12 @@ class _Interpreter:
             raise ValueError(f"its pages draw more content than it can hold: a page at most "
                              f"{MAX_CONTENT:,} bytes, all pages {CONTENT_PER_BYTE} times the "
                              "file's size")
-        font_settings: dict[bytes, tuple[_Font | None, float] | None] = {}  # by operands
+        # what operands read as, by operands as written: a page sets a few fonts, sizes,
+        # leadings and text positions hundreds of times (up to OPERANDS_KEPT of each are
+        # kept, so that a hostile page's millions of different ones take no memory)
+        font_settings: dict[bytes, tuple[_Font | None, float] | None] = {}
+        matrices: dict[bytes, tuple[float, ...]] = {}  # () for operands that are not six numbers
+        leadings: dict[bytes, float | None] = {}
         if b"BI" in data:
             data = _INLINE_IMAGE.sub(b" ", data)
         stack: list[tuple[Any, ...]] = []
@@ -285,21 +291,35 @@ class _Interpreter:
                         tm = show(shown if op == b"TJ" else shown[-1:], font, size, char_space,
                                   word_space, scale, rise, tm, ctm)
             elif op == b"cm" or op == b"Tm":
-                values = _numbers(operands, 6)
-                if values is None:
+                matrix = matrices.get(operands)
+                if matrix is None:
+                    values = _numbers(operands, 6)
+                    matrix = () if values is None else tuple(values)
+                    if len(matrices) < OPERANDS_KEPT:
+                        matrices[operands] = matrix
+                if not matrix:
                     continue
                 if op == b"cm":
-                    ctm = _multiply(values, ctm)
+                    ctm = _multiply(matrix, ctm)
                 else:
-                    tm = tlm = tuple(values)  # type: ignore[assignment]
+                    tm = tlm = matrix  # type: ignore[assignment]
             elif op == b"TL":
-                values = _numbers(operands, 1)
-                if values is not None:
-                    leading = values[0]
+                if operands in leadings:
+                    found = leadings[operands]
+                else:
+                    values = _numbers(operands, 1)
+                    found = None if values is None else values[0]
+                    if len(leadings) < OPERANDS_KEPT:
+                        leadings[operands] = found
+                if found is not None:
+                    leading = found
             elif op == b"Tf":
-                if operands not in font_settings:  # a page sets a few fonts hundreds of times
-                    font_settings[operands] = self._font_setting(operands, font_resources)
-                setting = font_settings[operands]
+                if operands in font_settings:
+                    setting = font_settings[operands]
+                else:
+                    setting = self._font_setting(operands, font_resources)
+                    if len(font_settings) < OPERANDS_KEPT:
+                        font_settings[operands] = setting
                 if setting is not None:
                     font, size = setting
             elif op == b"BT":

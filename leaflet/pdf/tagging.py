@@ -170,7 +170,7 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
             entries += f" /K [{' '.join(kids)}]"
         for key in ("Alt", "ActualText", "T"):
             if key in node:
-                entries += f" /{key} {serialise(text_string(node[key])).decode('latin-1')}"
+                entries += f" /{key} {_text_entry(node[key])}"
         if "Scope" in node:
             entries += f" /A << /O /Table /Scope /{node['Scope']} >>"
         if "ListNumbering" in node:
@@ -186,6 +186,14 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
         put(number, f"[{refs}]".encode("latin-1"))
         arrays.append(number)
     return Written(top, arrays)
+
+
+def _text_entry(text: str) -> str:
+    """A text string as PDF syntax: serialise(text_string(text)), with printable ASCII
+    (nearly every element's words) escaped here without making a String first."""
+    if text.isascii() and text.isprintable():
+        return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+    return serialise(text_string(text)).decode("latin-1")
 
 
 def write_tree(tree: dict[str, Any], pages: list[int], allocate: Callable[[], int],

@@ -44,11 +44,14 @@ Inline = Span | Break | PageField
 # kept with its unit ("10" at a line's end and "mg" on the next is a misread dose).
 PLACEHOLDER = re.compile(f"({PLACEHOLDER_PATTERN})")
 DOSE_UNIT = re.compile(r"(?<=\d) (?=(?:mg|g|micrograms|ml|°C)\b)")
+_PLACEHOLDER_OR_DIGIT = re.compile(r"[\[\d]")  # what either pattern needs to match
 
 
 def shown_pieces(text: str) -> list[tuple[str, bool]]:
     """A span's text as it is shown, in pieces: (text, whether it is a [placeholder]), a
     number and its unit joined by a no-break space."""
+    if _PLACEHOLDER_OR_DIGIT.search(text) is None:  # nothing to join or to highlight
+        return [(text, False)] if text else []
     pieces = PLACEHOLDER.split(DOSE_UNIT.sub("\u00a0", text))
     return [(piece, bool(index % 2)) for index, piece in enumerate(pieces) if piece]
 
@@ -456,8 +459,8 @@ def _collapse(raw: list[Inline]) -> list[Inline]:
         if (prev is None or isinstance(prev, Break) or
                 (isinstance(prev, Span) and prev.text.endswith(" "))):
             text = text.lstrip()
-        if text:
-            out.append(Span(text, item.bold, item.italic))
+        if text:  # a span left as it was is kept (spans are frozen), not made again
+            out.append(item if text == item.text else Span(text, item.bold, item.italic))
     if out and isinstance(out[-1], Span):
         out[-1] = Span(out[-1].text.rstrip(), out[-1].bold, out[-1].italic)
     return [item for item in out if not (isinstance(item, Span) and not item.text)]
