@@ -114,3 +114,17 @@ def test_transformations_forms_and_text_state_place_text(compress):
 def test_text_running_past_the_right_margin_is_caught():
     report = inspect_pdf(canvas_pdf(1), (10, 10, 10, 10))
     assert report.pages[0].outside_margins == ["past the right edge of the text area"]
+
+
+@pytest.mark.parametrize("baseline, caught", [(795, False), (799, False), (801, True)])
+def test_text_reaching_above_the_top_margin_is_caught(baseline, caught):
+    """A run is inside when its baseline is and so is its top, three quarters of its size
+    above: 20 pt text on a baseline 14 pt under the 10 mm margin reaches above it."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(595, 842), invariant=1)
+    canvas.setFont("Helvetica", 20)
+    canvas.drawString(40, baseline, "tall")
+    canvas.save()
+    # the margin is at 842 - 28.35 = 813.65 pt, with 1 pt of tolerance: 814.65
+    report = inspect_pdf(out.getvalue(), (10, 10, 10, 10))
+    assert report.pages[0].outside_margins == (["tall"] if caught else [])

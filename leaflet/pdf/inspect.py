@@ -160,16 +160,20 @@ def _inspect_page(number: int, runs: list[TextRun], page: Any,
     report.smallest_text_pt = round(min(run.size for run in runs), 2)
     areas = areas or (text_area((0, 0), (width, height), margins_mm),)
     report.tightest_line_spacing_mm = _tightest_spacing_in(runs, areas)
+    bounds = [(x0 - TOLERANCE, y0 - TOLERANCE, x1 + TOLERANCE, y1 + TOLERANCE)
+              for x0, y0, x1, y1 in areas]
     for run in runs:
-        ascent = run.size * 0.75
-        trailing = len(run.text) - len(run.text.rstrip())  # spaces drawn at a line's end
-        end = run.x + run.width * (1 - trailing / max(len(run.text), 1))
-        if not any(run.x >= x0 - TOLERANCE and end <= x1 + TOLERANCE
-                   and run.y >= y0 - TOLERANCE and run.y + ascent <= y1 + TOLERANCE
-                   for x0, y0, x1, y1 in areas):
-            report.outside_margins.append(run.text.strip()[:40])
-        if not NO_GLYPH.isdisjoint(run.text):
-            report.missing_glyphs.extend(c for c in run.text if c in NO_GLYPH)
+        text = run.text
+        trailing = len(text) - len(text.rstrip())  # spaces drawn at a line's end
+        end = run.x + run.width * (1 - trailing / max(len(text), 1))
+        top = run.y + run.size * 0.75  # the ascent
+        for left, low, right, high in bounds:
+            if run.x >= left and end <= right and run.y >= low and top <= high:
+                break
+        else:
+            report.outside_margins.append(text.strip()[:40])
+        if not NO_GLYPH.isdisjoint(text):
+            report.missing_glyphs.extend(c for c in text if c in NO_GLYPH)
     return report
 
 
