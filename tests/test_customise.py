@@ -15,6 +15,7 @@ from leaflet.cli import main
 from leaflet.errors import LimitError, MarkupError, TemplateError, ThemeError
 from leaflet.limits import Limits
 from leaflet.render import templates
+from leaflet.render.markup import parse_markup
 from leaflet.resources import data_dir
 
 BUILTIN = data_dir("templates").resolve()
@@ -321,3 +322,16 @@ def test_a_failed_template_build_writes_nothing(clinic, tmp_path, capsys):
     assert err.strip() == ("error: sections/storage.xml.j2:1: 'nonsense' is undefined; check "
                            "the field name against the content format (leaflet schema)")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("words, refused", [(20_000, False), (20_001, True)])
+def test_a_paragraph_over_the_limit_is_refused_at_the_first_character_over(words, refused):
+    """Markup too short to hold a paragraph over the limit is not measured paragraph by
+    paragraph: each side of the limit, a paragraph that fills almost all of it."""
+    markup = f'<leaflet lang="en" title="t"><p>{"x" * words}</p></leaflet>'
+    if refused:
+        with pytest.raises(MarkupError, match="holds 20,001 characters of text"):
+            parse_markup(markup, lambda line, needle: ("t.xml", line))
+    else:
+        document = parse_markup(markup, lambda line, needle: ("t.xml", line))
+        assert len(document.blocks[0].inlines[0].text) == words

@@ -235,7 +235,9 @@ def parse_markup(text: str, where: LineMapper) -> Document:
     """Parse leaflet markup; ``where`` maps a markup line to (template name, template line)."""
     root = _Builder(where).parse(text)
     problems: list[Problem] = []
-    _check(root, where, problems)
+    # no paragraph holds more text than the markup has characters (an entity stands for
+    # fewer than it is written with), so a short markup needs no paragraph measured
+    _check(root, where, problems, measure=len(text) > MAX_PARAGRAPH_CHARS)
     if problems:
         raise MarkupError(problems)
     return _Converter().document(root)
@@ -295,8 +297,10 @@ class _Builder:
             self.stack[-1].children.append(data)
 
 
-def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> None:
-    """Unknown tags, attributes, values and misplaced children, all reported at once."""
+def _check(element: _Element, where: LineMapper, problems: list[Problem],
+           measure: bool = True) -> None:
+    """Unknown tags, attributes, values and misplaced children, all reported at once;
+    paragraphs too long to lay out, when ``measure``."""
     def problem(message: str) -> Problem:
         name, line = where(element.line, f"<{element.tag}")
         return Problem(name, line, None, message)
@@ -325,15 +329,16 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
     if element.attrs.get("class") == "box" and any(
             not isinstance(c, str) or c.strip() for c in element.children):
         problems.append(problem('<td class="box"> is a box to tick and must be empty'))
-    if element.tag in TEXT_HOLDERS and (size := _text_size(element)) > MAX_PARAGRAPH_CHARS:
+    if measure and element.tag in TEXT_HOLDERS and \
+            (size := _text_size(element)) > MAX_PARAGRAPH_CHARS:
         problems.append(problem(f"<{element.tag}> holds {size:,} characters of text, more than "
                                 f"the {MAX_PARAGRAPH_CHARS:,} one paragraph may have; split "
                                 "it into shorter paragraphs"))
         return
     for child in element.children:
         if isinstance(child, str):
-            if child.strip() and element.tag in {"ul", "ol", "table", "tr", "leaflet",
-                                                 "section", "aside"}:
+            if element.tag in {"ul", "ol", "table", "tr", "leaflet", "section",
+                               "aside"} and child.strip():
                 problems.append(problem(f"text {child.strip()[:40]!r} directly inside "
                                         f"<{element.tag}>; wrap it in <p> or <li>"))
             continue
@@ -342,7 +347,7 @@ def _check(element: _Element, where: LineMapper, problems: list[Problem]) -> Non
             problems.append(Problem(child_name, child_line, None,
                                     f"<{child.tag}> is not allowed inside <{element.tag}>"))
             continue
-        _check(child, where, problems)
+        _check(child, where, problems, measure)
 
 
 def _text_size(element: _Element) -> int:
