@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from types import BuiltinFunctionType
 from typing import Any, TypeVar
 
 from reportlab.lib.colors import Color, toColor
@@ -125,7 +126,7 @@ def _frag(state: dict[str, Any], data: str) -> ParaFrag:
 _STYLE = ("fontName", "fontSize", "textColor", "rise", "us_lines", "link", "backColor", "nobr")
 _NOT_STYLE = ("cbDefn", "lineBreak")  # an image or a line break is never joined
 _ABSENT = object()
-_c_same_frag = rl_paragraph.sameFrag
+_c_same_frag: Callable[[Any, Any], Any] | None = getattr(rl_paragraph, "sameFrag", None)
 
 
 def same_style(f: Any, g: Any) -> bool:
@@ -134,6 +135,7 @@ def same_style(f: Any, g: Any) -> bool:
     compared as it compares them (``!=``, the same object always the same). Anything but
     a plain ParaFrag is given to the C version."""
     if type(f) is not ParaFrag or type(g) is not ParaFrag:
+        assert _c_same_frag is not None  # installed only in its place
         return bool(_c_same_frag(f, g))
     fd, gd = f.__dict__, g.__dict__
     if "cbDefn" in fd or "cbDefn" in gd or "lineBreak" in fd or "lineBreak" in gd:
@@ -145,7 +147,10 @@ def same_style(f: Any, g: Any) -> bool:
     return True
 
 
-# Only while a ParaFrag's attributes are all in its own dictionary, as they are in every
-# ReportLab to date: a class attribute of one of these names would be seen by getattr.
-if not any(hasattr(ParaFrag, name) for name in (*_STYLE, *_NOT_STYLE)):
+# In its place only where ReportLab uses the C version (without its accelerator it has
+# a Python one, which reads an absent attribute as None), and while a ParaFrag's
+# attributes are all in its own dictionary, as in every ReportLab to date: a class
+# attribute of one of these names would be seen by getattr.
+if isinstance(_c_same_frag, BuiltinFunctionType) and not any(
+        hasattr(ParaFrag, name) for name in (*_STYLE, *_NOT_STYLE)):
     rl_paragraph.sameFrag = same_style
