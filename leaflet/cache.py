@@ -8,6 +8,12 @@ is read back becomes the words and code of a leaflet, so a folder is used only w
 the user's alone (theirs, not a link, writable by nobody else); an entry is read only from
 a regular file of bounded size, never through a link, and only when it carries the hash
 of its contents; it is written under a name nobody can guess, then renamed into place.
+
+Entries are named by what made them, so a template edited or a new version of leaflet
+leaves the old ones behind, never to be read again. An entry read is marked as used
+(its time of change is set to now), and the first time a process writes an entry, it
+sweeps the whole cache (`sweep`): what was not used for KEPT_DAYS goes, each folder keeps
+the ENTRIES_KEPT used last, and a folder the sweep empties goes too.
 """
 
 from __future__ import annotations
@@ -18,7 +24,14 @@ import hashlib
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
+
+KEPT_DAYS = 30  # an entry not used for this long is removed by the next sweep
+ENTRIES_KEPT = 2000  # in one folder, those used last; an entry is a few to a few tens of KB
+PARTIAL_HOURS = 1  # a half-written entry this old was left by a process that died
+_swept: set[Path] = set()  # caches this process has swept
+_in_use: set[Path] = set()  # folders this process has asked for: never removed by its sweep
 
 
 def cache_folder(name: str) -> Path | None:
@@ -42,7 +55,10 @@ def cache_folder(name: str) -> Path | None:
                    and _kept(Path(base).resolve(strict=True)))
     except (OSError, RuntimeError):
         return None
-    return folder if private else None
+    if not private:
+        return None
+    _in_use.add(folder)
+    return folder
 
 
 def _private(path: Path) -> bool:
@@ -104,11 +120,15 @@ def read_entry(folder: Path, key: str, limit: int) -> bytes | None:
             return None
         with os.fdopen(handle, "rb", closefd=False) as stream:
             data = stream.read(limit + 1)
+        if len(data) > limit:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(handle)  # used now: the sweep keeps what is used
     except OSError:
         return None
     finally:
         os.close(handle)
-    return data if len(data) <= limit else None
+    return data
 
 
 def write_entry(folder: Path, key: str, data: bytes) -> None:
@@ -125,3 +145,54 @@ def write_entry(folder: Path, key: str, data: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(partial)
+        return
+    if folder.parent not in _swept:
+        _swept.add(folder.parent)
+        sweep(folder.parent, time.time())
+
+
+def sweep(base: Path, now: float) -> list[Path]:
+    """Remove from each folder of the cache ``base`` the entries not used for KEPT_DAYS,
+    all but the ENTRIES_KEPT used last, and half-written ones left for PARTIAL_HOURS; then
+    the folder, if that left it empty. Only this user's own folders are entered and only
+    their regular files removed, never through a link; what cannot be removed is left.
+    The removed files, for the tests."""
+    removed: list[Path] = []
+    try:
+        with os.scandir(base) as listing:
+            folders = [Path(entry.path) for entry in listing
+                       if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return removed
+    for folder in folders:
+        try:
+            if not _private(folder):
+                continue
+            gone = _sweep_folder(folder, now)
+        except OSError:
+            continue
+        removed += gone
+        if gone and folder not in _in_use:  # emptied now, and not one this process uses
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only if empty
+    return removed
+
+
+def _sweep_folder(folder: Path, now: float) -> list[Path]:
+    entries: list[tuple[float, Path]] = []
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            with contextlib.suppress(OSError):
+                found = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid():
+                    entries.append((found.st_mtime, Path(entry.path)))
+    entries.sort(reverse=True)  # the last used first
+    removed = []
+    for index, (written, path) in enumerate(entries):
+        age = now - written
+        if (index >= ENTRIES_KEPT or age > KEPT_DAYS * 86400
+                or (path.name.endswith(".partial") and age > PARTIAL_HOURS * 3600)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed.append(path)
+    return removed
