@@ -11,9 +11,11 @@ of its contents; it is written under a name nobody can guess, then renamed into 
 
 Entries are named by what made them, so a template edited or a new version of leaflet
 leaves the old ones behind, never to be read again. An entry read is marked as used
-(its time of change is set to now), and the first time a process writes an entry, it
+(its modification time is set to now), and the first time a process writes an entry, it
 sweeps the whole cache (`sweep`): what was not used for KEPT_DAYS goes, each folder keeps
-the ENTRIES_KEPT used last, and a folder the sweep empties goes too.
+the ENTRIES_KEPT used last, and a folder the sweep empties goes too, unless this process
+uses it. Another process may be about to write into a folder so removed: its write then
+fails, as any write may, and costs that one entry until a later run makes it again.
 """
 
 from __future__ import annotations
@@ -146,7 +148,7 @@ def write_entry(folder: Path, key: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(partial)
         return
-    if folder.parent not in _swept:
+    if folder in _in_use and folder.parent not in _swept:  # a folder of the cache's own
         _swept.add(folder.parent)
         sweep(folder.parent, time.time())
 

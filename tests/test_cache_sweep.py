@@ -108,14 +108,24 @@ def test_a_read_marks_an_entry_used(base):
 
 def test_a_process_sweeps_once_at_its_first_write(base, monkeypatch):
     swept: list[Path] = []
-    monkeypatch.setattr(cache, "_swept", set())
-    monkeypatch.setattr(cache, "sweep", lambda where, now: swept.append(where) or [])
     folder = base / "patterns"
     folder.mkdir(mode=0o700)
+    monkeypatch.setattr(cache, "_swept", set())
+    monkeypatch.setattr(cache, "_in_use", {folder, base / "catalogues"})
+    monkeypatch.setattr(cache, "sweep", lambda where, now: swept.append(where) or [])
+    write_entry(base / "catalogues", "c", b"3")  # cannot be written (no folder): no sweep
     write_entry(folder, "a", b"1")
     write_entry(folder, "b", b"2")
-    write_entry(base / "catalogues-missing", "c", b"3")  # cannot be written: no sweep
     assert swept == [base]
+
+
+def test_only_a_folder_the_cache_gave_is_swept_around(tmp_path, monkeypatch):
+    """Entries written to any other folder (a test's own) leave its neighbours alone."""
+    monkeypatch.setattr(cache, "_swept", set())
+    old = entry(tmp_path / "neighbour", "old", 90)
+    (tmp_path / "mine").mkdir()
+    write_entry(tmp_path / "mine", "a", b"1")
+    assert old.exists() and (tmp_path / "mine" / "a").read_bytes() == b"1"
 
 
 def test_a_build_sweeps_the_cache_it_writes_to(tmp_path):
