@@ -156,7 +156,8 @@ def write_entry(folder: Path, key: str, data: bytes) -> None:
 def sweep(base: Path, now: float) -> list[Path]:
     """Remove from each folder of the cache ``base`` the entries not used for KEPT_DAYS,
     all but the ENTRIES_KEPT used last, and half-written ones left for PARTIAL_HOURS; then
-    the folder, if that left it empty. Only this user's own folders are entered and only
+    the folder, if that left it empty and this process does not use it. Only this user's
+    own folders are entered and only
     their regular files removed, never through a link; what cannot be removed is left.
     The removed files, for the tests."""
     removed: list[Path] = []
