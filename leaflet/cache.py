@@ -157,9 +157,8 @@ def sweep(base: Path, now: float) -> list[Path]:
     """Remove from each folder of the cache ``base`` the entries not used for KEPT_DAYS,
     all but the ENTRIES_KEPT used last, and half-written ones left for PARTIAL_HOURS; then
     the folder, if that left it empty and this process does not use it. Only this user's
-    own folders are entered and only
-    their regular files removed, never through a link; what cannot be removed is left.
-    The removed files, for the tests."""
+    own folders are entered and only their regular files removed, never through a link;
+    what cannot be removed is left. The removed files, for the tests."""
     removed: list[Path] = []
     try:
         with os.scandir(base) as listing:
