@@ -16,6 +16,7 @@ import math
 import re
 import sys
 from codecs import charmap_decode, utf_16_be_decode
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from leaflet.pdf.objects import NUMBER, Stream, hex_bytes, resolved, unescape
@@ -209,18 +210,14 @@ def _numbers(raw: bytes, count: int) -> list[float] | None:
         return None
 
 
-def _one_plain_string(raw: bytes) -> list[bytes | float] | None:
-    """What ``_shown`` reads from operands that are one literal string with no escape or
-    bracket inside, as nearly all are, found without the tokenizer; None otherwise."""
-    raw = raw.lstrip()
-    if raw[:1] == b"(" and raw.count(b"(") == 1 and raw.count(b")") == 1 \
-            and raw[-1:] == b")" and b"\\" not in raw:
-        return [raw[1:-1]]
-    return None
-
-
 def _shown(raw: bytes) -> list[bytes | float] | None:
-    """The strings (and, in a TJ array, the adjustments) a text-showing operator shows."""
+    """The strings (and, in a TJ array, the adjustments) a text-showing operator shows.
+    Operands that are one literal string with no escape or bracket inside, as nearly all
+    are, are read without the tokenizer."""
+    plain = raw.lstrip()
+    if plain[:1] == b"(" and plain[-1:] == b")" and plain.count(b"(") == 1 \
+            and plain.count(b")") == 1 and b"\\" not in plain:
+        return [plain[1:-1]]
     parts: list[bytes | float] = []
     for number, literal, hexadecimal in _TOKEN.findall(raw):
         if number:
@@ -228,6 +225,32 @@ def _shown(raw: bytes) -> list[bytes | float] | None:
         else:
             parts.append(unescape(literal[1:-1]) if literal else hex_bytes(hexadecimal))
     return parts
+
+
+class _Readings(dict[bytes, Any]):
+    """What operands read as, by the operands as written, each read once: a page sets a
+    few fonts, sizes, leadings and text positions hundreds of times. Up to OPERANDS_KEPT
+    are kept, so that a hostile page's millions of different ones take no memory."""
+
+    def __init__(self, read: Callable[[bytes], Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, operands: bytes) -> Any:
+        value = self.read(operands)
+        if len(self) < OPERANDS_KEPT:
+            self[operands] = value
+        return value
+
+
+def _matrix(operands: bytes) -> tuple[float, ...]:
+    values = _numbers(operands, 6)
+    return () if values is None else tuple(values)
+
+
+def _leading(operands: bytes) -> float | None:
+    values = _numbers(operands, 1)
+    return None if values is None else values[0]
 
 
 def _multiply(a: Matrix | list[float], b: Matrix) -> Matrix:
@@ -262,12 +285,9 @@ class _Interpreter:
             raise ValueError(f"its pages draw more content than it can hold: a page at most "
                              f"{MAX_CONTENT:,} bytes, all pages {CONTENT_PER_BYTE} times the "
                              "file's size")
-        # what operands read as, by operands as written: a page sets a few fonts, sizes,
-        # leadings and text positions hundreds of times (up to OPERANDS_KEPT of each are
-        # kept, so that a hostile page's millions of different ones take no memory)
-        font_settings: dict[bytes, tuple[_Font | None, float] | None] = {}
-        matrices: dict[bytes, tuple[float, ...]] = {}  # () for operands that are not six numbers
-        leadings: dict[bytes, float | None] = {}
+        font_settings = _Readings(lambda operands: self._font_setting(operands, font_resources))
+        matrices = _Readings(_matrix)  # () for operands that are not six numbers
+        leadings = _Readings(_leading)
         if b"BI" in data:
             data = _INLINE_IMAGE.sub(b" ", data)
         stack: list[tuple[Any, ...]] = []
@@ -286,17 +306,12 @@ class _Interpreter:
                     ctm, font, size, leading, char_space, word_space, rise, scale = stack.pop()
             elif op == b"Tj" or op == b"TJ":
                 if font is not None:
-                    shown = _one_plain_string(operands) or _shown(operands)
+                    shown = _shown(operands)
                     if shown:
                         tm = show(shown if op == b"TJ" else shown[-1:], font, size, char_space,
                                   word_space, scale, rise, tm, ctm)
             elif op == b"cm" or op == b"Tm":
-                matrix = matrices.get(operands)
-                if matrix is None:
-                    values = _numbers(operands, 6)
-                    matrix = () if values is None else tuple(values)
-                    if len(matrices) < OPERANDS_KEPT:
-                        matrices[operands] = matrix
+                matrix = matrices[operands]
                 if not matrix:
                     continue
                 if op == b"cm":
@@ -304,22 +319,11 @@ class _Interpreter:
                 else:
                     tm = tlm = matrix  # type: ignore[assignment]
             elif op == b"TL":
-                if operands in leadings:
-                    found = leadings[operands]
-                else:
-                    values = _numbers(operands, 1)
-                    found = None if values is None else values[0]
-                    if len(leadings) < OPERANDS_KEPT:
-                        leadings[operands] = found
+                found = leadings[operands]
                 if found is not None:
                     leading = found
             elif op == b"Tf":
-                if operands in font_settings:
-                    setting = font_settings[operands]
-                else:
-                    setting = self._font_setting(operands, font_resources)
-                    if len(font_settings) < OPERANDS_KEPT:
-                        font_settings[operands] = setting
+                setting = font_settings[operands]
                 if setting is not None:
                     font, size = setting
             elif op == b"BT":
