@@ -122,10 +122,8 @@ def join(first: bytes, tree: Node | None, shared: SharedPart) -> bytes:
         "/StructParents": after + index} if tree is not None else {})
     personal = None
     if tree is not None:
-        elements: list[tuple[int, bytes]] = []
         written = write_elements(tree["K"], JOINED_DOCUMENT, out.kids, out.allocate,
-                                 lambda number, body: elements.append((number, body)))
-        out.put_raws(elements)
+                                 out.put_raws)
         personal = Structure([Ref(n) for n in written.top],
                              tuple(Ref(n) for n in written.parent_arrays))
     base = out.position

@@ -44,10 +44,7 @@ def finish(pdf: bytes, metadata: Metadata, tree: Node | None) -> bytes:
     catalog["/ViewerPreferences"] = preferences
     if tree is not None:
         pages = [page.indirect_reference.number for page in reader.pages]
-        elements: list[tuple[int, bytes]] = []
-        catalog["/StructTreeRoot"] = Ref(write_tree(
-            tree, pages, out.allocate, lambda number, body: elements.append((number, body))))
-        out.put_raws(elements)
+        catalog["/StructTreeRoot"] = Ref(write_tree(tree, pages, out.allocate, out.put_raws))
         catalog["/MarkInfo"] = Dict({"/Marked": True})
     catalog["/Metadata"] = out.add(_xmp_stream(metadata, tree is not None))
     out.put(catalog_number, catalog)

@@ -140,12 +140,26 @@ class Written:
     parent_arrays: list[int]
 
 
+# Objects serialised, by number, in the order they are to be written: a tree's hundreds
+# go to the writer in one call (PdfOut.put_raws)
+Objects = list[tuple[int, bytes]]
+
+
 def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
-                   allocate: Callable[[], int], put: Callable[[int, bytes], None]) -> Written:
+                   allocate: Callable[[], int], put_all: Callable[[Objects], None]) -> Written:
     """Write ``nodes`` (and all below them) as StructElem objects under the object
-    ``parent``; ``pages`` are the numbers of the part's page objects. Objects are written
-    as bytes straight away: a tree has hundreds of small dictionaries, and building and
-    serialising them as pypdf objects would cost more than the layout itself."""
+    ``parent``; ``pages`` are the numbers of the part's page objects."""
+    objects: Objects = []
+    written = _elements(nodes, parent, pages, allocate, objects)
+    put_all(objects)
+    return written
+
+
+def _elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
+              allocate: Callable[[], int], objects: Objects) -> Written:
+    """The elements and each page's ParentTree array, added to ``objects`` as bytes: a
+    tree has hundreds of small dictionaries, and building and serialising them as PDF
+    objects would cost more than the layout itself."""
     owners: list[dict[int, int]] = [{} for _ in pages]
     page_refs = [f"{page} 0 R" for page in pages]
 
@@ -175,7 +189,7 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
             entries += f" /A << /O /Table /Scope /{node['Scope']} >>"
         if "ListNumbering" in node:
             entries += f" /A << /O /List /ListNumbering /{node['ListNumbering']} >>"
-        put(number, f"{entries} >>".encode("latin-1"))
+        objects.append((number, f"{entries} >>".encode("latin-1")))
         return number
 
     top = [element(node, parent) for node in nodes]
@@ -183,7 +197,7 @@ def write_elements(nodes: list[dict[str, Any]], parent: int, pages: list[int],
     for owner in owners:
         number = allocate()
         refs = " ".join(f"{owner[mcid]} 0 R" for mcid in sorted(owner))
-        put(number, f"[{refs}]".encode("latin-1"))
+        objects.append((number, f"[{refs}]".encode("latin-1")))
         arrays.append(number)
     return Written(top, arrays)
 
@@ -197,20 +211,19 @@ def _text_entry(text: str) -> str:
 
 
 def write_tree(tree: dict[str, Any], pages: list[int], allocate: Callable[[], int],
-               put: Callable[[int, bytes], None], parents_before: Sequence[int] = ()) -> int:
+               put_all: Callable[[Objects], None], parents_before: Sequence[int] = ()) -> int:
     """The whole structure tree of a file: its root, Document element and ParentTree
     (after ``parents_before``, the arrays of pages that come first); the root's number."""
     root, document = allocate(), allocate()
-    written = write_elements(tree["K"], document, pages, allocate, put)
-    put(document, (f"<< /Type /StructElem /S /Document /P {root} 0 R "
-                   f"/K [{' '.join(f'{n} 0 R' for n in written.top)}] >>").encode("latin-1"))
-    write_root(root, document, [*parents_before, *written.parent_arrays], put)
+    objects: Objects = []
+    written = _elements(tree["K"], document, pages, allocate, objects)
+    objects.append((document, (f"<< /Type /StructElem /S /Document /P {root} 0 R /K "
+                               f"[{' '.join(f'{n} 0 R' for n in written.top)}] >>")
+                    .encode("latin-1")))
+    arrays = [*parents_before, *written.parent_arrays]
+    numbers = " ".join(f"{key} {number} 0 R" for key, number in enumerate(arrays))
+    objects.append((root, (f"<< /Type /StructTreeRoot /K [{document} 0 R] /ParentTree << "
+                           f"/Nums [{numbers}] >> /ParentTreeNextKey {len(arrays)} >>")
+                    .encode("latin-1")))
+    put_all(objects)
     return root
-
-
-def write_root(root: int, document: int, parent_arrays: Sequence[int],
-               put: Callable[[int, bytes], None]) -> None:
-    numbers = " ".join(f"{key} {number} 0 R" for key, number in enumerate(parent_arrays))
-    put(root, (f"<< /Type /StructTreeRoot /K [{document} 0 R] /ParentTree << /Nums "
-               f"[{numbers}] >> /ParentTreeNextKey {len(parent_arrays)} >>").encode("latin-1"))
-
