@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_ASCII_CONTROLS = "\x00-\x08\x0b-\x1f\x7f"  # tab and line feed are white space
+_CONTROLS = _ASCII_CONTROLS + "\x80-\x9f"
 _SURROGATES = "\ud800-\udfff"
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
@@ -49,7 +50,7 @@ _REFUSED = re.compile(f"[{_CONTROLS}{_SURROGATES}{_NONCHARACTERS}{_REPLACEMENT}"
                       f"{_DIRECTION_CONTROLS}{_RIGHT_TO_LEFT_CLASS}]")
 # What _REFUSED finds in ASCII: its controls. Most texts are ASCII, and matching a class of
 # some forty ranges, most of them above U+FFFF, took four times as long for each character.
-_REFUSED_IN_ASCII = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_REFUSED_IN_ASCII = re.compile(f"[{_ASCII_CONTROLS}]")
 
 
 def normalise(text: str) -> str:
