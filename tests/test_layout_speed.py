@@ -9,8 +9,9 @@ import random
 import re
 
 import pytest
-from conftest import BACLOFEN, build_bytes, fresh_python
+from conftest import BACLOFEN, ROOT, build_bytes, fresh_python
 from reportlab.lib.colors import Color
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.platypus.paragraph import cleanBlockQuotedText
@@ -18,9 +19,11 @@ from reportlab.platypus.paraparser import ParaFrag
 
 from leaflet.build import load_fonts
 from leaflet.pdf.layout import fragments as fragments_module
+from leaflet.pdf.layout import subsets as subsets_module
 from leaflet.pdf.layout.fragments import fragments, paragraph_of, same_style
 from leaflet.pdf.layout.marked import MarkedParagraph
 from leaflet.pdf.layout.styles import Styles
+from leaflet.pdf.layout.subsets import split_string
 from leaflet.render.templates import resolve_set
 
 THEME = resolve_set("default").theme
@@ -190,6 +193,54 @@ def test_fragments_of_another_class_are_compared_by_reportlab(monkeypatch):
     assert asked == [(plain, subclassed), (subclassed, plain)]
 
 
+class _Document:
+    """What a font keeps its subsets for: any object a weak reference can be made to."""
+
+
+def _subset_state(font: TTFont, document: _Document) -> tuple:
+    state = font.state[document]
+    return (dict(state.assignments), [list(subset) for subset in state.subsets],
+            state.nextCode, state.frozen)
+
+
+@pytest.mark.parametrize("face, subsets", [
+    ("atkinson-hyperlegible/AtkinsonHyperlegible_400Regular.ttf", 1),  # lacks most of them
+    ("dejavu/DejaVuSans.ttf", 4)])
+def test_text_is_split_into_subsets_as_reportlab_splits_it(face, subsets):
+    """Runs of random text, drawn one after another into one document: runs with no new
+    character, runs with some, no-break spaces, characters the face lacks, bytes, enough
+    different characters to need more subsets, and then a document whose
+    subsets are frozen. Our split and ReportLab's give the same chunks, and leave the
+    same codes assigned, after every run."""
+    assert TTFont.splitString is split_string  # installed for every TrueType font
+    font = TTFont(f"subsets-{face}", str(ROOT / "fonts" / face))
+    random.seed(13)
+    common = "Take one tablet twice a day. 10 mg, 20\u00a0mg (not more)! "
+    rare = [chr(code) for code in range(0xa0, 0x500)] + ["\u26a0", "\u8349", "\u2003"]
+    ours, theirs = _Document(), _Document()
+    for round_ in range(600):
+        letters = [random.choice(common) for _ in range(random.randrange(0, 40))]
+        if round_ % 2:  # some characters new to the document, or the face
+            for character in random.sample(rare, random.randrange(1, 8)):
+                letters.insert(random.randrange(len(letters) + 1), character)
+        text: str | bytes = "".join(letters)
+        if round_ % 97 == 5:
+            text = text.encode("utf-8")
+        expected = subsets_module._rl_split_string(font, text, theirs)
+        assert split_string(font, text, ours) == expected, text
+        assert _subset_state(font, ours) == _subset_state(font, theirs)
+    assert len(font.state[ours].subsets) == subsets  # in DejaVu, codes past the first too
+    font.state[ours].frozen = font.state[theirs].frozen = 1
+    for text in (common, "\u8349\u7a3f new", ""):
+        try:
+            expected = subsets_module._rl_split_string(font, text, theirs)
+        except Exception as error:
+            with pytest.raises(type(error), match=re.escape(str(error))):
+                split_string(font, text, ours)
+        else:
+            assert split_string(font, text, ours) == expected
+
+
 CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
 KINDS = [
     pytest.param({}, None, id="default"),
@@ -215,6 +266,7 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     monkeypatch.setattr(fragments_module, "_NEEDS_CLEANING", re.compile(""))  # always
     monkeypatch.setattr(MarkedParagraph, "wrap", RLParagraph.wrap)
     monkeypatch.setattr(rl_paragraph, "sameFrag", fragments_module._c_same_frag)
+    monkeypatch.setattr(TTFont, "splitString", subsets_module._rl_split_string)
     assert build_bytes(path, **options) == fast
 
 

@@ -6,6 +6,7 @@ theme. The work sits in the modules beside it:
 - `styles`: the paragraph style for each role, and the font table cells start in
 - `inline`: content text as paragraph markup (escaping, doses kept whole, placeholders)
 - `fragments`: that markup read into ReportLab's fragments without its HTML parser
+- `subsets`: ReportLab's split of drawn text into subset codes, in C where nothing is new
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
@@ -41,6 +42,7 @@ from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
 from leaflet.pdf.layout.styles import Styles
+from leaflet.pdf.layout.subsets import split_string  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.tables import chart, table
 from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.markup import (
