@@ -11,13 +11,14 @@ CPU is the CPU time of the batch's processes (the main process, the fork server 
 every worker, read from /proc while the run goes on: workers started by a fork server
 are not the batch's children, so getrusage does not see them) divided by ROWS. The floor
 is plain ReportLab setting one personalised leaflet's own text (benchmarks/floor.py),
-warm, in this process, in CPU time. Scaling is the throughput with JOBS jobs over that
-with one; it can only reach JOBS on an idle machine with JOBS free cores, so the load
-average is printed before each run. Peak memory is each process's high-water mark
-(VmHWM); flatness compares the largest worker's resident set in the first and the
-last quarter of the run. WeasyPrint renders the same leaflets from the same markup
-mapped to HTML with a stylesheet holding the theme's fonts, sizes and margins
-(benchmarks/weasy.py); it is skipped with a message when it is not installed.
+warm, in CPU time, in a process of its own that never imports leaflet (see floor.serve).
+Scaling is the throughput with JOBS jobs over that with one; it can only reach JOBS on an
+idle machine with JOBS free cores, so the load average is printed before each run. Peak
+memory is each process's high-water mark (VmHWM); flatness compares the largest worker's
+resident set in the first and the last quarter of the run. WeasyPrint renders the same
+leaflets from the same markup mapped to HTML with a stylesheet holding the theme's fonts,
+sizes and margins (benchmarks/weasy.py); it is skipped with a message when it is not
+installed.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_build import paragraphs_of  # noqa: E402
-from floor import build as floor_build  # noqa: E402
+from floor import KeptFloor  # noqa: E402
 
 from leaflet.batch.rows import Listing  # noqa: E402
 from leaflet.build import load_fonts, render  # noqa: E402
@@ -192,19 +193,20 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def median_cpu_ms(action, runs: int) -> float:
-    """The median CPU time of ``action`` (what one core spends on it), after one untimed."""
-    return median_cpu_each([action] * (runs + 1))
+def median_cpu_ms(action, runs: int, clock=time.process_time) -> float:
+    """The median CPU time of ``action`` (what one core spends on it), after one untimed;
+    ``clock``: the CPU time it is counted in (this process's, or a kept floor's)."""
+    return median_cpu_each([action] * (runs + 1), clock)
 
 
-def median_cpu_each(actions) -> float:
+def median_cpu_each(actions, clock=time.process_time) -> float:
     """The median CPU time of each of ``actions``, run once each, after the first untimed."""
     actions[0]()
     samples = []
     for action in actions[1:]:
-        start = time.process_time()
+        start = clock()
         action()
-        samples.append(time.process_time() - start)
+        samples.append(clock() - start)
     return statistics.median(samples) * 1000
 
 
@@ -246,8 +248,11 @@ def main() -> None:
     markups = [render_markup(content, template_set, template_context(p, content, wording))
                for p in patients]
     floor_texts = [paragraphs_of(m, markup_locator(m, template_set)) for m in markups]
-    floor_ms = statistics.mean(median_cpu_ms(lambda t=t: floor_build(t), args.runs)
-                               for t in floor_texts)
+    floor = KeptFloor(floor_texts, work)
+    floor_ms = statistics.mean(median_cpu_ms(lambda n=n: floor.build(n), args.runs,
+                                             floor.cpu_seconds)
+                               for n in range(len(floor_texts)))
+    floor.close()
     # each patient once, as in a batch: the proof reads a page it has read before, byte
     # for byte, only once, so building one patient again and again would prove less
     distinct = first_patients(rows_csv, min(args.rows, 1 + args.runs * len(SCHEDULES)))

@@ -5,12 +5,16 @@ The text comes from a JSON dump of the finished leaflet's paragraphs (made once,
 untimed, by bench_build.py): one entry per paragraph with its role. No
 validation, templates, markup, boxes, footer or finishing: the least work that
 puts the same words on pages, which the pipeline is measured against.
+
+    python benchmarks/floor.py PARAGRAPHS.json OUT.pdf           (one build: the cold floor)
+    python benchmarks/floor.py --serve SETS.json OUT.pdf   (warm: see serve and KeptFloor)
 """
 
 from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -66,6 +70,52 @@ def build(paragraphs: list[dict[str, str]]) -> bytes:
     return buffer.getvalue()
 
 
+def serve(sets: list[list[dict[str, str]]], out: Path) -> None:
+    """For each line read, a number: build set NUMBER of ``sets``, write it, answer a line.
+    The warm floor, kept in a process of its own: leaflet puts faster equivalents of two of
+    ReportLab's functions in their place (leaflet.pdf.layout.fragments and .subsets), and
+    in a process that had imported leaflet the floor would run them too."""
+    if any(name == "leaflet" or name.startswith("leaflet.") for name in sys.modules):
+        raise SystemExit("the floor must not run with leaflet imported")
+    for line in sys.stdin:
+        out.write_bytes(build(sets[int(line)]))
+        print("built", flush=True)
+
+
+class KeptFloor:
+    """A client of ``serve`` for the benchmarks: the floor's process, started with the
+    paragraph sets it builds, and its CPU time (a live process's, which getrusage does not
+    count, from the kernel's scheduler in nanoseconds: /proc/PID/stat counts 10 ms ticks)."""
+
+    def __init__(self, sets: list[list[dict[str, str]]], folder: Path) -> None:
+        dump = folder / "floor-paragraphs.json"
+        dump.write_text(json.dumps(sets), "utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve", str(dump),
+             str(folder / "floor.pdf")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+
+    def build(self, number: int = 0) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{number}\n")
+        self.process.stdin.flush()
+        if self.process.stdout.readline() != "built\n":
+            raise SystemExit(f"the floor's process failed (exit status {self.process.wait()})")
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.process.pid}/schedstat") as stats:
+            return int(stats.read().split()[0]) / 1e9
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        if self.process.wait() != 0:
+            raise SystemExit("the floor's process failed")
+
+
 if __name__ == "__main__":
-    paragraphs = json.loads(Path(sys.argv[1]).read_text("utf-8"))
-    Path(sys.argv[2]).write_bytes(build(paragraphs))
+    if sys.argv[1] == "--serve":
+        serve(json.loads(Path(sys.argv[2]).read_text("utf-8")), Path(sys.argv[3]))
+    else:
+        paragraphs = json.loads(Path(sys.argv[1]).read_text("utf-8"))
+        Path(sys.argv[2]).write_bytes(build(paragraphs))
