@@ -2,9 +2,9 @@
 
 Exit codes: 0 built (or checked without errors); 1 the inputs are wrong (content,
 template, theme, fonts) or the checks found errors; 2 the command line is wrong (unknown
-option, bad output path); 3 an internal error (a bug: please report it, with --debug
-output); 130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), with nothing half-written
-and no temporary file left.
+option, bad output path) or standard output cannot be written; 3 an internal error (a
+bug: please report it, with --debug output); 130 interrupted (Ctrl-C) and 143 terminated
+(SIGTERM), with nothing half-written and no temporary file left.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from leaflet import __version__, regex_cache
-from leaflet.errors import LeafletError
+from leaflet.errors import LeafletError, OutputError, Problem
 from leaflet.limits import (
     DEFAULT_MEMORY_MB,
     DEFAULT_SECONDS,
@@ -375,6 +375,8 @@ def _as_process() -> int:
     A build runs in a child forked at once (limits.supervise), and both processes end
     without Python's finalization, which would write to every object each holds: after a
     fork, each page written to is copied first (about 14 ms of a cold build in all)."""
+    if sys.stdout is not None:  # None when started with it closed: print then does nothing
+        sys.stdout = StandardOutput(sys.stdout)
     supervised = sys.argv[1:2] == ["build"]
     debug = _asks_for_debug(sys.argv[2:])
     if supervised:
@@ -419,8 +421,9 @@ def _end_now(code: int) -> NoReturn:
     writes is closed by then (output.py, cache.py), so skipping Python's finalization
     (os._exit) loses nothing."""
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+        if stream is not None:  # None: the process was started with it closed
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
     os._exit(code)
 
 
@@ -440,7 +443,10 @@ def _reported(run: Callable[[], R], debug: bool) -> R | int:
     code for it (the traceback too with ``debug``)."""
     try:
         with sigterm_as_exception():
-            return run()
+            result = run()
+            if sys.stdout is not None:  # what is still buffered fails here, to be reported
+                sys.stdout.flush()
+            return result
     except LeafletError as exc:
         if debug:
             raise
@@ -457,6 +463,40 @@ def _reported(run: Callable[[], R], debug: bool) -> R | int:
         _say(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
              "report it)")
         return INTERNAL_ERROR
+
+
+class StandardOutput:
+    """Standard output for a command's reports and files. A write that fails (a full disk,
+    /dev/full, a pipe whose reader has gone) is the output's fault, not a bug: it raises
+    OutputError, one line and exit code 2, where it would have been an internal error.
+    What was still buffered then goes to /dev/null, so that Python's own flush at exit
+    does not fail a second time."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise self._unwritable(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise self._unwritable(exc) from exc
+
+    def _unwritable(self, exc: OSError) -> OutputError:
+        with contextlib.suppress(OSError, ValueError):
+            nowhere = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(nowhere, self._stream.fileno())
+            os.close(nowhere)
+        return OutputError(Problem("standard output", None, None,
+                                   f"cannot write: {exc.strerror or exc}"))
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, ...
+        return getattr(self._stream, name)
 
 
 def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:
@@ -526,7 +566,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _html_outputs(args: argparse.Namespace, output: Path) -> tuple[Path | None, Path]:
     """Where the PDF (None: not wanted) and the HTML page go."""
-    from leaflet.errors import Problem, UsageError
+    from leaflet.errors import UsageError
 
     if args.format == "html" and args.html:
         raise UsageError(Problem("--html", None, None, "with --format html the page is "

@@ -116,3 +116,53 @@ def test_schema_rejects_what_the_loader_rejects(capsys):
     content["sections"]["overdos"] = content["sections"].pop("overdose")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(content, schema)
+
+
+@pytest.mark.parametrize("command", [["schema"], ["templates", "list"], ["--help"],
+                                     ["check", str(BACLOFEN)]])
+def test_standard_output_that_cannot_be_written_is_one_line_not_an_internal_error(command):
+    """A full disk (here /dev/full) under standard output: one line naming it, exit code 2,
+    and nothing more from Python's own flush at exit."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "leaflet", *command], stdout=full,
+                                stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == \
+        "error: standard output: cannot write: No space left on device"
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_build_whose_report_cannot_be_written_still_leaves_its_file(tmp_path):
+    """The leaflet is written before the line saying so; that line failing is reported."""
+    output = tmp_path / "x.pdf"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "leaflet", "build", str(BACLOFEN), "-o",
+                                 str(output)], stdout=full, stderr=subprocess.PIPE, text=True,
+                                cwd=ROOT, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == \
+        "error: standard output: cannot write: No space left on device"
+    assert output.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_reader_that_has_gone_is_one_line():
+    """`leaflet schema | head -c 1`: the pipe's reader ends before the schema is written."""
+    with subprocess.Popen([sys.executable, "-m", "leaflet", "schema"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        assert process.wait(timeout=120) == 2
+        assert process.stderr.read() == "error: standard output: cannot write: Broken pipe\n"
+
+
+@pytest.mark.parametrize("command", [["schema"], ["build", str(BACLOFEN)]])
+def test_a_command_started_with_standard_output_closed_runs(command, tmp_path):
+    """`leaflet build ... >&-`: Python has no sys.stdout (None), so what would be printed
+    goes nowhere, and the command still does its work."""
+    result = subprocess.run(["bash", "-c", '"$0" -m leaflet "$@" >&-', sys.executable,
+                             *command], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if command[0] == "build":
+        assert (tmp_path / "baclofen.pdf").read_bytes().startswith(b"%PDF-")
