@@ -422,7 +422,7 @@ def _end_now(code: int) -> NoReturn:
     (os._exit) loses nothing."""
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:  # None: the process was started with it closed
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, LeafletError):
                 stream.flush()
     os._exit(code)
 
@@ -443,10 +443,10 @@ def _reported(run: Callable[[], R], debug: bool) -> R | int:
     code for it (the traceback too with ``debug``)."""
     try:
         with sigterm_as_exception():
-            result = run()
-            if sys.stdout is not None:  # what is still buffered fails here, to be reported
-                sys.stdout.flush()
-            return result
+            try:
+                return run()
+            finally:
+                _flush_standard_output()
     except LeafletError as exc:
         if debug:
             raise
@@ -497,6 +497,19 @@ class StandardOutput:
 
     def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, ...
         return getattr(self._stream, name)
+
+
+def _flush_standard_output() -> None:
+    """What is still buffered is written now, while a failure can be reported (after a
+    command returns, or argparse's --help and --version exit); if the command is already
+    failing, its own error is the one reported."""
+    if sys.stdout is None:  # started with it closed
+        return
+    if sys.exc_info()[0] in (None, SystemExit):
+        sys.stdout.flush()
+    else:
+        with contextlib.suppress(OSError, LeafletError):
+            sys.stdout.flush()
 
 
 def _stopped(exc: KeyboardInterrupt) -> tuple[str, int]:

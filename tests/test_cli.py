@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -118,14 +119,20 @@ def test_schema_rejects_what_the_loader_rejects(capsys):
         jsonschema.validate(content, schema)
 
 
+# standard output buffered, as it is unless PYTHONUNBUFFERED is set
+BUFFERED = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
 @pytest.mark.parametrize("command", [["schema"], ["templates", "list"], ["--help"],
+                                     ["--version"], ["build", "--help"],
                                      ["check", str(BACLOFEN)]])
 def test_standard_output_that_cannot_be_written_is_one_line_not_an_internal_error(command):
     """A full disk (here /dev/full) under standard output: one line naming it, exit code 2,
     and nothing more from Python's own flush at exit."""
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "leaflet", *command], stdout=full,
-                                stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+                                stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120,
+                                env=BUFFERED)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines()[-1] == \
         "error: standard output: cannot write: No space left on device"
@@ -138,7 +145,7 @@ def test_a_build_whose_report_cannot_be_written_still_leaves_its_file(tmp_path):
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "leaflet", "build", str(BACLOFEN), "-o",
                                  str(output)], stdout=full, stderr=subprocess.PIPE, text=True,
-                                cwd=ROOT, timeout=120)
+                                cwd=ROOT, timeout=120, env=BUFFERED)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == \
         "error: standard output: cannot write: No space left on device"
@@ -146,8 +153,8 @@ def test_a_build_whose_report_cannot_be_written_still_leaves_its_file(tmp_path):
 
 
 def test_a_reader_that_has_gone_is_one_line():
-    """`leaflet schema | head -c 1`: the pipe's reader ends before the schema is written."""
-    with subprocess.Popen([sys.executable, "-m", "leaflet", "schema"], cwd=ROOT,
+    """`leaflet --help | head -c 1`: the pipe's reader ends before the help is written."""
+    with subprocess.Popen([sys.executable, "-m", "leaflet", "--help"], cwd=ROOT, env=BUFFERED,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None and process.stderr is not None
         process.stdout.close()
