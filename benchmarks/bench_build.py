@@ -43,7 +43,7 @@ CONTENT = ROOT / "content" / "baclofen.yaml"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from floor import KeptFloor  # noqa: E402
+from floor import KeptFloor, live_cpu_seconds  # noqa: E402
 
 from leaflet.build import Builder, build, build_pdf  # noqa: E402
 from leaflet.render.markup import Heading, ItemList, Paragraph, Span, parse_markup  # noqa: E402
@@ -119,13 +119,9 @@ def cpu_seconds() -> float:
 
 
 def worker_seconds() -> float:
-    """The kept worker's CPU time so far, in nanoseconds from the kernel's scheduler (the
-    clock ticks of /proc/PID/stat are 10 ms, a fifth of a build)."""
+    """The kept worker's CPU time so far."""
     pid = BUILDER.worker.pid if BUILDER.worker is not None else None
-    if pid is None:
-        return 0.0
-    with open(f"/proc/{pid}/schedstat") as stats:
-        return int(stats.read().split()[0]) / 1e9
+    return 0.0 if pid is None else live_cpu_seconds(pid)
 
 
 # Runs a command and prints its exit status and peak memory with that of the children it

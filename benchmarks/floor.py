@@ -82,10 +82,17 @@ def serve(sets: list[list[dict[str, str]]], out: Path) -> None:
         print("built", flush=True)
 
 
+def live_cpu_seconds(pid: int) -> float:
+    """A live process's CPU time so far, which getrusage counts only once it is reaped: from
+    the kernel's scheduler, in nanoseconds (/proc/PID/stat counts 10 ms ticks, a fifth of a
+    leaflet's build)."""
+    with open(f"/proc/{pid}/schedstat") as stats:
+        return int(stats.read().split()[0]) / 1e9
+
+
 class KeptFloor:
     """A client of ``serve`` for the benchmarks: the floor's process, started with the
-    paragraph sets it builds, and its CPU time (a live process's, which getrusage does not
-    count, from the kernel's scheduler in nanoseconds: /proc/PID/stat counts 10 ms ticks)."""
+    paragraph sets it builds, and its CPU time."""
 
     def __init__(self, sets: list[list[dict[str, str]]], folder: Path) -> None:
         dump = folder / "floor-paragraphs.json"
@@ -103,8 +110,7 @@ class KeptFloor:
             raise SystemExit(f"the floor's process failed (exit status {self.process.wait()})")
 
     def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.process.pid}/schedstat") as stats:
-            return int(stats.read().split()[0]) / 1e9
+        return live_cpu_seconds(self.process.pid)
 
     def close(self) -> None:
         assert self.process.stdin is not None
