@@ -20,10 +20,12 @@ from reportlab.platypus.paraparser import ParaFrag
 from leaflet.build import load_fonts
 from leaflet.pdf.layout import fragments as fragments_module
 from leaflet.pdf.layout import subsets as subsets_module
+from leaflet.pdf.layout import widths as widths_module
 from leaflet.pdf.layout.fragments import fragments, paragraph_of, same_style
 from leaflet.pdf.layout.marked import MarkedParagraph
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.layout.subsets import split_string
+from leaflet.pdf.layout.widths import string_width
 from leaflet.render.templates import resolve_set
 
 THEME = resolve_set("default").theme
@@ -241,6 +243,32 @@ def test_text_is_split_into_subsets_as_reportlab_splits_it(face, subsets):
             assert split_string(font, text, ours) == expected
 
 
+
+def test_text_is_measured_as_reportlab_measures_it(monkeypatch):
+    """Random words, repeated, at several sizes, in two faces (one with and one without
+    most of the characters), then bytes and texts longer than a word: each measures
+    exactly what ReportLab's own function gives, the first time and when asked again, and
+    no more widths are kept than the bound."""
+    assert TTFont.stringWidth is string_width  # installed for every TrueType font
+    faces = [TTFont(f"widths-{face}", str(ROOT / "fonts" / face)) for face in (
+        "atkinson-hyperlegible/AtkinsonHyperlegible_400Regular.ttf", "dejavu/DejaVuSans.ttf")]
+    monkeypatch.setattr(widths_module, "MAX_KEPT", 50)
+    measure = widths_module._rl_string_width
+    chance = random.Random(13)
+    letters = "Take one tablet twice a day. 10 mg, 20\u00a0mg \u26a0\u8349\u0644\u00e9"
+    words = ["".join(chance.choices(letters, k=chance.randrange(0, 9))) for _ in range(120)]
+    for _ in range(3000):
+        font, word = chance.choice(faces), chance.choice(words)
+        size = chance.choice([7, 9.5, 12, 12.0, 14.25])
+        assert string_width(font, word, size) == measure(font, word, size), (word, size)
+        assert len(widths_module._kept) <= 50
+    assert string_width(faces[0], "tablet", 12) != string_width(faces[1], "tablet", 12)
+    long_text = "a sentence much longer than any one word, measured afresh each time " * 3
+    for text in (long_text, long_text.encode(), "caf\u00e9".encode("utf-8")):
+        assert string_width(faces[0], text, 12) == measure(faces[0], text, 12)
+    assert all(len(text) <= widths_module.MAX_TEXT and type(text) is str
+               for _, text, _ in widths_module._kept)
+
 CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
 KINDS = [
     pytest.param({}, None, id="default"),
@@ -267,6 +295,7 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     monkeypatch.setattr(MarkedParagraph, "wrap", RLParagraph.wrap)
     monkeypatch.setattr(rl_paragraph, "sameFrag", fragments_module._c_same_frag)
     monkeypatch.setattr(TTFont, "splitString", subsets_module._rl_split_string)
+    monkeypatch.setattr(TTFont, "stringWidth", widths_module._rl_string_width)
     assert build_bytes(path, **options) == fast
 
 

@@ -7,6 +7,7 @@ theme. The work sits in the modules beside it:
 - `inline`: content text as paragraph markup (escaping, doses kept whole, placeholders)
 - `fragments`: that markup read into ReportLab's fragments without its HTML parser
 - `subsets`: ReportLab's split of drawn text into subset codes, in C where nothing is new
+- `widths`: ReportLab's text widths, each word's worked out once for its font and size
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
@@ -44,6 +45,7 @@ from leaflet.pdf.layout.page import Page, footer_canvas
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.layout.subsets import split_string  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.tables import chart, table
+from leaflet.pdf.layout.widths import string_width  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.tagging import Node, Tagger
 from leaflet.render.markup import (
     Block,
