@@ -178,3 +178,27 @@ def test_a_plain_build_imports_neither_patient_pages_nor_the_html_companion(tmp_
               "if m.startswith(('leaflet.personal', 'leaflet.html'))])")
     assert fresh_python(script).strip().splitlines()[-1] == "0 []"
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_fallback_face_embeds_only_the_glyphs_it_draws(baclofen_pdf):
+    """The warning sign is drawn from DejaVu Sans Bold: its subset holds the few glyphs
+    drawn, coded in the order drawn, not the 128 ASCII ones a body face's readable codes
+    bring. The body face keeps those codes, so its text reads in the content stream, and
+    either way the sign is read back as itself."""
+    import struct
+
+    subsets = {}
+    for page in reader(baclofen_pdf).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            subsets[str(font["/BaseFont"]).split("+")[-1]] = font
+    fallback = subsets["DejaVuSans-Bold"]
+    file = fallback["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+    tables = {file[12 + 16 * i:16 + 16 * i]: struct.unpack(">II", file[20 + 16 * i:28 + 16 * i])
+              for i in range(struct.unpack(">H", file[4:6])[0])}
+    offset, _ = tables[b"maxp"]
+    glyphs = struct.unpack(">H", file[offset + 4:offset + 6])[0]
+    assert fallback["/LastChar"] < 40 and glyphs < 40, (fallback["/LastChar"], glyphs)
+    assert subsets["AtkinsonHyperlegible-Regular"]["/LastChar"] == 127
+    assert b"(Baclofen" in reader(baclofen_pdf).pages[0].get_contents().get_data()
+    assert squash("\u26a0 Most important things to know") in squash(page_texts(baclofen_pdf)[0])
