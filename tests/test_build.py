@@ -180,25 +180,24 @@ def test_a_plain_build_imports_neither_patient_pages_nor_the_html_companion(tmp_
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF-")
 
 
-def test_a_fallback_face_embeds_only_the_glyphs_it_draws(baclofen_pdf):
-    """The warning sign is drawn from DejaVu Sans Bold: its subset holds the few glyphs
-    drawn, coded in the order drawn, not the 128 ASCII ones a body face's readable codes
-    bring. The body face keeps those codes, so its text reads in the content stream, and
-    either way the sign is read back as itself."""
-    import struct
+def test_a_font_file_in_both_roles_draws_the_same_whatever_was_built_before(tmp_path):
+    """DejaVu Sans is the default set's fallback; a set whose body it is gives the same
+    bytes in a process that built with the default set first as in one that did not."""
+    import shutil
 
-    subsets = {}
-    for page in reader(baclofen_pdf).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            subsets[str(font["/BaseFont"]).split("+")[-1]] = font
-    fallback = subsets["DejaVuSans-Bold"]
-    file = fallback["/FontDescriptor"]["/FontFile2"].get_object().get_data()
-    tables = {file[12 + 16 * i:16 + 16 * i]: struct.unpack(">II", file[20 + 16 * i:28 + 16 * i])
-              for i in range(struct.unpack(">H", file[4:6])[0])}
-    offset, _ = tables[b"maxp"]
-    glyphs = struct.unpack(">H", file[offset + 4:offset + 6])[0]
-    assert fallback["/LastChar"] < 40 and glyphs < 40, (fallback["/LastChar"], glyphs)
-    assert subsets["AtkinsonHyperlegible-Regular"]["/LastChar"] == 127
-    assert b"(Baclofen" in reader(baclofen_pdf).pages[0].get_contents().get_data()
-    assert squash("\u26a0 Most important things to know") in squash(page_texts(baclofen_pdf)[0])
+    template_set = tmp_path / "dejavu-body"
+    shutil.copytree(BACLOFEN.parent.parent / "templates" / "default", template_set)
+    theme = template_set / "theme.yaml"
+    text = theme.read_text("utf-8")
+    for face in ("400Regular", "700Bold", "400Regular_Italic", "700Bold_Italic"):
+        text = text.replace(f"atkinson-hyperlegible/AtkinsonHyperlegible_{face}.ttf",
+                            "dejavu/DejaVuSans-Bold.ttf" if "Bold" in face
+                            else "dejavu/DejaVuSans.ttf")
+    theme.write_text(text, "utf-8")
+    script = ("import hashlib; from leaflet.build import BuildOptions, build_pdf; "
+              "{before}"
+              f"pdf = build_pdf({str(BACLOFEN)!r}, BuildOptions(template={str(template_set)!r}))"
+              ".pdf; print(hashlib.sha256(pdf).hexdigest())")
+    alone = fresh_python(script.format(before=""))
+    after = fresh_python(script.format(before=f"build_pdf({str(BACLOFEN)!r}); "))
+    assert alone == after

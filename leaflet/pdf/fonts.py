@@ -83,30 +83,16 @@ def _face(path: Path) -> Face:
     return Face(path)
 
 
-def _register(path: Path, body: bool = False) -> TTFont:
+@cache
+def _register(path: Path) -> TTFont:
     """Register a .ttf once per process, under its file stem. ReportLab maps <b> and <i>
     in a font it registers to that font itself, so the families' own mappings are made
-    again after it, as they stand when every face is registered before any family.
-
-    A body face keeps ReportLab's readable codes: every subset of it codes the first 128
-    characters as themselves, so a page's text can be read in its content stream, and the
-    body draws most of them anyway. Any other face (a fallback, the CJK family) draws the
-    few characters the body lacks, and codes them in the order they are first drawn: its
-    subset then holds those glyphs alone, not 128 it never draws (a warning sign drawn
-    from DejaVu Sans Bold made every English leaflet 13 KB larger). Either way each
-    subset maps its codes to their characters (ToUnicode), so text is copied and read
-    aloud the same. A face is registered as it is first asked for."""
-    font = _registered.get(path)
-    if font is None:
-        font = _registered[path] = TTFont(path.stem, str(path),
-                                          asciiReadable=None if body else 0)
-        pdfmetrics.registerFont(font)
-        for name, faces in _families.items():
-            _map(name, faces)
+    again after it, as they stand when every face is registered before any family."""
+    font = TTFont(path.stem, str(path))
+    pdfmetrics.registerFont(font)
+    for name, faces in _families.items():
+        _map(name, faces)
     return font
-
-
-_registered: dict[Path, TTFont] = {}  # each face ReportLab has, by its file
 
 
 # Each family loaded in this process: its name and faces, the latest loaded last.
@@ -208,10 +194,10 @@ def load_family(folder: Path, files: dict[str, str]) -> Family:
     return family
 
 
-def register(family: Family, body: bool = False) -> None:
-    """Register every face of ``family`` now, in this process; ``body``: see _register."""
+def register(family: Family) -> None:
+    """Register every face of ``family`` now, in this process."""
     for face in family.faces.values():
-        _register(face.path, body)
+        _register(face.path)
 
 
 def normalise(text: str) -> str:
@@ -230,7 +216,7 @@ class FontSet:
 
     def __post_init__(self) -> None:
         """Register the body family now: every leaflet draws with it."""
-        register(self.body, body=True)
+        register(self.body)
 
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no bundled font can draw, in order, once each.
