@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from conftest import BACLOFEN, build_bytes, fresh_python
 from pdfread import body_text, fonts, page_texts, reader, squash, text_runs
@@ -183,8 +185,6 @@ def test_a_plain_build_imports_neither_patient_pages_nor_the_html_companion(tmp_
 def test_a_font_file_in_both_roles_draws_the_same_whatever_was_built_before(tmp_path):
     """DejaVu Sans is the default set's fallback; a set whose body it is gives the same
     bytes in a process that built with the default set first as in one that did not."""
-    import shutil
-
     template_set = tmp_path / "dejavu-body"
     shutil.copytree(BACLOFEN.parent.parent / "templates" / "default", template_set)
     theme = template_set / "theme.yaml"

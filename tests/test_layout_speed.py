@@ -243,7 +243,6 @@ def test_text_is_split_into_subsets_as_reportlab_splits_it(face, subsets):
             assert split_string(font, text, ours) == expected
 
 
-
 def test_text_is_measured_as_reportlab_measures_it(monkeypatch):
     """Random words, repeated, at several sizes, in two faces (one with and one without
     most of the characters), then bytes and texts longer than a word: each measures
@@ -268,6 +267,7 @@ def test_text_is_measured_as_reportlab_measures_it(monkeypatch):
         assert string_width(faces[0], text, 12) == measure(faces[0], text, 12)
     assert all(len(text) <= widths_module.MAX_TEXT and type(text) is str
                for _, text, _ in widths_module._kept)
+
 
 CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
 KINDS = [
