@@ -27,7 +27,9 @@ TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
 # Where text may be on a page, in points: left, bottom, right, top. A page has one, the
 # page inside its margins; a booklet's sheet has two, one for each page on it.
 Area = tuple[float, float, float, float]
-NO_GLYPH = {"\ufffd"}
+# Drawn codes that read as no character: one the font's map leaves out, and one it maps
+# to U+0000, as a subset maps the codes it has no glyph for (see layout.drawn_glyphs)
+NO_GLYPH = {"\ufffd", "\x00"}
 MAX_PDF_BYTES = 200_000_000  # read no further: a device or a runaway file is refused
 
 

@@ -8,6 +8,7 @@ theme. The work sits in the modules beside it:
 - `fragments`: that markup read into ReportLab's fragments without its HTML parser
 - `subsets`: ReportLab's split of drawn text into subset codes, in C where nothing is new
 - `widths`: ReportLab's text widths, each word's worked out once for its font and size
+- `drawn_glyphs`: font subsets that embed only the glyphs drawn, with ASCII codes kept
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
@@ -39,6 +40,7 @@ from leaflet.pdf.layout.blocks import (
     load_qr_code,
     qr_code,
 )
+from leaflet.pdf.layout.drawn_glyphs import DrawnOnlyState  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
