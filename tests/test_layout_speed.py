@@ -82,10 +82,17 @@ def test_markup_given_uncleaned_is_markup_cleaning_would_not_change():
     given_as_is = 0
     for _ in range(20_000):
         markup = "".join(chooser.choices(common + rare, weights, k=chooser.randint(0, 7)))
-        if not fragments_module._NEEDS_CLEANING.search(markup):
+        if not fragments_module.needs_cleaning(markup):
             given_as_is += 1
             assert cleanBlockQuotedText(markup) == markup, repr(markup)
     assert given_as_is > 2_000
+
+
+def test_the_white_space_cleaning_changes_is_pythons_but_the_space_and_no_break_space():
+    listed = {chr(code) for code in range(0x110000)
+              if fragments_module.OTHER_SPACE.fullmatch(chr(code))}
+    assert listed == {chr(code) for code in range(0x110000) if chr(code).isspace()} \
+        - {" ", "\u00a0"} | {"\u200b"}
 
 
 @pytest.mark.parametrize("markup", [
@@ -291,7 +298,7 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     path = write_content(change)
     fast = build_bytes(path, **options)
     monkeypatch.setattr(fragments_module, "fragments", lambda text, style: None)
-    monkeypatch.setattr(fragments_module, "_NEEDS_CLEANING", re.compile(""))  # always
+    monkeypatch.setattr(fragments_module, "needs_cleaning", lambda markup: True)
     monkeypatch.setattr(MarkedParagraph, "wrap", RLParagraph.wrap)
     monkeypatch.setattr(rl_paragraph, "sameFrag", fragments_module._c_same_frag)
     monkeypatch.setattr(TTFont, "splitString", subsets_module._rl_split_string)

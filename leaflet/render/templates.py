@@ -63,7 +63,7 @@ class TemplateSet:
     @property
     def label(self) -> str:
         """How messages name the set: a built-in set by its name, any other by its folder."""
-        builtin = self.folder.parent == builtin_root().resolve()
+        builtin = self.folder.parent == builtin_root()
         return self.name if builtin else str(self.folder)
 
     @property
@@ -118,6 +118,7 @@ def find_in_chain(chain: Chain, template: str) -> Path | None:
 
 
 def builtin_root() -> Path:
+    """The built-in sets' folder, links followed."""
     return data_dir("templates")
 
 
@@ -362,7 +363,7 @@ def load_templates(template_set: TemplateSet) -> None:
 @functools.cache
 def _builtin_template_names(chain: Chain) -> tuple[str, ...]:
     """Every template name of a chain of built-in sets; none for any other chain."""
-    root = builtin_root().resolve()
+    root = builtin_root()
     if not all(folder.resolve().parent == root for _, folder in chain):
         return ()
     return tuple(sorted({path.relative_to(folder).as_posix() for _, folder in chain

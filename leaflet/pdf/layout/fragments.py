@@ -28,11 +28,13 @@ from reportlab.platypus.paraparser import ParaFrag
 _TOKEN = re.compile(r'([^<&]+)|&(amp|lt|gt);|<(b|i)>|<span backColor="([^"<>&]*)">'
                     r'|<font name="([^"<>&]*)">|</(b|i|span|font)>|(<br/>)')
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
-# What ReportLab's cleanBlockQuotedText changes: a space at either end, two in a row, and
-# any other white space (Python's, or ReportLab's own, which adds the zero-width space)
-# but the no-break space, which it keeps. The markup parser has already collapsed white
-# space, so nearly every paragraph has none of these and is given as it is.
-_NEEDS_CLEANING = re.compile("^ | $|  |[^\\S \u00a0]|\u200b")
+# The white space ReportLab's cleanBlockQuotedText changes besides the space: every
+# character str.isspace() holds but the space and the no-break space (which it keeps),
+# and the zero-width space, which it treats as white space. Listed, as a class of the
+# characters themselves is searched in half the time "[^\S ...]" is; a test holds the
+# list to Python's.
+OTHER_SPACE = re.compile("[\t\n\x0b\x0c\r\x1c-\x1f\x85\u1680\u2000-\u200b\u2028\u2029\u202f"
+                         "\u205f\u3000]")
 
 P = TypeVar("P")
 
@@ -42,11 +44,19 @@ def paragraph_of(cls: Callable[..., P], markup: str, style: ParagraphStyle,
     """A ReportLab paragraph (``cls``) of ``markup``, as ``cls(markup, style, bullet)``
     would make it, without parsing markup this module reads."""
     # what ReportLab's parser is given
-    text = cleanBlockQuotedText(markup) if _NEEDS_CLEANING.search(markup) else markup
+    text = cleanBlockQuotedText(markup) if needs_cleaning(markup) else markup
     frags = fragments(text, style)
     if frags is None:
         return cls(markup, style, bulletText=bullet)
     return cls(text, style, bulletText=bullet, frags=frags)
+
+
+def needs_cleaning(markup: str) -> bool:
+    """Whether ReportLab's cleaning would change ``markup``: a space at either end, two in
+    a row, or any other white space. The markup parser has already collapsed white space,
+    so nearly every paragraph has none of these and is given as it is."""
+    return markup.startswith(" ") or markup.endswith(" ") or "  " in markup \
+        or OTHER_SPACE.search(markup) is not None
 
 
 def fragments(text: str, style: ParagraphStyle) -> list[ParaFrag] | None:
