@@ -51,6 +51,16 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Printable ASCII, which every bundled face draws. A text of it alone is told by two scans
+# in C (str.isascii, str.isprintable), and a face drawing all of it draws that text:
+# looking each character up in a face's set of thousands took about 1 µs a text.
+_PRINTABLE_ASCII = frozenset(map(chr, range(0x20, 0x7F)))
+
+
+def _printable_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
 class Face:
     """A TrueType face: what it can draw, and the name ReportLab draws it by (its file's
     stem), registered with ReportLab when the name is first asked for."""
@@ -75,6 +85,10 @@ class Face:
         if codes is None:  # a map this reader does not know: ReportLab's own reading
             codes = _register(self.path).face.charToGlyph
         return frozenset(chr(code) for code in codes if code <= 0xFFFF)
+
+    @cached_property
+    def draws_printable_ascii(self) -> bool:
+        return self.chars >= _PRINTABLE_ASCII
 
 
 @cache
@@ -254,8 +268,14 @@ class FontSet:
         it can be, NFC leaves it as it is (ASCII, or checked in C) and its white space,
         which becomes the space, can be too. Nearly every text is, and normalising each
         of a set's 249 words took the check twice as long."""
+        if _printable_ascii(text) and self._draws_printable_ascii:
+            return True
         return self.drawable.issuperset(text) and " " in self.drawable \
             and (text.isascii() or unicodedata.is_normalized("NFC", text))
+
+    @cached_property
+    def _draws_printable_ascii(self) -> bool:
+        return self.drawable >= _PRINTABLE_ASCII
 
     @cached_property
     def cjk_chars(self) -> frozenset[str]:
@@ -273,8 +293,9 @@ class FontSet:
 
     def runs(self, text: str, bold: bool, italic: bool) -> str:
         """Escaped paragraph markup for ``text`` with fallback-font runs where needed."""
-        body = self.body.face(bold, italic).chars
-        if body.issuperset(text):
+        face = self.body.face(bold, italic)
+        body = face.chars
+        if (face.draws_printable_ascii and _printable_ascii(text)) or body.issuperset(text):
             return escape(text)
         out: list[str] = []
         run: list[str] = []
