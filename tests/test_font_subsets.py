@@ -8,15 +8,17 @@ import struct
 from collections import defaultdict
 
 import pytest
-from conftest import build_bytes
+from conftest import BACLOFEN, build_bytes, write_prescriptions
 from pdfread import reader, text_runs
 from reportlab.pdfbase.ttfonts import TTFont
 
 from leaflet.build import load_fonts
+from leaflet.cli import main
 from leaflet.errors import LayoutError
 from leaflet.pdf.layout import drawn_glyphs
 from leaflet.pdf.layout import subsets as subsets_module
 from leaflet.pdf.layout.drawn_glyphs import DrawnOnlyState
+from leaflet.pdf.layout.subset_tags import tag_of
 from leaflet.render.templates import resolve_set
 
 _BFCHAR = re.compile(rb"<([0-9A-F]{2})> <([0-9A-F]{4})>")
@@ -137,3 +139,46 @@ def test_a_state_laid_out_otherwise_is_left_as_reportlab_made_it():
 
 class _Document:
     """What a font keeps its subsets for: any object a weak reference can be made to."""
+
+
+def subsets_by_name(pdf: bytes) -> dict[str, set[tuple[bytes, bytes]]]:
+    """Each subset name in a file, with every different subset (its map and its font file)
+    that goes by it."""
+    found: dict[str, set[tuple[bytes, bytes]]] = defaultdict(set)
+    for page in reader(pdf).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert descriptor["/FontName"] == font["/BaseFont"]
+            found[str(font["/BaseFont"])].add(
+                (font["/ToUnicode"].get_object().get_data(),
+                 descriptor["/FontFile2"].get_object().get_data()))
+    return found
+
+
+def test_a_personalised_leaflet_names_each_of_its_subsets_apart(write_content):
+    """Its personal pages and the leaflet's pages are two documents joined: the patient's
+    name and dates draw letters the leaflet does not, so their subsets differ. ReportLab
+    named the first subset of each face AAAAAA+ in both."""
+    patient = BACLOFEN.parent.parent / "examples" / "patient.yaml"
+    by_name = subsets_by_name(build_bytes(write_content(None), patient=patient))
+    assert len(by_name) >= 5
+    assert all(len(subsets) == 1 for subsets in by_name.values()), by_name.keys()
+
+
+def test_a_batch_print_file_names_each_of_its_subsets_apart(tmp_path):
+    listing = write_prescriptions(tmp_path / "rx.csv", ["Zoë Quinn", "Max Jaxon", "Amy Li"])
+    combined = tmp_path / "day.pdf"
+    assert main(["batch", str(listing), "--combined", str(combined),
+                 "--out-dir", str(tmp_path / "out")]) == 0
+    by_name = subsets_by_name(combined.read_bytes())
+    regular = [name for name in by_name if name.endswith("+AtkinsonHyperlegible-Regular")]
+    assert len(regular) == 4  # the leaflet's own, and each patient's
+    assert all(len(subsets) == 1 for subsets in by_name.values())
+
+
+def test_a_tag_is_six_capitals_made_from_the_characters_by_code():
+    tags = {tag_of(subset) for subset in ([0, 32, 65], [0, 32, 66], [0, 65, 32])}
+    assert len(tags) == 3 and all(len(tag) == 6 and tag.isalpha() and tag.isupper()
+                                  for tag in tags)
+    assert tag_of([0, 32, 65]) == tag_of([0, 32, 65])

@@ -27,9 +27,9 @@ TOLERANCE = 1.0  # points: rounding in the PDF's own numbers
 # Where text may be on a page, in points: left, bottom, right, top. A page has one, the
 # page inside its margins; a booklet's sheet has two, one for each page on it.
 Area = tuple[float, float, float, float]
-# Drawn codes that read as no character: one its font's map leaves out reads as U+FFFD,
-# and one a subset has no glyph for is mapped to U+0000 (see layout.drawn_glyphs)
-NO_GLYPH = ("\ufffd", "\x00")
+# Drawn codes that read as no character: what a code its font's map leaves out reads as,
+# and what a subset maps a code it has no glyph for to (see layout.drawn_glyphs)
+UNMAPPED, UNDRAWN = "\ufffd", "\x00"
 MAX_PDF_BYTES = 200_000_000  # read no further: a device or a runaway file is refused
 
 
@@ -174,8 +174,8 @@ def _inspect_page(number: int, runs: list[TextRun], page: Any,
                 break
         else:
             report.outside_margins.append(text.strip()[:40])
-        if NO_GLYPH[0] in text or NO_GLYPH[1] in text:  # two scans in C: cheaper than a set
-            report.missing_glyphs.extend(c for c in text if c in NO_GLYPH)
+        if UNMAPPED in text or UNDRAWN in text:  # two scans in C: cheaper than a set
+            report.missing_glyphs.extend(c for c in text if c in (UNMAPPED, UNDRAWN))
     return report
 
 

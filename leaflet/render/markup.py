@@ -431,14 +431,15 @@ class _Converter:
             blocks.append(Paragraph(inlines, line=line))
 
     def inlines(self, el: _Element) -> list[Inline]:
-        raw: list[Inline] = []
+        raw: list[_Text | Break | PageField] = []
         self._collect(el, False, False, raw)
         return _collapse(raw)
 
-    def _collect(self, el: _Element, bold: bool, italic: bool, out: list[Inline]) -> None:
+    def _collect(self, el: _Element, bold: bool, italic: bool,
+                 out: list[_Text | Break | PageField]) -> None:
         for child in el.children:
             if isinstance(child, str):
-                out.append(Span(child, bold, italic))
+                out.append((child, bold, italic))
             elif child.tag == "br":
                 out.append(Break())
             elif child.tag == "page-number":
@@ -450,22 +451,39 @@ class _Converter:
                               italic or child.tag == "em", out)
 
 
-def _collapse(raw: list[Inline]) -> list[Inline]:
+# A run of text as collected, before its white space is collapsed: (text, bold, italic).
+# A Span is made only of what is kept, once: a leaflet's markup has hundreds of runs, and
+# most are the white space between its tags.
+_Text = tuple[str, bool, bool]
+
+
+def _collapse(raw: list[_Text | Break | PageField]) -> list[Inline]:
     """Runs of white space become one space; none at the start, the end or around breaks."""
     out: list[Inline] = []
     for item in raw:
-        if not isinstance(item, Span):
+        if not isinstance(item, tuple):
             if isinstance(item, Break) and out and isinstance(out[-1], Span):
-                out[-1] = Span(out[-1].text.rstrip(), out[-1].bold, out[-1].italic)
+                _strip_end(out)
             out.append(item)
             continue
-        text = _SPACE.sub(" ", item.text)
+        text, bold, italic = item
+        if "  " in text or "\n" in text or "\t" in text or "\r" in text:  # else no run
+            text = _SPACE.sub(" ", text)
         prev = out[-1] if out else None
         if (prev is None or isinstance(prev, Break) or
                 (isinstance(prev, Span) and prev.text.endswith(" "))):
             text = text.lstrip()
-        if text:  # a span left as it was is kept (spans are frozen), not made again
-            out.append(item if text == item.text else Span(text, item.bold, item.italic))
+        if text:
+            out.append(Span(text, bold, italic))
     if out and isinstance(out[-1], Span):
-        out[-1] = Span(out[-1].text.rstrip(), out[-1].bold, out[-1].italic)
+        _strip_end(out)
     return [item for item in out if not (isinstance(item, Span) and not item.text)]
+
+
+def _strip_end(out: list[Inline]) -> None:
+    """The last span without white space at its end."""
+    last = out[-1]
+    assert isinstance(last, Span)
+    stripped = last.text.rstrip()
+    if stripped != last.text:
+        out[-1] = Span(stripped, last.bold, last.italic)

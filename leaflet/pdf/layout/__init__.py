@@ -9,6 +9,8 @@ theme. The work sits in the modules beside it:
 - `subsets`: ReportLab's split of drawn text into subset codes, in C where nothing is new
 - `widths`: ReportLab's text widths, each word's worked out once for its font and size
 - `drawn_glyphs`: font subsets that embed only the glyphs drawn, with ASCII codes kept
+- `subset_tags`: each subset's name tag made from what it holds, so joined files never
+  name two different subsets alike but by a chance in millions
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
@@ -45,6 +47,7 @@ from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
 from leaflet.pdf.layout.styles import Styles
+from leaflet.pdf.layout.subset_tags import add_objects  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.subsets import split_string  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.tables import chart, table
 from leaflet.pdf.layout.widths import string_width  # noqa: F401  (in ReportLab's place)

@@ -68,6 +68,9 @@ class DrawnOnlyState(_ReportLabState):  # type: ignore[misc, valid-type]
 
 
 # In ReportLab's place only over the state it was written against: another keeps its own.
+# It relies on splitString asking `in` before it looks a character up, and giving codes
+# 32 to 127 to no other character, as ReportLab's does from 4.2 (the oldest we allow)
+# through 5.1.
 if getattr(_ReportLabState.__init__, "__qualname__", None) == "TTFont.State.__init__" \
         and {"assignments", "subsets", "nextCode"} <= set(_ReportLabState.__init__.__code__
                                                            .co_names):

@@ -6,9 +6,11 @@ baclofen leaflet draws 359 runs of 10,915 characters, and building it takes 0.4 
 with this function in its place. Once a document's subset has a code for each of a run's
 characters, and every code is in the first subset (below 256, as for any leaflet with
 fewer than 224 distinct characters a face), the loop's answer is one chunk of those codes;
-`bytes(map(...))` gives it in C. A run with a character new to the document, or a code
-past the first subset, is given to ReportLab's own function, which assigns codes as it
-always has, so the subsets, and the file, are the same.
+`bytes(map(...))` gives it in C; an ASCII character drawn for the first time gets its
+own code there too, from the document's state (`drawn_glyphs`). A run with any other
+character new to the document, or a code past the first subset, is given to ReportLab's
+own function, which assigns codes as it always has, so the subsets, and the file, are
+the same.
 """
 
 from __future__ import annotations
