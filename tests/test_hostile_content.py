@@ -219,14 +219,18 @@ def test_nesting_is_counted_in_block_style_too(run, tmp_path):
         f"error: {path}:21: nested more than 20 levels deep; a leaflet needs far fewer"])
 
 
-@pytest.mark.parametrize("composer", ["libyaml", "Python"])
+@pytest.mark.parametrize("composer", ["libyaml", "libyaml with no bound", "Python"])
 @pytest.mark.parametrize("style", ["flow", "block"])
 def test_twenty_levels_are_read_and_twenty_one_refused(monkeypatch, composer, style):
-    """Counted before composing, with either composer: only some builds of libyaml bound
-    the nesting they compose (PyYAML 6.0.1's crashed at 100,000 levels), and Python's
-    own composer recurses once per level."""
+    """With each composer: libyaml bounding the nesting it composes (the levels are then
+    counted as the nodes are checked); a libyaml with no bound (PyYAML 6.0.1's crashed
+    at 100,000 levels) and Python's own composer, which recurses once per level (the
+    levels are then counted before composing)."""
     if composer == "Python":
         monkeypatch.setattr(yaml_source, "_Loader", yaml.SafeLoader)
+    if composer == "libyaml with no bound":
+        monkeypatch.setattr(yaml_source, "bounds_nesting", lambda loader: False)
+    assert yaml_source.bounds_nesting(yaml_source._Loader) is (composer == "libyaml")
 
     def nested(levels: int) -> str:
         if style == "flow":
