@@ -9,11 +9,12 @@ from leaflet.sources.content import PLACEHOLDER, Content
 
 PLACEHOLDER_RE = re.compile(PLACEHOLDER)
 _DOSE_FIELD = re.compile(r"\.steps\[\d+\]\.(dose|days|times_a_day)$|\.maximum_daily_dose$")
+_SECTION = re.compile(r"sections\.([a-z_]+)")
 
 
 def section_of(key: str) -> str | None:
     """'overdose' for 'sections.overdose.signs[2]'; None outside the sections."""
-    match = re.match(r"sections\.([a-z_]+)", key)
+    match = _SECTION.match(key)
     return match.group(1) if match else None
 
 
