@@ -112,9 +112,10 @@ def temporary_beside(path: Path) -> tuple[int, str]:
     in a process, the folder is cleared of temporary files that killed runs left."""
     check_output_path(path)
     parent = path.parent if str(path.parent) else Path(".")
-    if str(parent.resolve()) not in _swept:
+    folder = str(parent.resolve())
+    if folder not in _swept:
         remove_abandoned(parent)
-        _swept.add(str(parent.resolve()))
+        _swept.add(folder)
     name = path.name.encode()[:MAX_NAME_IN_TEMPORARY].decode(errors="ignore")
     try:
         return tempfile.mkstemp(prefix=f".{name}.leaflet-{_host()}-{os.getpid()}-",
