@@ -11,6 +11,7 @@ import re
 import pytest
 from conftest import BACLOFEN, ROOT, build_bytes, fresh_python
 from reportlab.lib.colors import Color
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import paragraph as rl_paragraph
@@ -19,6 +20,7 @@ from reportlab.platypus.paraparser import ParaFrag
 
 from leaflet.build import load_fonts
 from leaflet.pdf.layout import fragments as fragments_module
+from leaflet.pdf.layout import pdfdoc_encoding
 from leaflet.pdf.layout import subsets as subsets_module
 from leaflet.pdf.layout import widths as widths_module
 from leaflet.pdf.layout.fragments import fragments, paragraph_of, same_style
@@ -276,6 +278,26 @@ def test_text_is_measured_as_reportlab_measures_it(monkeypatch):
                for _, text, _ in widths_module._kept)
 
 
+def test_text_is_encoded_as_reportlab_encodes_it():
+    """Random texts of every ASCII character (U+0018 to U+001F, which PDFDocEncoding has no
+    byte for, among them), Latin-1 and beyond, and bytes: the same bytes, or the same
+    refusal, as ReportLab's own function."""
+    assert pdfdoc.pdfdocEnc is pdfdoc_encoding.pdfdoc_enc  # in ReportLab's place
+    chance = random.Random(13)
+    letters = [chr(code) for code in range(128)] + ["\u00e9", "\u00a0", "\u2022", "\u26a0"]
+    for _ in range(5000):
+        text: str | bytes = "".join(chance.choices(letters, k=chance.randrange(0, 12)))
+        if chance.random() < 0.05:
+            text = text.encode("utf-8")
+        try:
+            expected = pdfdoc_encoding._rl_pdfdoc_enc(text)
+        except UnicodeEncodeError:
+            with pytest.raises(UnicodeEncodeError):
+                pdfdoc_encoding.pdfdoc_enc(text)
+        else:
+            assert pdfdoc_encoding.pdfdoc_enc(text) == expected, repr(text)
+
+
 CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
 KINDS = [
     pytest.param({}, None, id="default"),
@@ -303,6 +325,7 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     monkeypatch.setattr(rl_paragraph, "sameFrag", fragments_module._c_same_frag)
     monkeypatch.setattr(TTFont, "splitString", subsets_module._rl_split_string)
     monkeypatch.setattr(TTFont, "stringWidth", widths_module._rl_string_width)
+    monkeypatch.setattr(pdfdoc, "pdfdocEnc", pdfdoc_encoding._rl_pdfdoc_enc)
     assert build_bytes(path, **options) == fast
 
 

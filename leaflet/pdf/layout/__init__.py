@@ -11,6 +11,7 @@ theme. The work sits in the modules beside it:
 - `drawn_glyphs`: font subsets that embed only the glyphs drawn, with ASCII codes kept
 - `subset_tags`: each subset's name tag made from what it holds, so joined files never
   name two different subsets alike but by a chance in millions
+- `pdfdoc_encoding`: ReportLab's encoding of what it writes, with ASCII encoded in C
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
@@ -46,6 +47,7 @@ from leaflet.pdf.layout.drawn_glyphs import DrawnOnlyState  # noqa: F401  (in Re
 from leaflet.pdf.layout.inline import InlineText, Locate, snippet
 from leaflet.pdf.layout.marked import Tag
 from leaflet.pdf.layout.page import Page, footer_canvas
+from leaflet.pdf.layout.pdfdoc_encoding import pdfdoc_enc  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.layout.subset_tags import add_objects  # noqa: F401  (in ReportLab's place)
 from leaflet.pdf.layout.subsets import split_string  # noqa: F401  (in ReportLab's place)
