@@ -2,7 +2,7 @@
 
 Writing a file, ReportLab turns each number, name, reference and object header into bytes
 with `pdfdoc.pdfdocEnc`, through a Python codec of its own ('extpdfdoc', PDFDocEncoding):
-a thousand calls for the baclofen leaflet, about 0.4 µs each. That encoding writes every
+a thousand calls for the baclofen leaflet, 0.3 to 0.45 µs each. That encoding writes every
 ASCII character as its own byte but U+0018 to U+001F, which it has no byte for, so a text
 of the others is given the same bytes by str.encode("ascii"), in C. Any other text goes
 to ReportLab's function, which encodes it, or refuses it, as it always has.
