@@ -3,6 +3,7 @@ and an ASCII character keeps its own code, so content streams still read as text
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 from collections import defaultdict
@@ -11,11 +12,12 @@ import pytest
 from conftest import BACLOFEN, build_bytes, write_prescriptions
 from pdfread import reader, text_runs
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 from leaflet.build import load_fonts
 from leaflet.cli import main
 from leaflet.errors import LayoutError
-from leaflet.pdf.layout import drawn_glyphs
+from leaflet.pdf.layout import drawn_glyphs, subset_tags
 from leaflet.pdf.layout import subsets as subsets_module
 from leaflet.pdf.layout.drawn_glyphs import DrawnOnlyState
 from leaflet.pdf.layout.subset_tags import tag_of
@@ -148,6 +150,8 @@ def subsets_by_name(pdf: bytes) -> dict[str, set[tuple[bytes, bytes]]]:
     for page in reader(pdf).pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
+            if "/FontDescriptor" not in font:  # one of the standard 14, not embedded
+                continue
             descriptor = font["/FontDescriptor"].get_object()
             assert descriptor["/FontName"] == font["/BaseFont"]
             found[str(font["/BaseFont"])].add(
@@ -182,3 +186,25 @@ def test_a_tag_is_six_capitals_made_from_the_characters_by_code():
     assert len(tags) == 3 and all(len(tag) == 6 and tag.isalpha() and tag.isupper()
                                   for tag in tags)
     assert tag_of([0, 32, 65]) == tag_of([0, 32, 65])
+
+
+def test_two_subsets_of_one_face_whose_tags_meet_are_told_apart(monkeypatch):
+    """A face drawing more than 224 characters has two subsets in one document. Were
+    their characters to give the same six letters, ReportLab would refuse to add the
+    second's map under the first's name: the second takes the next tag its characters
+    give."""
+    def clashing(characters, attempt=0):
+        return b"QWERTY" if attempt == 0 else b"QWERT" + bytes([65 + attempt])
+
+    monkeypatch.setattr(subset_tags, "tag_of", clashing)
+    assert subset_tags.distinct_tags([[0, 65], [0, 66], [0, 67]]) == [
+        b"QWERTY", b"QWERTB", b"QWERTC"]
+    face = load_fonts(resolve_set("default").theme).fallback.face(False, False)
+    greek_and_cyrillic = "".join(chr(code) for code in range(0x391, 0x4FF)
+                                 if chr(code) in face.chars)
+    assert len(greek_and_cyrillic) > 224
+    canvas = Canvas(io.BytesIO())
+    canvas.setFont(face.name, 10)
+    canvas.drawString(10, 10, greek_and_cyrillic)
+    names = sorted(subsets_by_name(canvas.getpdfdata()))
+    assert [name.split("+")[0] for name in names] == ["/QWERTB", "/QWERTY"]

@@ -219,18 +219,26 @@ def test_nesting_is_counted_in_block_style_too(run, tmp_path):
         f"error: {path}:21: nested more than 20 levels deep; a leaflet needs far fewer"])
 
 
-@pytest.mark.parametrize("composer", ["libyaml", "libyaml with no bound", "Python"])
+refuse_deep_nesting = yaml_source._refuse_deep_nesting
+
+
+@pytest.mark.parametrize("composer", ["libyaml", "libyaml, counted first", "Python"])
 @pytest.mark.parametrize("style", ["flow", "block"])
 def test_twenty_levels_are_read_and_twenty_one_refused(monkeypatch, composer, style):
-    """With each composer: libyaml bounding the nesting it composes (the levels are then
-    counted as the nodes are checked); a libyaml with no bound (PyYAML 6.0.1's crashed
-    at 100,000 levels) and Python's own composer, which recurses once per level (the
-    levels are then counted before composing)."""
+    """With each composer: libyaml given a text of few indicators, whose levels are
+    counted as its nodes are checked; libyaml given a text with many, and Python's own
+    composer, which recurses in Python, whose levels are counted before composing."""
     if composer == "Python":
         monkeypatch.setattr(yaml_source, "_Loader", yaml.SafeLoader)
-    if composer == "libyaml with no bound":
-        monkeypatch.setattr(yaml_source, "bounds_nesting", lambda loader: False)
-    assert yaml_source.bounds_nesting(yaml_source._Loader) is (composer == "libyaml")
+    if composer == "libyaml, counted first":
+        monkeypatch.setattr(yaml_source, "MAX_UNCOUNTED_INDICATORS", 0)
+    counted = []
+
+    def count_first(*args):
+        counted.append(args[1])
+        return refuse_deep_nesting(*args)
+
+    monkeypatch.setattr(yaml_source, "_refuse_deep_nesting", count_first)
 
     def nested(levels: int) -> str:
         if style == "flow":
@@ -244,6 +252,26 @@ def test_twenty_levels_are_read_and_twenty_one_refused(monkeypatch, composer, st
     line = 1 if style == "flow" else 21
     assert [(p.line, p.message) for p in refused.value.problems] == [
         (line, "nested more than 20 levels deep; a leaflet needs far fewer")]
+    assert counted == ([] if composer == "libyaml" else ["f.yaml", "f.yaml"])
+
+
+def test_a_thousand_levels_are_refused_at_the_first_too_deep():
+    """Many indicators: counted before composing, so the line is the 21st level's, not
+    where libyaml stops at its own bound."""
+    text = "".join(f"{'  ' * depth}a{depth}:\n" for depth in range(1001)) + "  " * 1001 + "x\n"
+    with pytest.raises(ContentError) as refused:
+        yaml_source.compose_nodes(text, "f.yaml", ContentError)
+    assert [(p.line, p.message) for p in refused.value.problems] == [
+        (21, "nested more than 20 levels deep; a leaflet needs far fewer")]
+
+
+def test_too_deep_is_said_once_however_many_branches_are():
+    branch = "[" * 21 + "x" + "]" * 21
+    with pytest.raises(ContentError) as refused:
+        yaml_source.compose_nodes(f"a: [{branch}, {branch}, {branch}]\n", "f.yaml",
+                                  ContentError)
+    assert [(p.line, p.message) for p in refused.value.problems] == [
+        (1, "nested more than 20 levels deep; a leaflet needs far fewer")]
 
 
 # characters that are not text

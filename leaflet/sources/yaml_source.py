@@ -4,16 +4,17 @@ PyYAML silently keeps the last of two equal keys, builds Python objects from
 tags and expands aliases without bound. A content file that says a warning
 twice must not lose one, so we compose nodes ourselves and check them.
 
-Composing recurses once per level of nesting. Where libyaml composes and bounds the
-nesting itself (1,000 levels, in C), the nodes are composed first and held to
-MAX_NESTING as they are checked; elsewhere (Python's own composer, or a libyaml with no
-bound: PyYAML 6.0.1's crashed at 100,000 levels) the levels are counted in the event
-stream before composing. Counting first took a build 0.4 ms, for every content file.
+Composing recurses once per level of nesting, so a text that may nest deeply has its
+levels counted in the event stream first, which takes no stack (lists in lists 10,000
+deep; PyYAML 6.0.1's libyaml crashed at 100,000 levels). Every collection holds an
+indicator of its own, a '[', '{', '-', ':' or '?', so a text with few of them cannot nest
+deeply: libyaml composes it straight away, in C, and the nodes are held to MAX_NESTING
+as they are checked. Counting first took a build 0.4 ms, for every content file.
+Python's own composer, which recurses in Python, is always given a text counted first.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
@@ -25,6 +26,10 @@ from leaflet.sources.files import read_file
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NESTING = 20  # levels of lists and mappings; a content file uses 6
+# Indicators in a text libyaml composes uncounted: it nests at most this deep, which C's
+# stack holds, and never reaches libyaml's own bound (1,000 levels, where it has one).
+# The baclofen content has 230.
+MAX_UNCOUNTED_INDICATORS = 900
 _TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; a leaflet needs far fewer"
 
 PLAIN_TAGS = frozenset({
@@ -53,7 +58,7 @@ def compose_nodes(text: str, name: str, error: type[LeafletError],
                   extra_tags: frozenset[str] = frozenset()) -> yaml.Node:
     """YAML text -> checked root node; ``name`` is what problems call the file."""
     try:
-        if not bounds_nesting(_Loader):
+        if not _composes_uncounted(text):
             _refuse_deep_nesting(text, name, error)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -76,18 +81,13 @@ def compose_nodes(text: str, name: str, error: type[LeafletError],
     return root
 
 
-@functools.cache
-def bounds_nesting(loader: type) -> bool:
-    """Whether ``loader`` composes in libyaml, refusing nesting past a bound of its own:
-    asked once a process, of 1,100 levels (which a libyaml with no bound still composes)."""
-    if not yaml.__with_libyaml__ or not issubclass(loader, yaml.CSafeLoader):
+def _composes_uncounted(text: str) -> bool:
+    """Whether ``text`` can be composed before its levels are counted: libyaml composes
+    it, and it holds too few indicators to nest deeper than C's stack allows."""
+    if not yaml.__with_libyaml__ or not issubclass(_Loader, yaml.CSafeLoader):
         return False
-    levels = 1_100
-    try:
-        yaml.compose("[" * levels + "]" * levels, Loader=loader)
-    except yaml.MarkedYAMLError as exc:
-        return "maximum nesting depth" in str(exc.problem)
-    return False
+    indicators = sum(map(text.count, "[{-:?"))
+    return indicators <= MAX_UNCOUNTED_INDICATORS
 
 
 def _refuse_deep_nesting(text: str, name: str, error: type[LeafletError]) -> None:
@@ -150,8 +150,9 @@ def _check(node: yaml.Node, name: str, seen: set[int], problems: list[Problem],
         return
     if isinstance(node, yaml.CollectionNode):
         level += 1
-        if level > MAX_NESTING:
-            problems.append(Problem(name, line, None, _TOO_DEEP))
+        if level > MAX_NESTING:  # said once, at the first, as counting first says it
+            if not any(problem.message == _TOO_DEEP for problem in problems):
+                problems.append(Problem(name, line, None, _TOO_DEEP))
             return
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:

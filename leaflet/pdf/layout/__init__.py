@@ -9,8 +9,8 @@ theme. The work sits in the modules beside it:
 - `subsets`: ReportLab's split of drawn text into subset codes, in C where nothing is new
 - `widths`: ReportLab's text widths, each word's worked out once for its font and size
 - `drawn_glyphs`: font subsets that embed only the glyphs drawn, with ASCII codes kept
-- `subset_tags`: each subset's name tag made from what it holds, so joined files never
-  name two different subsets alike but by a chance in millions
+- `subset_tags`: each subset's name tag made from what it holds, so the documents a file
+  joins name different subsets apart (but by chance)
 - `pdfdoc_encoding`: ReportLab's encoding of what it writes, with ASCII encoded in C
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart

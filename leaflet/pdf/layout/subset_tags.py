@@ -30,16 +30,32 @@ _rl_subset_tag: Callable[..., bytes] = ttfonts.SUBSETN
 _adding = threading.local()
 
 
-def tag_of(characters: list[int]) -> bytes:
-    """Six capital letters from a subset's characters, in code order."""
-    digest = hashlib.sha256(",".join(map(str, characters)).encode("ascii")).digest()
+def tag_of(characters: list[int], attempt: int = 0) -> bytes:
+    """Six capital letters from a subset's characters, in code order; another six for each
+    further ``attempt``."""
+    text = ",".join(map(str, characters))
+    digest = hashlib.sha256((f"{attempt};{text}" if attempt else text).encode("ascii")).digest()
     return bytes(65 + byte % 26 for byte in digest[:TAG_LETTERS])
+
+
+def distinct_tags(subsets: list[list[int]]) -> list[bytes]:
+    """The tags of one face's subsets in one document, none twice: ReportLab refuses to
+    add a second object under a name it has (each subset's map and descriptor are named
+    after its tag), so a subset whose tag another has taken takes its next."""
+    tags: list[bytes] = []
+    for subset in subsets:
+        attempt, tag = 0, tag_of(subset)
+        while tag in tags:
+            attempt += 1
+            tag = tag_of(subset, attempt)
+        tags.append(tag)
+    return tags
 
 
 def add_objects(font: TTFont, doc: Any) -> None:
     """TTFont.addObjects, with each subset tagged by what it holds."""
     state = font.state.get(doc)
-    _adding.tags = None if state is None else [tag_of(subset) for subset in state.subsets]
+    _adding.tags = None if state is None else distinct_tags(state.subsets)
     try:
         _rl_add_objects(font, doc)
     finally:
