@@ -7,7 +7,7 @@ Warm: after one untimed build each (fonts registered, modules imported), the med
 builds, each checked (as `leaflet build` does) and written to a file: by `build()`, which
 forks a limited child for each, and by a `Builder`, which keeps one limited process for
 all. The floor is kept in a process of its own, which never imports leaflet: leaflet puts
-faster equivalents of four of ReportLab's functions in their place, and embeds font subsets
+faster equivalents of some of ReportLab's functions in their place, and embeds font subsets
 its own way (only the glyphs drawn, each subset named by what it holds), and in this
 process the floor would run them too. A kept process's CPU time is read from
 /proc/PID/schedstat.

@@ -298,6 +298,35 @@ def test_text_is_encoded_as_reportlab_encodes_it():
             assert pdfdoc_encoding.pdfdoc_enc(text) == expected, repr(text)
 
 
+def test_names_and_numbers_are_written_as_reportlab_writes_them():
+    """Random names of every ASCII character (PDF's delimiters and controls among them)
+    and a few beyond; numbers of every kind ReportLab writes, bools and big ones among
+    them; and values that are neither."""
+    assert pdfdoc.PDFName is pdfdoc_encoding.pdf_name  # in ReportLab's place
+    assert pdfdoc.format is pdfdoc_encoding.format_value
+    chance = random.Random(13)
+    letters = [chr(code) for code in range(128)] + ["\u00e9", "\u2022"]
+    for _ in range(5000):
+        name = "".join(chance.choices(letters, k=chance.randrange(0, 10)))
+        assert pdfdoc_encoding.pdf_name(name) == pdfdoc_encoding._rl_pdf_name(name), name
+    document = pdfdoc.PDFDocument()
+    values = [0, 1, -1, 527, 10**20, 2**70, 0.1, -2.5, 1e-7, -0.0, 3.14159265, float("inf"),
+              float("nan"), True, False, None, "text", b"bytes", pdfdoc.PDFName("Name")]
+    values += [chance.uniform(-1000, 1000) for _ in range(2000)]
+    values += [chance.randrange(-10**6, 10**6) for _ in range(2000)]
+    edge = pdfdoc_encoding.EXACT_WHOLE
+    values += [edge - 1, -edge + 1, edge, -edge, edge + 1, 10**17]
+    values += [chance.randrange(-edge, edge) for _ in range(2000)]
+    for value in values:
+        try:
+            expected = pdfdoc_encoding._rl_format(value, document)
+        except ValueError as error:  # a number too large for fp_str
+            with pytest.raises(ValueError, match=re.escape(str(error))):
+                pdfdoc_encoding.format_value(value, document)
+        else:
+            assert pdfdoc_encoding.format_value(value, document) == expected, repr(value)
+
+
 CJK_MISSING = bool(FONTS.missing("\u8349\u7a3f"))
 KINDS = [
     pytest.param({}, None, id="default"),
@@ -326,6 +355,8 @@ def test_a_leaflet_is_the_same_bytes_as_without_the_shortcuts(options, change, w
     monkeypatch.setattr(TTFont, "splitString", subsets_module._rl_split_string)
     monkeypatch.setattr(TTFont, "stringWidth", widths_module._rl_string_width)
     monkeypatch.setattr(pdfdoc, "pdfdocEnc", pdfdoc_encoding._rl_pdfdoc_enc)
+    monkeypatch.setattr(pdfdoc, "PDFName", pdfdoc_encoding._rl_pdf_name)
+    monkeypatch.setattr(pdfdoc, "format", pdfdoc_encoding._rl_format)
     assert build_bytes(path, **options) == fast
 
 

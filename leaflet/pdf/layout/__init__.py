@@ -11,7 +11,7 @@ theme. The work sits in the modules beside it:
 - `drawn_glyphs`: font subsets that embed only the glyphs drawn, with ASCII codes kept
 - `subset_tags`: each subset's name tag made from what it holds, so the documents a file
   joins name different subsets apart (but by chance)
-- `pdfdoc_encoding`: ReportLab's encoding of what it writes, with ASCII encoded in C
+- `pdfdoc_encoding`: ReportLab's writing of text, names and numbers, the plain cases in C
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")
