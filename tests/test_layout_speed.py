@@ -313,6 +313,7 @@ def test_names_and_numbers_are_written_as_reportlab_writes_them():
     values = [0, 1, -1, 527, 10**20, 2**70, 0.1, -2.5, 1e-7, -0.0, 3.14159265, float("inf"),
               float("nan"), True, False, None, "text", b"bytes", pdfdoc.PDFName("Name")]
     values += [chance.uniform(-1000, 1000) for _ in range(2000)]
+    values += ["".join(chance.choices(letters, k=chance.randrange(0, 10))) for _ in range(2000)]
     values += [chance.randrange(-10**6, 10**6) for _ in range(2000)]
     edge = pdfdoc_encoding.EXACT_WHOLE
     values += [edge - 1, -edge + 1, edge, -edge, edge + 1, 10**17]
@@ -320,8 +321,8 @@ def test_names_and_numbers_are_written_as_reportlab_writes_them():
     for value in values:
         try:
             expected = pdfdoc_encoding._rl_format(value, document)
-        except ValueError as error:  # a number too large for fp_str
-            with pytest.raises(ValueError, match=re.escape(str(error))):
+        except (ValueError, UnicodeEncodeError) as error:  # too large for fp_str; no byte
+            with pytest.raises(type(error), match=re.escape(str(error))):
                 pdfdoc_encoding.format_value(value, document)
         else:
             assert pdfdoc_encoding.format_value(value, document) == expected, repr(value)

@@ -13,7 +13,8 @@ of `pdfdoc`, each called hundreds of times for the baclofen leaflet:
 - `format` writes any value, asking what kind it is; a number, most of what it writes
   (a font's widths), is written by `fp_str` and encoded. `fp_str` writes a whole
   number as str() does (0.44 µs against 0.05), exactly so up to 2**53, past which a
-  float no longer holds every whole number.
+  float no longer holds every whole number. A text, most often a name, is encoded as
+  above without the questions.
 
 Each is given the same bytes, in C; anything else goes to ReportLab's own function,
 which writes it, or refuses it, as it always has.
@@ -53,8 +54,10 @@ def pdf_name(data: Any, *args: Any) -> str:
 
 def format_value(element: Any, document: Any, toplevel: int = 0) -> bytes:
     """pdfdoc.format, exactly: a number (not a bool, which ReportLab writes by name) as
-    fp_str writes it, always ASCII."""
+    fp_str writes it, always ASCII; a text (a name, mostly) encoded."""
     kind = type(element)
+    if kind is str:
+        return pdfdoc_enc(element)
     if kind is int and -EXACT_WHOLE < element < EXACT_WHOLE:
         return str(element).encode("ascii")
     if kind is int or kind is float:
