@@ -28,6 +28,7 @@ from leaflet.pdf.layout.marked import MarkedParagraph
 from leaflet.pdf.layout.styles import Styles
 from leaflet.pdf.layout.subsets import split_string
 from leaflet.pdf.layout.widths import string_width
+from leaflet.pdf.layout.written_against import written_against
 from leaflet.render.templates import resolve_set
 
 THEME = resolve_set("default").theme
@@ -276,6 +277,20 @@ def test_text_is_measured_as_reportlab_measures_it(monkeypatch):
         assert string_width(faces[0], text, 12) == measure(faces[0], text, 12)
     assert all(len(text) <= widths_module.MAX_TEXT and type(text) is str
                for _, text, _ in widths_module._kept)
+
+
+def test_a_replacement_is_put_in_place_only_over_the_function_it_expects():
+    def measure(font, text):
+        return instanceStringWidthTTF(font, text)  # noqa: F821  (never called)
+
+    measure.__qualname__ = "TTFont.stringWidth"
+    assert written_against(measure, "TTFont.stringWidth", reads={"instanceStringWidthTTF"},
+                           reads_only=True)
+    assert not written_against(measure, "TTFont.splitString")
+    assert not written_against(measure, "TTFont.stringWidth", reads={"assignments"})
+    assert not written_against(measure, "TTFont.stringWidth", reads={"instanceStringWidthTTF"},
+                               holds={"extpdfdoc"})
+    assert not written_against(len, "len")  # no code to read: a C function
 
 
 def test_text_is_encoded_as_reportlab_encodes_it():

@@ -12,6 +12,7 @@ theme. The work sits in the modules beside it:
 - `subset_tags`: each subset's name tag made from what it holds, so the documents a file
   joins name different subsets apart (but by chance)
 - `pdfdoc_encoding`: ReportLab's writing of text, names and numbers, the plain cases in C
+- `written_against`: whether a ReportLab function is the one such a replacement expects
 - `blocks`: headings, lists, boxed warnings, images
 - `tables`: plain and dose tables, the tick chart
 - `page`: page frames, the running header and footer ("Page X of Y")

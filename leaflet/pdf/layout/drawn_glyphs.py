@@ -20,6 +20,8 @@ from typing import Any
 
 from reportlab.pdfbase.ttfonts import TTFont
 
+from leaflet.pdf.layout.written_against import written_against
+
 _OWN_CODES = range(33, 128)  # printable ASCII after the space (and DEL), as ReportLab has it
 # ReportLab's first subset for a readable face: codes 0 to 31 unused (notdef), then ASCII
 _READABLE_FIRST_SUBSET = [0] * 32 + list(range(32, 128))
@@ -71,7 +73,6 @@ class DrawnOnlyState(_ReportLabState):  # type: ignore[misc, valid-type]
 # It relies on splitString asking `in` before it looks a character up, and giving codes
 # 32 to 127 to no other character, as ReportLab's does from 4.2 (the oldest we allow)
 # through 5.1.
-if getattr(_ReportLabState.__init__, "__qualname__", None) == "TTFont.State.__init__" \
-        and {"assignments", "subsets", "nextCode"} <= set(_ReportLabState.__init__.__code__
-                                                           .co_names):
+if written_against(_ReportLabState.__init__, "TTFont.State.__init__",
+                   reads={"assignments", "subsets", "nextCode"}):
     TTFont.State = DrawnOnlyState

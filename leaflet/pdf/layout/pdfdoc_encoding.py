@@ -28,6 +28,8 @@ from typing import Any
 
 from reportlab.pdfbase import pdfdoc
 
+from leaflet.pdf.layout.written_against import written_against
+
 _rl_pdfdoc_enc: Callable[[Any], Any] = pdfdoc.pdfdocEnc
 _rl_pdf_name: Callable[..., str] = pdfdoc.PDFName
 _rl_format: Callable[..., bytes] = pdfdoc.format
@@ -66,13 +68,10 @@ def format_value(element: Any, document: Any, toplevel: int = 0) -> bytes:
 
 
 # In ReportLab's place only over the functions written against
-if getattr(_rl_pdfdoc_enc, "__qualname__", None) == "pdfdocEnc" \
-        and "extpdfdoc" in _rl_pdfdoc_enc.__code__.co_consts:
+if written_against(_rl_pdfdoc_enc, "pdfdocEnc", holds={"extpdfdoc"}):
     pdfdoc.pdfdocEnc = pdfdoc_enc
-if getattr(_rl_pdf_name, "__qualname__", None) == "PDFName" \
-        and _rl_pdf_name.__defaults__ == (chr(0x21), chr(0x7E)) \
-        and "%()<>{}[]#" in _rl_pdf_name.__code__.co_consts:
+if written_against(_rl_pdf_name, "PDFName", holds={"%()<>{}[]#"}) \
+        and _rl_pdf_name.__defaults__ == (chr(0x21), chr(0x7E)):
     pdfdoc.PDFName = pdf_name
-if getattr(_rl_format, "__qualname__", None) == "format" \
-        and {"fp_str", "pdfdocEnc"} <= set(_rl_format.__code__.co_names):
+if written_against(_rl_format, "format", reads={"fp_str", "pdfdocEnc"}):
     pdfdoc.format = format_value

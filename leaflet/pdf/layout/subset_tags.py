@@ -22,6 +22,8 @@ from typing import Any
 from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
+from leaflet.pdf.layout.written_against import written_against
+
 TAG_LETTERS = 6
 
 _rl_add_objects: Callable[[TTFont, Any], None] = TTFont.addObjects
@@ -70,8 +72,7 @@ def subset_tag(n: int, *args: Any) -> bytes:
 
 # In ReportLab's place only over the functions written against: addObjects naming each
 # subset with SUBSETN(n) as it goes through the document's subsets in order
-if getattr(_rl_add_objects, "__qualname__", None) == "TTFont.addObjects" \
-        and "SUBSETN" in _rl_add_objects.__code__.co_names \
-        and getattr(_rl_subset_tag, "__name__", None) == "SUBSETN":
+if written_against(_rl_add_objects, "TTFont.addObjects", reads={"SUBSETN"}) \
+        and written_against(_rl_subset_tag, "SUBSETN"):
     TTFont.addObjects = add_objects
     ttfonts.SUBSETN = subset_tag

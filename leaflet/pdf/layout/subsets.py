@@ -20,6 +20,8 @@ from typing import Any
 
 from reportlab.pdfbase.ttfonts import TTFont
 
+from leaflet.pdf.layout.written_against import written_against
+
 _NO_BREAK_SPACE = "\u00a0"  # drawn as a space: splitString maps it to code 32 first
 
 _rl_split_string: Callable[..., list[tuple[int, bytes]]] = TTFont.splitString
@@ -43,6 +45,5 @@ def split_string(font: TTFont, text: Any, doc: Any,
 
 # In its place only over the function it was written against, whose subset state keeps
 # its codes in `assignments`: another ReportLab keeps its own, unchanged.
-if getattr(_rl_split_string, "__qualname__", None) == "TTFont.splitString" \
-        and "assignments" in _rl_split_string.__code__.co_names:
+if written_against(_rl_split_string, "TTFont.splitString", reads={"assignments"}):
     TTFont.splitString = split_string

@@ -17,6 +17,8 @@ from typing import Any
 
 from reportlab.pdfbase.ttfonts import TTFont
 
+from leaflet.pdf.layout.written_against import written_against
+
 MAX_TEXT = 64  # characters in a text whose width is kept; a word is far shorter
 MAX_KEPT = 16_384  # widths kept; one leaflet measures under a thousand different texts
 
@@ -40,6 +42,6 @@ def string_width(font: TTFont, text: Any, size: float, encoding: str = "utf8") -
 
 # In its place only over the function it was written against, which measures with the
 # font's own widths and nothing else: another ReportLab's might depend on more.
-if getattr(_rl_string_width, "__qualname__", None) == "TTFont.stringWidth" \
-        and _rl_string_width.__code__.co_names == ("instanceStringWidthTTF",):
+if written_against(_rl_string_width, "TTFont.stringWidth", reads={"instanceStringWidthTTF"},
+                   reads_only=True):
     TTFont.stringWidth = string_width
